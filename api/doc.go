@@ -1,0 +1,29 @@
+// Package api is the root of Rigging's object model: Kubernetes-shaped Go
+// types, one package per API group and version, whose JSON field names,
+// nesting, enums and omit-empty behaviour are Kubernetes' own for every field
+// carried, so a manifest written for Kubernetes decodes into them and
+// encodes back unchanged.
+//
+// The groups:
+//
+//	api/meta/v1          TypeMeta, ObjectMeta, ListMeta, Status, LabelSelector, Time, watch events, discovery
+//	api/core/v1          Pod, Node, Namespace, Service, Endpoints, ConfigMap, Secret, ServiceAccount,
+//	                     PersistentVolume(Claim), Event, ResourceQuota, LimitRange
+//	api/apps/v1          ReplicaSet, Deployment, DaemonSet, StatefulSet
+//	api/discovery/v1     EndpointSlice
+//	api/storage/v1       StorageClass, VolumeAttachment, CSIDriver, CSINode
+//	api/networking/v1    NetworkPolicy, Ingress, IngressClass
+//	api/autoscaling/v2   HorizontalPodAutoscaler
+//	api/coordination/v1  Lease
+//	api/rbac/v1          Role, ClusterRole, RoleBinding, ClusterRoleBinding
+//	api/scheduling/v1    PriorityClass
+//
+// The value types and helpers beside them: api/resource (Quantity),
+// api/intstr (IntOrString), api/labels and api/fields (selectors),
+// api/field (field paths and errors), api/validation and api/defaults.
+//
+// Every type has a generated deep copy (DeepCopy, DeepCopyInto); regenerate
+// it with `go generate ./api/...` after changing a type.
+package api
+
+//go:generate go run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0 object paths=./...
