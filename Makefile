@@ -1,0 +1,36 @@
+# Rigging's everyday targets. `make test` is the README's test command and
+# what .ci/run runs.
+GO ?= go
+TEST_FLAGS ?= -race -timeout 20m
+
+.PHONY: test deps bench generate lint fuzz
+
+# deps installs the system packages tests need on a fresh Debian machine
+# (as root): etcd-server for the store/etcd adapter's tests.
+deps:
+	@./scripts/deps.sh
+
+test: deps
+	$(GO) build ./...
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+
+# bench runs the side-by-side benchmarks (own module under bench/).
+bench: deps
+	cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+generate:
+	$(GO) generate ./...
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# fuzz runs every fuzz target briefly (FUZZTIME each).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "$$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
