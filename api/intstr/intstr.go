@@ -79,7 +79,11 @@ func (v IntOrString) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads a bare integer within int32 or a JSON string.
+// A JSON null leaves v unchanged, as encoding/json does for plain fields.
 func (v *IntOrString) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		v.Type = String
 		v.IntVal = 0

@@ -72,6 +72,9 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	if t.Time.IsZero() {
 		return []byte("null"), nil
 	}
+	if err := checkYear(t.Time); err != nil {
+		return nil, err
+	}
 	b := make([]byte, 0, len(rfc3339Seconds)+2)
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, rfc3339Seconds)
@@ -92,6 +95,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	pt, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return fmt.Errorf("time: %w", err)
+	}
+	if err := checkYear(pt); err != nil {
+		return err
 	}
 	t.Time = pt.Truncate(time.Second).Local()
 	return nil
@@ -145,6 +151,9 @@ func (t MicroTime) MarshalJSON() ([]byte, error) {
 	if t.Time.IsZero() {
 		return []byte("null"), nil
 	}
+	if err := checkYear(t.Time); err != nil {
+		return nil, err
+	}
 	b := make([]byte, 0, len(rfc3339Micro)+2)
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, rfc3339Micro)
@@ -165,6 +174,9 @@ func (t *MicroTime) UnmarshalJSON(b []byte) error {
 	pt, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return fmt.Errorf("microtime: %w", err)
+	}
+	if err := checkYear(pt); err != nil {
+		return err
 	}
 	t.Time = pt.Truncate(time.Microsecond).Local()
 	return nil
@@ -195,5 +207,14 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("duration: %w", err)
 	}
 	d.Duration = pd
+	return nil
+}
+
+// checkYear rejects times whose UTC year RFC 3339 cannot write (outside
+// 0000-9999), so that whatever decodes also encodes and decodes again.
+func checkYear(t time.Time) error {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("time %s: year %d in UTC is outside RFC 3339's 0000-9999", t.Format(time.RFC3339), y)
+	}
 	return nil
 }
