@@ -1,0 +1,46 @@
+package resource
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// MarshalJSON encodes q as a JSON string of its canonical form: "1536Mi".
+// It never fails.
+func (q Quantity) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 24)
+	b = append(b, '"')
+	b = q.appendCanonical(b)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON sets q from a JSON string holding a quantity ("500m"), a
+// bare JSON number (2, 0.5, 1e3), which Kubernetes accepts because
+// manifests write `cpu: 2`, or null, which sets q to the zero Quantity.
+// Whitespace around the quantity inside the string is ignored, as
+// Kubernetes ignores it. On error q is unchanged, and the error wraps
+// ParseQuantity's.
+func (q *Quantity) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		*q = Quantity{}
+		return nil
+	}
+	text := string(data)
+	if len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"' {
+		text = string(data[1 : len(data)-1])
+		if bytes.IndexByte(data, '\\') >= 0 {
+			if err := json.Unmarshal(data, &text); err != nil {
+				return fmt.Errorf("decode quantity from JSON %.100s: %w", data, err)
+			}
+		}
+	}
+	parsed, err := ParseQuantity(strings.TrimSpace(text))
+	if err != nil {
+		return fmt.Errorf("decode quantity from JSON: %w", err)
+	}
+	*q = parsed
+	return nil
+}
