@@ -37,7 +37,8 @@ type ReadOptions struct {
 type GetResponse struct {
 	// KV is the key as of Revision.
 	KV KeyValue
-	// Revision is the store revision the read was served at.
+	// Revision is the store revision the read was served at: the one asked
+	// for in ReadOptions, or the current one.
 	Revision int64
 }
 
@@ -85,7 +86,8 @@ type UpdateOptions struct {
 	// fails with a *ConflictError (errors.Is ErrConflict) unless the key's
 	// current ModRevision equals it. Zero updates unconditionally.
 	ExpectedModRevision int64
-	// Lease attaches the key to a lease, replacing any earlier one.
+	// Lease attaches the key to a lease, replacing any earlier one; NoLease
+	// detaches it, as an etcd put does.
 	Lease LeaseID
 }
 
@@ -124,13 +126,14 @@ type Writer interface {
 	Create(ctx context.Context, key string, value []byte, opts PutOptions) (WriteResponse, error)
 	// Put writes key whether or not it exists.
 	Put(ctx context.Context, key string, value []byte, opts PutOptions) (WriteResponse, error)
-	// Update writes key only if it exists (else ErrNotFound) and, when
-	// opts.ExpectedModRevision is set, only if it is unchanged since then
-	// (else a *ConflictError).
+	// Update writes key only if it exists and, when
+	// opts.ExpectedModRevision is set, only if it is unchanged since then.
+	// A missing key fails with ErrNotFound, or, when ExpectedModRevision is
+	// set, with a *ConflictError whose Current is nil; a changed key with a
+	// *ConflictError. A negative ExpectedModRevision is ErrInvalid.
 	Update(ctx context.Context, key string, value []byte, opts UpdateOptions) (WriteResponse, error)
-	// Delete removes key if it exists (else ErrNotFound) and, when
-	// opts.ExpectedModRevision is set, only if unchanged (else a
-	// *ConflictError).
+	// Delete removes key if it exists and, when opts.ExpectedModRevision is
+	// set, only if unchanged; failures as for Update.
 	Delete(ctx context.Context, key string, opts DeleteOptions) (WriteResponse, error)
 }
 
@@ -273,7 +276,9 @@ type Compactor interface {
 }
 
 // Store is the whole contract an API server needs: keys with revisions,
-// watches, leases and compaction. Implementations are safe for use by many
+// watches, leases and compaction. A new, empty store is at revision 0, so its
+// first write is revision 1. Granting a lease and compacting are not writes:
+// they leave the revision unchanged. Implementations are safe for use by many
 // goroutines at once. Close releases everything; calls after Close fail
 // with ErrClosed and open watches end with ErrClosed.
 type Store interface {
