@@ -99,7 +99,7 @@ type DaemonSetStatus struct {
 	// an existing ControllerRevision's, and is mixed into the next hash.
 	CollisionCount *int32 `json:"collisionCount,omitempty"`
 	// Conditions are the latest observations.
-	Conditions []DaemonSetCondition `json:"conditions,omitempty"`
+	Conditions []DaemonSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // DaemonSetConditionType names a DaemonSetCondition. Kubernetes defines no

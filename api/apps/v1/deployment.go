@@ -29,7 +29,7 @@ type DeploymentSpec struct {
 	// Template is the pod every replica is made from.
 	Template corev1.PodTemplateSpec `json:"template"`
 	// Strategy is how a new template replaces the old pods.
-	Strategy DeploymentStrategy `json:"strategy,omitempty,omitzero"`
+	Strategy DeploymentStrategy `json:"strategy,omitempty,omitzero" patchStrategy:"retainKeys"`
 	// MinReadySeconds is how long a new pod must be ready, without any
 	// container crashing, before it counts as available; 0 means as soon
 	// as it is ready.
@@ -100,7 +100,7 @@ type DeploymentStatus struct {
 	// controller does not track them.
 	TerminatingReplicas *int32 `json:"terminatingReplicas,omitempty"`
 	// Conditions are the latest observations of the rollout.
-	Conditions []DeploymentCondition `json:"conditions,omitempty"`
+	Conditions []DeploymentCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// CollisionCount is bumped when the hash of the pod template collides
 	// with an existing ReplicaSet's, and is mixed into the next hash.
 	CollisionCount *int32 `json:"collisionCount,omitempty"`

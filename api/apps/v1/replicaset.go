@@ -49,7 +49,7 @@ type ReplicaSetStatus struct {
 	// ObservedGeneration is the metadata.generation last acted on.
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// Conditions are the latest observations.
-	Conditions []ReplicaSetCondition `json:"conditions,omitempty"`
+	Conditions []ReplicaSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // ReplicaSetConditionType names a ReplicaSetCondition.

@@ -155,7 +155,7 @@ type StatefulSetStatus struct {
 	// an existing ControllerRevision's, and is mixed into the next hash.
 	CollisionCount *int32 `json:"collisionCount,omitempty"`
 	// Conditions are the latest observations.
-	Conditions []StatefulSetCondition `json:"conditions,omitempty"`
+	Conditions []StatefulSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// AvailableReplicas counts the pods ready for at least MinReadySeconds.
 	AvailableReplicas int32 `json:"availableReplicas"`
 }

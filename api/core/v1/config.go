@@ -110,7 +110,7 @@ type ServiceAccount struct {
 
 	// Secrets are the secrets pods of this account may use; Kubernetes no
 	// longer fills it with tokens.
-	Secrets []ObjectReference `json:"secrets,omitempty"`
+	Secrets []ObjectReference `json:"secrets,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// ImagePullSecrets are added to the pods of this account.
 	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty"`
 	// AutomountServiceAccountToken says whether pods of this account

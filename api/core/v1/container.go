@@ -20,12 +20,12 @@ type Container struct {
 	WorkingDir string `json:"workingDir,omitempty"`
 	// Ports lists the ports the container listens on, for information and
 	// for named probe and service target ports.
-	Ports []ContainerPort `json:"ports,omitempty"`
+	Ports []ContainerPort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"containerPort"`
 	// EnvFrom imports every key of a ConfigMap or Secret as variables;
 	// Env wins on a name collision.
 	EnvFrom []EnvFromSource `json:"envFrom,omitempty"`
 	// Env sets variables, in order; later ones may refer to earlier ones.
-	Env []EnvVar `json:"env,omitempty"`
+	Env []EnvVar `json:"env,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Resources are the container's requests and limits.
 	Resources ResourceRequirements `json:"resources,omitempty,omitzero"`
 	// ResizePolicy says, per resource, whether an in-place resize restarts
@@ -37,9 +37,9 @@ type Container struct {
 	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitempty"`
 	// VolumeMounts mounts the pod's volumes into the container's
 	// filesystem.
-	VolumeMounts []VolumeMount `json:"volumeMounts,omitempty"`
+	VolumeMounts []VolumeMount `json:"volumeMounts,omitempty" patchStrategy:"merge" patchMergeKey:"mountPath"`
 	// VolumeDevices exposes the pod's block volumes as devices.
-	VolumeDevices []VolumeDevice `json:"volumeDevices,omitempty"`
+	VolumeDevices []VolumeDevice `json:"volumeDevices,omitempty" patchStrategy:"merge" patchMergeKey:"devicePath"`
 	// LivenessProbe restarts the container when it fails.
 	LivenessProbe *Probe `json:"livenessProbe,omitempty"`
 	// ReadinessProbe removes the pod from service endpoints while it fails.

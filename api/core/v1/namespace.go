@@ -39,7 +39,7 @@ const FinalizerKubernetes FinalizerName = "kubernetes"
 // NamespaceStatus is the observed state of a namespace.
 type NamespaceStatus struct {
 	Phase      NamespacePhase       `json:"phase,omitempty"`
-	Conditions []NamespaceCondition `json:"conditions,omitempty"`
+	Conditions []NamespaceCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // NamespacePhase is where a namespace is in its lifecycle.

@@ -28,7 +28,7 @@ type NodeSpec struct {
 	PodCIDR string `json:"podCIDR,omitempty"`
 	// PodCIDRs are the node's pod address ranges, one per IP family,
 	// PodCIDR first.
-	PodCIDRs []string `json:"podCIDRs,omitempty"`
+	PodCIDRs []string `json:"podCIDRs,omitempty" patchStrategy:"merge"`
 	// ProviderID is the cloud provider's ID of the machine
 	// ("<provider>://<id>").
 	ProviderID string `json:"providerID,omitempty"`
@@ -47,9 +47,9 @@ type NodeStatus struct {
 	// Phase is no longer set by Kubernetes and is kept for old clients.
 	Phase NodePhase `json:"phase,omitempty"`
 	// Conditions are the node's conditions, one per type.
-	Conditions []NodeCondition `json:"conditions,omitempty"`
+	Conditions []NodeCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// Addresses are the node's addresses.
-	Addresses []NodeAddress `json:"addresses,omitempty"`
+	Addresses []NodeAddress `json:"addresses,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// DaemonEndpoints are the node agent's endpoints.
 	DaemonEndpoints NodeDaemonEndpoints `json:"daemonEndpoints,omitempty,omitzero"`
 	// NodeInfo describes the machine and its software.

@@ -37,12 +37,12 @@ type PodTemplateSpec struct {
 // PodSpec is the desired state of a pod.
 type PodSpec struct {
 	// Volumes are the volumes the containers may mount.
-	Volumes []Volume `json:"volumes,omitempty"`
+	Volumes []Volume `json:"volumes,omitempty" patchStrategy:"merge,retainKeys" patchMergeKey:"name"`
 	// InitContainers run one after another, each to completion, before
 	// the containers start; those with restartPolicy Always are sidecars.
-	InitContainers []Container `json:"initContainers,omitempty"`
+	InitContainers []Container `json:"initContainers,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Containers run together; a pod has at least one.
-	Containers []Container `json:"containers"`
+	Containers []Container `json:"containers" patchStrategy:"merge" patchMergeKey:"name"`
 	// RestartPolicy applies to every container.
 	RestartPolicy RestartPolicy `json:"restartPolicy,omitempty"`
 	// TerminationGracePeriodSeconds is the time between SIGTERM and
@@ -76,7 +76,7 @@ type PodSpec struct {
 	// SecurityContext holds pod-wide security settings.
 	SecurityContext *PodSecurityContext `json:"securityContext,omitempty"`
 	// ImagePullSecrets name the Secrets holding registry credentials.
-	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty"`
+	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Hostname overrides the pod's host name (default: the pod name).
 	Hostname string `json:"hostname,omitempty"`
 	// Subdomain makes the FQDN "hostname.subdomain.namespace.svc.domain".
@@ -88,7 +88,7 @@ type PodSpec struct {
 	// Tolerations let the pod run on nodes with matching taints.
 	Tolerations []Toleration `json:"tolerations,omitempty"`
 	// HostAliases are added to the pod's /etc/hosts.
-	HostAliases []HostAlias `json:"hostAliases,omitempty"`
+	HostAliases []HostAlias `json:"hostAliases,omitempty" patchStrategy:"merge" patchMergeKey:"ip"`
 	// PriorityClassName names the PriorityClass that sets Priority.
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 	// Priority is resolved from PriorityClassName by admission; higher
@@ -112,7 +112,7 @@ type PodSpec struct {
 	Overhead ResourceList `json:"overhead,omitempty"`
 	// TopologySpreadConstraints spread matching pods across topology
 	// domains.
-	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty" patchStrategy:"merge" patchMergeKey:"topologyKey"`
 	// SetHostnameAsFQDN sets the kernel host name to the FQDN.
 	SetHostnameAsFQDN *bool `json:"setHostnameAsFQDN,omitempty"`
 	// OS is the operating system the pod needs.
@@ -120,7 +120,7 @@ type PodSpec struct {
 	// HostUsers false runs the pod in a new user namespace.
 	HostUsers *bool `json:"hostUsers,omitempty"`
 	// SchedulingGates hold the pod back from scheduling while any remain.
-	SchedulingGates []PodSchedulingGate `json:"schedulingGates,omitempty"`
+	SchedulingGates []PodSchedulingGate `json:"schedulingGates,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 }
 
 // Pod defaults that live in the types because Kubernetes puts them here.

@@ -12,7 +12,7 @@ type PodStatus struct {
 	Phase PodPhase `json:"phase,omitempty"`
 	// Conditions are the pod's conditions (PodScheduled, Initialized,
 	// ContainersReady, Ready, ...), one per type.
-	Conditions []PodCondition `json:"conditions,omitempty"`
+	Conditions []PodCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// Message is a human-readable reason for the phase.
 	Message string `json:"message,omitempty"`
 	// Reason is a CamelCase reason for the phase, such as "Evicted".
@@ -23,11 +23,11 @@ type PodStatus struct {
 	// HostIP is the primary address of the pod's node.
 	HostIP string `json:"hostIP,omitempty"`
 	// HostIPs are the node's addresses, one per IP family, HostIP first.
-	HostIPs []HostIP `json:"hostIPs,omitempty"`
+	HostIPs []HostIP `json:"hostIPs,omitempty" patchStrategy:"merge" patchMergeKey:"ip"`
 	// PodIP is the pod's primary address.
 	PodIP string `json:"podIP,omitempty"`
 	// PodIPs are the pod's addresses, one per IP family, PodIP first.
-	PodIPs []PodIP `json:"podIPs,omitempty"`
+	PodIPs []PodIP `json:"podIPs,omitempty" patchStrategy:"merge" patchMergeKey:"ip"`
 	// StartTime is when the node agent accepted the pod, before any image
 	// was pulled.
 	StartTime *metav1.Time `json:"startTime,omitempty"`

@@ -31,7 +31,7 @@ const ClusterIPNone = "None"
 // ServiceSpec is the desired state of a service.
 type ServiceSpec struct {
 	// Ports are the ports the service exposes.
-	Ports []ServicePort `json:"ports,omitempty"`
+	Ports []ServicePort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"port"`
 	// Selector picks the backend pods by label; without one, endpoints are
 	// managed by hand.
 	Selector map[string]string `json:"selector,omitempty"`
@@ -213,7 +213,7 @@ type ServiceStatus struct {
 	// LoadBalancer is the state of the external load balancer.
 	LoadBalancer LoadBalancerStatus `json:"loadBalancer,omitempty,omitzero"`
 	// Conditions are the service's conditions.
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // LoadBalancerStatus lists a load balancer's ingress points.

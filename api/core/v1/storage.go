@@ -223,7 +223,7 @@ type PersistentVolumeClaimStatus struct {
 	AccessModes []PersistentVolumeAccessMode `json:"accessModes,omitempty"`
 	// Capacity is the size of the bound volume.
 	Capacity   ResourceList                     `json:"capacity,omitempty"`
-	Conditions []PersistentVolumeClaimCondition `json:"conditions,omitempty"`
+	Conditions []PersistentVolumeClaimCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// AllocatedResources is the size being expanded to.
 	AllocatedResources ResourceList `json:"allocatedResources,omitempty"`
 	// AllocatedResourceStatuses tracks expansion per resource.
