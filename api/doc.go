@@ -13,6 +13,7 @@
 //	api/discovery/v1     EndpointSlice
 //	api/storage/v1       StorageClass, VolumeAttachment, CSIDriver, CSINode
 //	api/networking/v1    NetworkPolicy, Ingress, IngressClass
+//	api/autoscaling/v1   Scale (the scale subresource's body)
 //	api/autoscaling/v2   HorizontalPodAutoscaler
 //	api/coordination/v1  Lease
 //	api/rbac/v1          Role, ClusterRole, RoleBinding, ClusterRoleBinding
@@ -20,7 +21,9 @@
 //
 // The value types and helpers beside them: api/resource (Quantity),
 // api/intstr (IntOrString), api/labels and api/fields (selectors),
-// api/field (field paths and errors), api/validation and api/defaults.
+// api/names (syntax rules for names), api/field (field paths and errors),
+// api/defaults (Kubernetes' defaulting) and api/validation (Kubernetes'
+// validation, with its exact messages).
 //
 // Every type has a generated deep copy (DeepCopy, DeepCopyInto); regenerate
 // it with `go generate ./api/...` after changing a type.
