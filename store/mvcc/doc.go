@@ -1,0 +1,46 @@
+// Package mvcc is the durable single-node implementation of store.Store:
+// every revision of every key in one bbolt file, served with the semantics
+// of etcd v3 that an API server relies on. It is the store a Rigging
+// cluster embeds by default.
+//
+// Start with [Open], which returns a [*Store]; close it with
+// [Store.Close]. Beyond store.Store it implements store.Transactor (Txn)
+// and offers [Store.Snapshot] and [Restore] for backups, [Store.Defrag] to
+// reclaim file space after compaction, and [FakeClock] for tests of lease
+// expiry and progress notifications.
+//
+// # How it works
+//
+// The design is etcd's own backend's. The file holds a records bucket
+// keyed by revision (8-byte big-endian main revision, then the index of the
+// change within that write), each value a Protocol Buffers mvccpb.Record
+// (key, value, create and mod revision, version, lease, deletion flag and
+// where the key's previous value is), and a meta bucket with the current
+// and compaction revisions and the leases. An in-memory B-tree maps every
+// key to the revisions of its records; it is rebuilt from the file on
+// Open. A read finds the record in the index and reads it from one bbolt
+// read transaction, so a read never waits for a write's fsync.
+//
+// All writes go through one goroutine that owns bbolt's write
+// transaction (group commit): it takes every request waiting, up to
+// Options.MaxBatch, applies them in order, giving consecutive revisions to
+// those that change something, commits them with one fsync, and only then
+// answers each. A write is therefore durable when its call returns, and a
+// request that fails validation (an existing key for Create, a conflicting
+// mod revision, an unknown lease) fails alone and takes no revision.
+// Throughput grows with the number of concurrent writers, since one fsync
+// serves them all.
+//
+// Watchers are fed after each commit, in revision order, without the
+// writer ever waiting for one: see [Store.Watch]. Leases expire on the
+// store's [Clock]; the keys of an expired or revoked lease are deleted in
+// one write. [Store.Compact] drops history in bounded steps, so writers and
+// readers are never stalled for long.
+//
+// # Durability and recovery
+//
+// A multi-key write (a transaction, a lease expiry) is one bbolt
+// transaction: after a crash it is entirely there or entirely absent, and
+// Open resumes from the last committed revision, with no gap. bbolt must
+// be on a file system that honours fsync.
+package mvcc

@@ -1,0 +1,127 @@
+package mvcc
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/rigging-dev/rigging/store"
+)
+
+// The defaults a zero Options field stands for.
+const (
+	// DefaultFileName is the database file's name inside Options.Dir.
+	DefaultFileName = "rigging.db"
+	// DefaultProgressInterval is how long a watcher with ProgressNotify may
+	// be idle before it gets a progress notification: 10 s, so an API
+	// server can send watch bookmarks well within its usual one minute.
+	DefaultProgressInterval = 10 * time.Second
+	// DefaultWatchBufferSize is how many events a watcher may have queued
+	// and not yet received before it falls back to catching up from the
+	// event history and the file: 1024, etcd's per-watcher channel size.
+	DefaultWatchBufferSize = 1024
+	// DefaultMaxBatch is the most write requests one commit (one fsync)
+	// carries: 512.
+	DefaultMaxBatch = 512
+	// DefaultCacheBytes is the memory of decoded records kept for reads:
+	// 64 MiB.
+	DefaultCacheBytes = 64 << 20
+	// DefaultInitialMmapSize is the size bbolt first maps the file with:
+	// 1 GiB of address space (not memory), so that a long read, such as a
+	// Snapshot, does not stall writers while the file grows below it.
+	DefaultInitialMmapSize = 1 << 30
+)
+
+// Options configure Open. The zero value opens or creates rigging.db in the
+// current directory with the defaults stated on each field.
+type Options struct {
+	// Path is the database file. Default: DefaultFileName ("rigging.db")
+	// inside Dir.
+	Path string
+	// Dir is the directory the file is created in when Path is empty,
+	// created (0700) when missing. Default: the current directory.
+	Dir string
+	// Limits bound keys, values and transactions; zero fields take
+	// store.DefaultLimits (3072-byte keys, 1.5 MiB values, 128 ops).
+	Limits store.Limits
+	// ProgressInterval is how long a watcher that asked for progress
+	// notifications may be idle before it gets one. Default 10 s.
+	ProgressInterval time.Duration
+	// WatchBufferSize is how many events may wait for one watcher's reader
+	// before that watcher stops being fed by the writer and catches up on
+	// its own, from the recent-event history or from the file. Default
+	// 1024.
+	WatchBufferSize int
+	// MaxBatch is the most write requests committed together in one bbolt
+	// transaction and one fsync (group commit). A batch also closes once it
+	// carries 16 MiB of keys and values. Default 512; at most 65536.
+	MaxBatch int
+	// CacheBytes bounds the cache of recently written and read records,
+	// kept decoded so that reads of hot keys skip the file (values over
+	// 1 MiB are never cached). Default 64 MiB; -1 turns the cache off.
+	CacheBytes int
+	// InitialMmapSize is bbolt's initial memory map size in bytes. Default
+	// 1 GiB.
+	InitialMmapSize int
+	// Clock drives lease expiry and progress notifications. Default: the
+	// real clock. Tests pass a *FakeClock.
+	Clock Clock
+	// Logger receives the store's rare notices (recovery, compaction,
+	// failures). Default: discard.
+	Logger logr.Logger
+}
+
+// maxMaxBatch is the largest MaxBatch accepted.
+const maxMaxBatch = 1 << 16
+
+// maxBatchBytes closes a batch once it carries this many bytes of keys and
+// values.
+const maxBatchBytes = 16 << 20
+
+// withDefaults validates o and fills in its zero fields.
+func (o Options) withDefaults() (Options, error) {
+	if o.ProgressInterval < 0 {
+		return o, fmt.Errorf("mvcc: negative ProgressInterval %v", o.ProgressInterval)
+	}
+	if o.WatchBufferSize < 0 {
+		return o, fmt.Errorf("mvcc: negative WatchBufferSize %d", o.WatchBufferSize)
+	}
+	if o.MaxBatch < 0 || o.MaxBatch > maxMaxBatch {
+		return o, fmt.Errorf("mvcc: MaxBatch %d out of range [0, %d]", o.MaxBatch, maxMaxBatch)
+	}
+	if o.CacheBytes < -1 {
+		return o, fmt.Errorf("mvcc: CacheBytes %d: want -1 (off), 0 (default) or a size", o.CacheBytes)
+	}
+	if o.InitialMmapSize < 0 {
+		return o, fmt.Errorf("mvcc: negative InitialMmapSize %d", o.InitialMmapSize)
+	}
+	l := o.Limits
+	if l.MaxKeySize < 0 || l.MaxValueSize < 0 || l.MaxTxnOps < 0 {
+		return o, fmt.Errorf("mvcc: negative limit in %+v", l)
+	}
+	o.Limits = l.WithDefaults()
+	if o.Path == "" {
+		o.Path = filepath.Join(o.Dir, DefaultFileName)
+	}
+	if o.ProgressInterval == 0 {
+		o.ProgressInterval = DefaultProgressInterval
+	}
+	if o.WatchBufferSize == 0 {
+		o.WatchBufferSize = DefaultWatchBufferSize
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.CacheBytes == 0 {
+		o.CacheBytes = DefaultCacheBytes
+	}
+	if o.InitialMmapSize == 0 {
+		o.InitialMmapSize = DefaultInitialMmapSize
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	return o, nil
+}
