@@ -1,0 +1,98 @@
+// Package apiserver serves a Kubernetes-compatible REST API over any
+// store.Store, so that kubectl, client-go and Rigging's own client work
+// against it: Kubernetes' paths, verbs, discovery documents, Status
+// errors, resourceVersion semantics and watch framing.
+//
+// Start with New, which registers every kind of Rigging's api packages,
+// then Start, which loads the watch caches and creates the built-in
+// namespaces (default, kube-system, kube-public, kube-node-lease) and the
+// system priority classes. The *Server is an http.Handler: mount it on an
+// http.Server of your own (authentication and TLS are the caller's, for
+// now). Close stops it. Register serves a kind of your own with the same
+// machinery; its zero Strategy behaves like a Kubernetes custom resource
+// with a status subresource.
+//
+// # Paths and verbs
+//
+//	/api, /apis, /apis/{group}                      discovery (APIVersions, APIGroupList, APIGroup)
+//	/api/v1, /apis/{group}/{version}                APIResourceList: verbs, short names, categories, subresources
+//	/version, /healthz, /livez, /readyz, /metrics   version.Info, health checks, Prometheus metrics
+//	.../{plural}                                    list (GET), watch (GET ?watch=1), create (POST), deletecollection (DELETE)
+//	.../{plural}/{name}                             get, update (PUT), patch (PATCH), delete
+//	.../{plural}/{name}/status                      get, update, patch: status only
+//	.../{plural}/{name}/scale                       get, update, patch an autoscaling/v1 Scale (Deployments, ReplicaSets, StatefulSets)
+//	/api/v1/namespaces/{ns}/pods/{name}/binding     create a Binding: what a scheduler writes
+//	/api/v1/namespaces/{ns}/pods/{name}/eviction    create an Eviction: a graceful delete (no PodDisruptionBudgets yet)
+//	/api/v1/namespaces/{name}/finalize              update a namespace's spec.finalizers
+//
+// where "..." is /api/v1 or /apis/{group}/{version}, followed by
+// /namespaces/{ns} for namespaced kinds; a namespaced kind is also listed
+// and watched across all namespaces at /api/v1/{plural}. Bodies are JSON;
+// PATCH takes application/merge-patch+json, application/json-patch+json and
+// application/strategic-merge-patch+json (server-side apply is refused with
+// 415). The query parameters dryRun=All, fieldValidation=Strict,
+// labelSelector, fieldSelector (on the fields each kind allows, as
+// Kubernetes), limit, continue, resourceVersion, resourceVersionMatch,
+// allowWatchBookmarks, sendInitialEvents, timeoutSeconds, timeout,
+// gracePeriodSeconds, propagationPolicy and orphanDependents are honoured.
+// A get or list that asks for a meta.k8s.io Table (kubectl get does) gets
+// one, with Kubernetes' columns for the common kinds. /openapi/v3 serves
+// reduced documents, operations and parameters without
+// schemas, which is what kubectl create, replace and apply need to leave
+// field validation to the server; /openapi/v2 is 404 (kubectl explain has
+// nothing to show). Bodies in Protocol Buffers are refused with 415, so
+// kubectl's generator commands (kubectl create configmap, create
+// deployment, ...), which send them, do not work; manifests do.
+//
+// # Storage
+//
+// Objects are stored as JSON under
+// "/registry/<group, or core>/<plural>/<namespace>/<name>" (cluster-scoped
+// kinds without the namespace). metadata.resourceVersion is not stored: it
+// is the store's mod revision of the key, set on every read, and every
+// write is a compare-and-swap on it, so a stale resourceVersion is a 409
+// Conflict. Lists without a resourceVersion read the store (consistent);
+// lists at resourceVersion 0 and all watches are served by a watch cache
+// per resource, which keeps the objects and the last Options.WatchCacheSize
+// events in memory and costs one store watch however many clients watch.
+// The server compacts the store's history every
+// Options.CompactionInterval (5 minutes), keeping one interval.
+//
+// # Writes
+//
+// A create is defaulted (api/defaults), passed through mutating admission,
+// prepared by the kind's Strategy (a new pod is Pending, a new namespace
+// Active), given a uid, creationTimestamp, generation 1 and, for
+// generateName, a name; then validated (api/validation), passed through
+// validating admission and stored. An update keeps what the client may not
+// change (the status through the main resource, everything but the status
+// through /status), raises generation when the spec changed, and is
+// validated against the stored object. Services get a cluster IP from
+// Options.ServiceCIDR and node ports from Options.NodePortRange, reserved
+// in the store so that no two services share one. Deletion follows
+// Kubernetes: a
+// positive grace period (pods bound to a node) or finalizers hold the
+// object with a deletionTimestamp; removing the last finalizer, or a
+// delete with grace period 0, removes it.
+//
+// The built-in admission plugins are NamespaceLifecycle, ServiceAccount,
+// DefaultTolerationSeconds, Priority and ResourceQuota; Options adds
+// plugins of your own and disables built-in ones.
+//
+// # Protection
+//
+// Request bodies are limited to 3 MiB (413), requests other than watches
+// to 60 s (504) and to 400 reading and 200 mutating at once (429 with
+// Retry-After: 1); a panic in a handler is logged and answered with 500.
+// Every figure is an Option.
+//
+// # Errors
+//
+// Every error is a metav1.Status with Kubernetes' reason, code and message
+// text: `pods "web" not found` (404 NotFound), `Operation cannot be
+// fulfilled on pods "web": the object has been modified; please apply your
+// changes to the latest version and try again` (409 Conflict), `Pod "web" is
+// invalid: spec.containers[0].image: Required value` (422 Invalid, with
+// one cause per field error), and so on. A 500 means a fault of the server
+// or its store, never of the request.
+package apiserver

@@ -1,0 +1,257 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rigging-dev/rigging/api/field"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+)
+
+// dispatch sends a parsed request to its handler.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	switch ri.endpoint {
+	case epVersion:
+		s.serveVersion(w)
+		return
+	case epHealth:
+		s.serveHealth(w, ri)
+		return
+	case epMetrics:
+		promhttp.HandlerFor(s.opts.Metrics, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+		return
+	case epOpenAPI:
+		s.serveOpenAPI(w, r, ri.openapi)
+		return
+	}
+	accept := r.Header.Get("Accept")
+	if !acceptsJSON(accept) && !(ri.endpoint == epResource && (ri.verb == "get" || ri.verb == "list") && ri.subresource == "" && tableVersion(accept) != "") {
+		s.writeError(w, errNotAcceptable(accept))
+		return
+	}
+	switch ri.endpoint {
+	case epAPIVersions, epAPIGroupList, epAPIGroup, epResourceList:
+		if r.Method != http.MethodGet {
+			s.writeError(w, errMethodNotAllowed(r.Method))
+			return
+		}
+	}
+	switch ri.endpoint {
+	case epAPIVersions:
+		s.serveAPIVersions(w, r)
+	case epAPIGroupList:
+		s.serveAPIGroupList(w)
+	case epAPIGroup:
+		s.serveAPIGroup(w, ri.group)
+	case epResourceList:
+		s.serveResourceList(w, ri.gv)
+	case epResource:
+		if !s.ready.Load() {
+			s.writeError(w, errServiceUnavailable("the server is not ready: it is starting or shutting down"))
+			return
+		}
+		s.serveResource(w, r, ri)
+	default:
+		s.writeError(w, errPathNotFound())
+	}
+}
+
+// serveResource serves the verbs of resources and subresources.
+func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	switch ri.subresource {
+	case "":
+		switch ri.verb {
+		case "get":
+			s.handleGet(w, r, ri)
+		case "list":
+			s.handleList(w, r, ri)
+		case "watch":
+			s.handleWatch(w, r, ri)
+		case "create":
+			s.handleCreate(w, r, ri)
+		case "update":
+			s.handleUpdate(w, r, ri)
+		case "patch":
+			s.handlePatch(w, r, ri)
+		case "delete":
+			s.handleDelete(w, r, ri)
+		case "deletecollection":
+			s.handleDeleteCollection(w, r, ri)
+		}
+	case "status":
+		switch ri.verb {
+		case "get":
+			s.handleGet(w, r, ri)
+		case "update":
+			s.handleUpdate(w, r, ri)
+		case "patch":
+			s.handlePatch(w, r, ri)
+		}
+	case "scale":
+		if ri.verb == "patch" {
+			s.handlePatch(w, r, ri)
+			return
+		}
+		s.handleScale(w, r, ri)
+	case "binding":
+		s.handleBinding(w, r, ri)
+	case "eviction":
+		s.handleEviction(w, r, ri)
+	case "finalize":
+		s.handleFinalize(w, r, ri)
+	}
+}
+
+// writeObject answers with an object.
+func (s *Server) writeObject(w http.ResponseWriter, code int, obj metav1.Object) {
+	b, err := marshalObject(obj)
+	if err != nil {
+		s.writeError(w, errInternal(err))
+		return
+	}
+	writeRaw(w, code, b)
+}
+
+// parseWriteOptions reads dryRun and fieldValidation.
+func parseWriteOptions(q url.Values) (writeOptions, bool, error) {
+	var wo writeOptions
+	for _, v := range q["dryRun"] {
+		if v != "All" {
+			return wo, false, errInvalid("CreateOptions.meta.k8s.io", "meta.k8s.io", "CreateOptions", "", field.ErrorList{
+				field.NotSupported(field.NewPath("dryRun"), v, []string{"All"})})
+		}
+		wo.dryRun = true
+	}
+	strict := false
+	switch v := q.Get("fieldValidation"); v {
+	case "", "Ignore", "Warn":
+	case "Strict":
+		strict = true
+	default:
+		return wo, false, errInvalid("CreateOptions.meta.k8s.io", "meta.k8s.io", "CreateOptions", "", field.ErrorList{
+			field.NotSupported(field.NewPath("fieldValidation"), v, []string{"Ignore", "Warn", "Strict"})})
+	}
+	return wo, strict, nil
+}
+
+// handleGet serves GET of an object or of its status.
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	obj, err := s.get(r.Context(), ri.res, ri.namespace, ri.name, r.URL.Query().Get("resourceVersion"))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if v := tableVersion(r.Header.Get("Accept")); v != "" && ri.subresource == "" {
+		s.writeTable(w, r, v, ri.res, []metav1.Object{obj}, metav1.ListMeta{ResourceVersion: obj.GetObjectMeta().ResourceVersion})
+		return
+	}
+	s.writeObject(w, http.StatusOK, obj)
+}
+
+// handleList serves GET of a collection.
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	lr, err := parseListRequest(ri.res, ri.namespace, r.URL.Query(), false)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	res, err := s.list(r.Context(), ri.res, lr)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if v := tableVersion(r.Header.Get("Accept")); v != "" {
+		objs := make([]metav1.Object, len(res.items))
+		for i, it := range res.items {
+			objs[i] = it.obj
+		}
+		s.writeTable(w, r, v, ri.res, objs, metav1.ListMeta{ResourceVersion: formatRV(res.rev), Continue: res.cont, RemainingItemCount: res.remaining})
+		return
+	}
+	s.writeList(w, ri.res, res)
+}
+
+// writeList answers with a list kind ("PodList") holding res.
+func (s *Server) writeList(w http.ResponseWriter, r *resource, res *listResult) {
+	meta := metav1.ListMeta{ResourceVersion: formatRV(res.rev), Continue: res.cont, RemainingItemCount: res.remaining}
+	mb, err := json.Marshal(meta)
+	if err != nil {
+		s.writeError(w, errInternal(err))
+		return
+	}
+	size := 128 + len(mb)
+	for _, it := range res.items {
+		size += len(it.raw) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"kind":"`...)
+	b = append(b, r.info.Kind+"List"...)
+	b = append(b, `","apiVersion":"`...)
+	b = append(b, r.info.APIVersion()...)
+	b = append(b, `","metadata":`...)
+	b = append(b, mb...)
+	b = append(b, `,"items":[`...)
+	for i, it := range res.items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it.raw...)
+	}
+	b = append(b, "]}"...)
+	writeRaw(w, http.StatusOK, b)
+}
+
+// handleCreate serves POST of a collection.
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	wo, strict, err := parseWriteOptions(r.URL.Query())
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	obj, err := s.readObject(r, ri.res, strict)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	out, err := s.create(r.Context(), ri.res, ri.namespace, obj, wo)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.writeObject(w, http.StatusCreated, out)
+}
+
+// readObject reads and decodes a JSON body as an object of res.
+func (s *Server) readObject(r *http.Request, res *resource, strict bool) (metav1.Object, error) {
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return res.decodeBody(body, strict)
+}
+
+// handleUpdate serves PUT of an object or of its status.
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	wo, strict, err := parseWriteOptions(r.URL.Query())
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	obj, err := s.readObject(r, ri.res, strict)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	out, err := s.update(r.Context(), ri.res, ri.namespace, ri.name, ri.subresource, obj, wo)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.writeObject(w, http.StatusOK, out)
+}

@@ -1,0 +1,245 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/rigging-dev/rigging/api/field"
+	"github.com/rigging-dev/rigging/api/fields"
+	"github.com/rigging-dev/rigging/api/labels"
+	"github.com/rigging-dev/rigging/store"
+)
+
+// listRequest is the query of a list, watch or deletecollection.
+type listRequest struct {
+	namespace         string
+	label             labels.Selector
+	field             fields.Selector
+	rv                string
+	rvMatch           string
+	limit             int64
+	cont              string
+	bookmarks         bool
+	timeoutSeconds    *int64
+	sendInitialEvents *bool
+}
+
+// The values of resourceVersionMatch.
+const (
+	matchExact        = "Exact"
+	matchNotOlderThan = "NotOlderThan"
+)
+
+// parseListRequest reads the query parameters of a list (or, with watch,
+// a watch) of r in namespace ns and checks them as Kubernetes does:
+// malformed selectors and numbers are 400, selectors on fields the kind
+// does not support are 400, inconsistent resourceVersion parameters are
+// 422.
+func parseListRequest(r *resource, ns string, q url.Values, watch bool) (*listRequest, error) {
+	lr := &listRequest{
+		namespace: ns,
+		rv:        q.Get("resourceVersion"),
+		rvMatch:   q.Get("resourceVersionMatch"),
+		cont:      q.Get("continue"),
+		label:     labels.Everything(),
+		field:     fields.Everything(),
+	}
+	var err error
+	if s := q.Get("labelSelector"); s != "" {
+		if lr.label, err = labels.Parse(s); err != nil {
+			return nil, errBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
+		}
+	}
+	if s := q.Get("fieldSelector"); s != "" {
+		if lr.field, err = fields.ParseSelector(s); err != nil {
+			return nil, errBadRequest(fmt.Sprintf("invalid field selector %q: %v", s, err))
+		}
+		for _, req := range lr.field.Requirements() {
+			if !slices.Contains(r.fieldKeys, req.Field) {
+				return nil, errBadRequest(fmt.Sprintf("field label not supported: %s", req.Field))
+			}
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		if lr.limit, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return nil, errBadRequest(fmt.Sprintf("invalid limit %q: must be an integer", s))
+		}
+		lr.limit = max(lr.limit, 0)
+	}
+	if s := q.Get("timeoutSeconds"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return nil, errBadRequest(fmt.Sprintf("invalid timeoutSeconds %q: must be a non-negative integer", s))
+		}
+		lr.timeoutSeconds = &n
+	}
+	if s := q.Get("allowWatchBookmarks"); s != "" {
+		if lr.bookmarks, err = strconv.ParseBool(s); err != nil {
+			return nil, errBadRequest(fmt.Sprintf("invalid allowWatchBookmarks %q", s))
+		}
+	}
+	if s := q.Get("sendInitialEvents"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, errBadRequest(fmt.Sprintf("invalid sendInitialEvents %q", s))
+		}
+		lr.sendInitialEvents = &b
+	}
+	if _, err := parseRV(lr.rv); err != nil {
+		return nil, err
+	}
+	if errs := lr.validate(watch); len(errs) > 0 {
+		return nil, errInvalidOptions(errs)
+	}
+	if lr.cont != "" && lr.rv != "" {
+		return nil, errBadRequest("specifying resource version is not allowed when using continue")
+	}
+	return lr, nil
+}
+
+// validate applies Kubernetes' ListOptions rules.
+func (lr *listRequest) validate(watch bool) field.ErrorList {
+	var errs field.ErrorList
+	path := field.NewPath("resourceVersionMatch")
+	if watch {
+		if lr.sendInitialEvents != nil && lr.rvMatch != matchNotOlderThan {
+			errs = append(errs, field.Forbidden(path, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+		}
+		if lr.rvMatch != "" {
+			if lr.sendInitialEvents == nil {
+				errs = append(errs, field.Forbidden(path, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
+			}
+			if lr.rvMatch != matchNotOlderThan {
+				errs = append(errs, field.NotSupported(path, lr.rvMatch, []string{matchNotOlderThan}))
+			}
+			if lr.cont != "" {
+				errs = append(errs, field.Forbidden(path, "resourceVersionMatch is forbidden when continue is provided"))
+			}
+		}
+		return errs
+	}
+	if lr.rvMatch != "" {
+		if lr.rv == "" {
+			errs = append(errs, field.Forbidden(path, "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+		}
+		if lr.cont != "" {
+			errs = append(errs, field.Forbidden(path, "resourceVersionMatch is forbidden when continue is provided"))
+		}
+		if lr.rvMatch != matchExact && lr.rvMatch != matchNotOlderThan {
+			errs = append(errs, field.NotSupported(path, lr.rvMatch, []string{matchExact, matchNotOlderThan, ""}))
+		}
+		if lr.rvMatch == matchExact && lr.rv == "0" {
+			errs = append(errs, field.Forbidden(path, `resourceVersionMatch "exact" is forbidden for resourceVersion "0"`))
+		}
+	}
+	if lr.sendInitialEvents != nil {
+		errs = append(errs, field.Forbidden(field.NewPath("sendInitialEvents"), "sendInitialEvents is forbidden for list"))
+	}
+	return errs
+}
+
+// matches reports whether an object is selected by the request.
+func (lr *listRequest) matches(o *cachedObject) bool {
+	return lr.label.Matches(o.labels) && lr.field.Matches(o.fields)
+}
+
+// listResult is one page of a list.
+type listResult struct {
+	items     []*cachedObject
+	rev       int64
+	cont      string
+	remaining *int64
+}
+
+// list serves a list with Kubernetes' resourceVersion semantics:
+//
+//   - continue set: the next page, from the store at the first page's
+//     revision (410 when it was compacted);
+//   - resourceVersion unset: the latest state, from the store (consistent);
+//   - resourceVersionMatch=Exact, or a resourceVersion other than "0"
+//     with a limit and no match: the state at exactly that revision, from
+//     the store (410 when compacted);
+//   - resourceVersion "0", or N with NotOlderThan (or no match and no
+//     limit): from the watch cache when it is at N or later, else from the
+//     store; a list from the cache is never paginated (limit is ignored,
+//     as Kubernetes' cache does).
+func (s *Server) list(ctx context.Context, r *resource, lr *listRequest) (*listResult, error) {
+	rv, err := parseRV(lr.rv)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case lr.cont != "":
+		return s.listStore(ctx, r, lr, 0)
+	case lr.rv == "":
+		return s.listStore(ctx, r, lr, 0)
+	case lr.rvMatch == matchExact, lr.rvMatch == "" && lr.limit > 0 && rv > 0:
+		return s.listStore(ctx, r, lr, rv)
+	}
+	if r.cache != nil && r.cache.revision() >= rv {
+		req := watchRequest{namespace: lr.namespace, label: lr.label, field: lr.field}
+		items, rev := r.cache.list(req)
+		return &listResult{items: items, rev: rev}, nil
+	}
+	res, err := s.listStore(ctx, r, lr, 0)
+	if err == nil && res.rev < rv {
+		return nil, storeError(r, "", fmt.Errorf("%w: resource version %d", store.ErrFutureRevision, rv))
+	}
+	return res, err
+}
+
+// listStore lists from the store at rev (0: latest), a page of lr.limit
+// matching objects when lr.limit is set. Each store page asks for exactly
+// the number of objects still needed, so that the store's continue token
+// resumes right after the last object returned.
+func (s *Server) listStore(ctx context.Context, r *resource, lr *listRequest, rev int64) (*listResult, error) {
+	prefix := r.listPrefix(lr.namespace)
+	res := &listResult{items: []*cachedObject{}}
+	opts := store.ListOptions{Revision: rev, Continue: lr.cont}
+	filtered := !lr.label.Empty() || !lr.field.Empty()
+	for {
+		if lr.limit > 0 {
+			opts.Limit = lr.limit - int64(len(res.items))
+		}
+		resp, err := s.store.List(ctx, prefix, opts)
+		if err != nil {
+			if opts.Continue != "" && errors.Is(err, store.ErrCompacted) {
+				return nil, errContinueExpired()
+			}
+			if opts.Continue != "" && errors.Is(err, store.ErrInvalid) {
+				return nil, errBadRequest(fmt.Sprintf("invalid continue token: %v", err))
+			}
+			return nil, storeError(r, "", err)
+		}
+		res.rev = resp.Revision
+		for _, kv := range resp.KVs {
+			obj, err := r.decode(kv.Value, kv.ModRevision)
+			if err != nil {
+				return nil, errInternal(err)
+			}
+			co, err := r.newCachedObjectFrom(kv.Key, obj)
+			if err != nil {
+				return nil, errInternal(err)
+			}
+			if lr.matches(co) {
+				res.items = append(res.items, co)
+			}
+		}
+		if resp.Continue == "" {
+			return res, nil
+		}
+		if lr.limit > 0 && int64(len(res.items)) >= lr.limit {
+			res.cont = resp.Continue
+			if !filtered {
+				n := resp.Remaining
+				res.remaining = &n
+			}
+			return res, nil
+		}
+		opts = store.ListOptions{Continue: resp.Continue}
+	}
+}

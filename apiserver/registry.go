@@ -1,0 +1,385 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rigging-dev/rigging/api/fields"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/api/names"
+	"github.com/rigging-dev/rigging/apiserver/patch"
+)
+
+// Resource names a kind served by the Server and says how it is addressed:
+// its group and version, its kind, the plural that appears in URLs, and its
+// scope. Only Version, Kind and Plural are required; Singular defaults to
+// the lower-cased Kind.
+type Resource struct {
+	// Group is the API group ("apps"); empty for the core group, served
+	// under /api/v1.
+	Group string
+	// Version is the API version ("v1").
+	Version string
+	// Kind is the kind ("Deployment"); its list kind is Kind+"List".
+	Kind string
+	// Plural is the lower-case plural used in URLs ("deployments").
+	Plural string
+	// Singular is the lower-case singular ("deployment"); default: Kind
+	// lower-cased.
+	Singular string
+	// ShortNames are kubectl abbreviations ("deploy").
+	ShortNames []string
+	// Categories group resources for kubectl ("all").
+	Categories []string
+	// Namespaced says whether objects live in a namespace; false for
+	// cluster-scoped kinds such as Node.
+	Namespaced bool
+}
+
+// APIVersion returns "group/version", or "version" for the core group.
+func (r Resource) APIVersion() string {
+	if r.Group == "" {
+		return r.Version
+	}
+	return r.Group + "/" + r.Version
+}
+
+// resource is one registered resource: its names, its strategy with the
+// types erased, its store prefix and its watch cache. It is immutable after
+// Register except for cache, which Start sets once.
+type resource struct {
+	info Resource
+	// qualifiedResource is "pods" or "deployments.apps", as messages print it.
+	qualifiedResource string
+	// qualifiedKind is "Pod" or "Deployment.apps".
+	qualifiedKind string
+	// prefix is "/registry/<group or core>/<plural>/".
+	prefix string
+	typ    reflect.Type // the struct type T
+	// typeMeta, objectMeta and status are field indexes in typ (status -1
+	// when the kind has none); spec lists the other fields.
+	typeMeta, status int
+	spec             []int
+	st               erasedStrategy
+	// fieldKeys are the fields a field selector may name, sorted.
+	fieldKeys []string
+	cache     *watchCache
+	// holdsDeletion, when set, reports whether obj has pending
+	// finalization beyond metadata.finalizers (a namespace's
+	// spec.finalizers); onDeletion marks an object whose deletion began.
+	holdsDeletion func(obj metav1.Object) bool
+	onDeletion    func(obj metav1.Object)
+	// prepareHook, when set, completes an object being created (old nil)
+	// or updated through the main resource, after the strategy's
+	// PrepareFor* (quota admission computes a ResourceQuota's status).
+	prepareHook func(ctx context.Context, obj, old metav1.Object) error
+	// beginWrite, when set, runs just before an object is written over old
+	// (nil on create), after validation: services get their cluster IP
+	// and node ports. commit runs after the write, rollback if it fails.
+	beginWrite func(ctx context.Context, obj, old metav1.Object, dryRun bool) (commit, rollback func(), err error)
+	// releaseAll, when set, runs after an object was removed.
+	releaseAll func(ctx context.Context, obj metav1.Object)
+	// schema is the strategic merge patch schema, built once on first use.
+	schemaOnce sync.Once
+	schema     patch.Schema
+}
+
+// held reports whether obj's deletion waits for finalizers.
+func (r *resource) held(obj metav1.Object) bool {
+	return len(obj.GetObjectMeta().Finalizers) > 0 || (r.holdsDeletion != nil && r.holdsDeletion(obj))
+}
+
+// key returns the store key of an object.
+func (r *resource) key(namespace, name string) string {
+	if r.info.Namespaced {
+		return r.prefix + namespace + "/" + name
+	}
+	return r.prefix + name
+}
+
+// listPrefix returns the store prefix of the objects in namespace, or of
+// all of them when namespace is empty.
+func (r *resource) listPrefix(namespace string) string {
+	if r.info.Namespaced && namespace != "" {
+		return r.prefix + namespace + "/"
+	}
+	return r.prefix
+}
+
+// newObject returns a new zero object of the kind.
+func (r *resource) newObject() metav1.Object {
+	return reflect.New(r.typ).Interface().(metav1.Object)
+}
+
+// setTypeMeta sets apiVersion and kind on obj.
+func (r *resource) setTypeMeta(obj metav1.Object) {
+	reflect.ValueOf(obj).Elem().Field(r.typeMeta).Set(reflect.ValueOf(
+		metav1.TypeMeta{APIVersion: r.info.APIVersion(), Kind: r.info.Kind}))
+}
+
+// typeMetaOf returns obj's apiVersion and kind.
+func (r *resource) typeMetaOf(obj metav1.Object) metav1.TypeMeta {
+	return reflect.ValueOf(obj).Elem().Field(r.typeMeta).Interface().(metav1.TypeMeta)
+}
+
+// decode decodes a stored value and sets its resourceVersion to rev and
+// its apiVersion and kind.
+func (r *resource) decode(value []byte, rev int64) (metav1.Object, error) {
+	obj := r.newObject()
+	if err := json.Unmarshal(value, obj); err != nil {
+		return nil, fmt.Errorf("decode stored %s: %w", r.info.Kind, err)
+	}
+	r.setTypeMeta(obj)
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(rev, 10)
+	return obj, nil
+}
+
+// encodeForStore encodes obj as stored: with apiVersion and kind, without
+// resourceVersion. obj's resourceVersion is cleared.
+func (r *resource) encodeForStore(obj metav1.Object) ([]byte, error) {
+	r.setTypeMeta(obj)
+	obj.GetObjectMeta().ResourceVersion = ""
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", r.info.Kind, err)
+	}
+	return b, nil
+}
+
+// copyObject returns a deep copy of obj, through JSON.
+func (r *resource) copyObject(obj metav1.Object) (metav1.Object, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("copy %s: %w", r.info.Kind, err)
+	}
+	out := r.newObject()
+	if err := json.Unmarshal(b, out); err != nil {
+		return nil, fmt.Errorf("copy %s: %w", r.info.Kind, err)
+	}
+	return out, nil
+}
+
+// hasStatus reports whether the kind has a status (and so a status
+// subresource).
+func (r *resource) hasStatus() bool { return r.status >= 0 }
+
+// copyStatus sets dst's status to src's (a shallow copy).
+func (r *resource) copyStatus(dst, src metav1.Object) {
+	if r.status < 0 {
+		return
+	}
+	reflect.ValueOf(dst).Elem().Field(r.status).Set(reflect.ValueOf(src).Elem().Field(r.status))
+}
+
+// resetStatus sets obj's status to its zero value.
+func (r *resource) resetStatus(obj metav1.Object) {
+	if r.status < 0 {
+		return
+	}
+	f := reflect.ValueOf(obj).Elem().Field(r.status)
+	f.Set(reflect.Zero(f.Type()))
+}
+
+// copySpec sets every field of dst other than metadata and status to src's
+// (shallow copies).
+func (r *resource) copySpec(dst, src metav1.Object) {
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for _, i := range r.spec {
+		d.Field(i).Set(s.Field(i))
+	}
+}
+
+// specEqual reports whether a and b agree on every field other than
+// metadata and status, compared in their JSON form.
+func (r *resource) specEqual(a, b metav1.Object) bool {
+	av, bv := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	for _, i := range r.spec {
+		x, err1 := json.Marshal(av.Field(i).Interface())
+		y, err2 := json.Marshal(bv.Field(i).Interface())
+		if err1 != nil || err2 != nil || string(x) != string(y) {
+			return false
+		}
+	}
+	return true
+}
+
+// selectableFields returns the field selector set of obj: metadata.name,
+// metadata.namespace (for namespaced kinds) and the strategy's fields.
+func (r *resource) selectableFields(obj metav1.Object) fields.Set {
+	m := obj.GetObjectMeta()
+	set := fields.Set{"metadata.name": m.Name}
+	if r.info.Namespaced {
+		set["metadata.namespace"] = m.Namespace
+	}
+	if r.st.fields != nil {
+		for k, v := range r.st.fields(obj) {
+			set[k] = v
+		}
+	}
+	return set
+}
+
+// groupVersion is the resources of one group version.
+type groupVersion struct {
+	group, version string
+	resources      []*resource // in registration order
+	byPlural       map[string]*resource
+}
+
+// path returns "/api/v1" or "/apis/<group>/<version>".
+func (gv *groupVersion) path() string {
+	if gv.group == "" {
+		return "/api/" + gv.version
+	}
+	return "/apis/" + gv.group + "/" + gv.version
+}
+
+// errRegisterAfterStart is returned by Register once the server started.
+var errRegisterAfterStart = errors.New("apiserver: Register after Start")
+
+// Register adds a kind to s: objects of the Go type T, served at r's REST
+// paths, stored as JSON under "/registry/<group or core>/<plural>/", with
+// the behaviour st describes (the zero Strategy is the generic one; see
+// Strategy). T must be a struct that embeds metav1.TypeMeta and
+// metav1.ObjectMeta; a top-level field tagged json:"status" makes the
+// status subresource, and every other field is the spec whose changes
+// raise metadata.generation.
+//
+// Register must be called before Start and before the server serves any
+// request; it fails when r is incomplete, when its plural or kind is
+// already registered in its group version, or when T is not such a
+// struct. It is not safe to call concurrently with itself or ServeHTTP.
+func Register[T any, PT interface {
+	*T
+	metav1.Object
+}](s *Server, r Resource, st Strategy[PT]) error {
+	typ := reflect.TypeFor[T]()
+	res, err := newResource(r, typ)
+	if err != nil {
+		return err
+	}
+	res.st = st.erase()
+	if res.st.fields != nil {
+		for k := range res.st.fields(PT(new(T))) {
+			res.fieldKeys = append(res.fieldKeys, k)
+		}
+	}
+	res.fieldKeys = append(res.fieldKeys, "metadata.name")
+	if r.Namespaced {
+		res.fieldKeys = append(res.fieldKeys, "metadata.namespace")
+	}
+	slices.Sort(res.fieldKeys)
+	res.fieldKeys = slices.Compact(res.fieldKeys)
+	return s.add(res)
+}
+
+// newResource checks r and T and derives the names and field indexes.
+func newResource(r Resource, typ reflect.Type) (*resource, error) {
+	if r.Version == "" || r.Kind == "" || r.Plural == "" {
+		return nil, fmt.Errorf("apiserver: register %+v: Version, Kind and Plural are required", r)
+	}
+	for _, s := range []string{r.Plural, r.Version} {
+		if msgs := names.IsDNS1123Label(s); len(msgs) > 0 {
+			return nil, fmt.Errorf("apiserver: register %s: %q: %s", r.Kind, s, strings.Join(msgs, "; "))
+		}
+	}
+	if r.Group != "" {
+		if msgs := names.IsDNS1123Subdomain(r.Group); len(msgs) > 0 {
+			return nil, fmt.Errorf("apiserver: register %s: group %q: %s", r.Kind, r.Group, strings.Join(msgs, "; "))
+		}
+	}
+	if r.Singular == "" {
+		r.Singular = strings.ToLower(r.Kind)
+	}
+	if typ.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("apiserver: register %s: type %v is not a struct", r.Kind, typ)
+	}
+	res := &resource{info: r, typ: typ, typeMeta: -1, status: -1}
+	objectMeta := -1
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		switch {
+		case f.Type == reflect.TypeFor[metav1.TypeMeta]() && f.Anonymous:
+			res.typeMeta = i
+		case f.Type == reflect.TypeFor[metav1.ObjectMeta]() && f.Anonymous:
+			objectMeta = i
+		case jsonName(f) == "status":
+			res.status = i
+		case f.IsExported() && jsonName(f) != "-":
+			res.spec = append(res.spec, i)
+		}
+	}
+	if res.typeMeta < 0 || objectMeta < 0 {
+		return nil, fmt.Errorf("apiserver: register %s: type %v must embed metav1.TypeMeta and metav1.ObjectMeta", r.Kind, typ)
+	}
+	storageGroup := r.Group
+	res.qualifiedResource, res.qualifiedKind = r.Plural, r.Kind
+	if r.Group == "" {
+		storageGroup = "core"
+	} else {
+		res.qualifiedResource += "." + r.Group
+		res.qualifiedKind += "." + r.Group
+	}
+	res.prefix = "/registry/" + storageGroup + "/" + r.Plural + "/"
+	return res, nil
+}
+
+// jsonName returns the JSON name of a struct field.
+func jsonName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		return name
+	}
+	return f.Name
+}
+
+// add registers res with s.
+func (s *Server) add(res *resource) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errRegisterAfterStart
+	}
+	gvKey := res.info.APIVersion()
+	gv := s.groupVersions[gvKey]
+	if gv == nil {
+		gv = &groupVersion{group: res.info.Group, version: res.info.Version, byPlural: map[string]*resource{}}
+		s.groupVersions[gvKey] = gv
+		s.gvOrder = append(s.gvOrder, gvKey)
+	}
+	if gv.byPlural[res.info.Plural] != nil {
+		return fmt.Errorf("apiserver: register %s: resource %q already registered in %s", res.info.Kind, res.info.Plural, gvKey)
+	}
+	for _, o := range gv.resources {
+		if o.info.Kind == res.info.Kind {
+			return fmt.Errorf("apiserver: register %s: kind already registered in %s as %q", res.info.Kind, gvKey, o.info.Plural)
+		}
+	}
+	for _, o := range s.resources {
+		if o.prefix == res.prefix {
+			return fmt.Errorf("apiserver: register %s: store prefix %q already used by %s", res.info.Kind, res.prefix, o.info.APIVersion())
+		}
+	}
+	gv.resources = append(gv.resources, res)
+	gv.byPlural[res.info.Plural] = res
+	s.resources = append(s.resources, res)
+	return nil
+}
+
+// lookup returns the resource with the given group and plural (the
+// version registered first), or nil.
+func (s *Server) lookup(group, plural string) *resource {
+	for _, r := range s.resources {
+		if r.info.Group == group && r.info.Plural == plural {
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,487 @@
+package apiserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rigging-dev/rigging/api/field"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/store"
+)
+
+// The operations on a resource's objects in the store, shared by the HTTP
+// handlers, the subresources and the server's own writes. Each decodes
+// what it reads into objects it owns and writes with compare-and-swap on
+// the mod revision it read.
+
+// writeOptions shape a write.
+type writeOptions struct {
+	// dryRun runs everything but the store write.
+	dryRun bool
+}
+
+// maxGenerateNameAttempts is how many names a create with generateName
+// tries before giving up with 409 AlreadyExists.
+const maxGenerateNameAttempts = 5
+
+// now returns the current time at the second, as timestamps are stored.
+func (s *Server) now() time.Time { return s.opts.Now().Truncate(time.Second) }
+
+// checkName refuses a name that cannot be one segment of a store key.
+func checkName(r *resource, name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/%") {
+		return errInvalidObject(r, name, field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), name,
+			"a name must be a non-empty path segment without '/' or '%'")})
+	}
+	return nil
+}
+
+// create stores obj, a new object of r in namespace ns (ignored for
+// cluster-scoped kinds): defaults, mutating admission, the strategy's
+// PrepareForCreate, system metadata, name generation, validation,
+// validating admission, then the store. obj is modified and returned with
+// its resourceVersion.
+func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, error) {
+	m := obj.GetObjectMeta()
+	if r.info.Namespaced {
+		if m.Namespace == "" {
+			m.Namespace = ns
+		} else if ns != "" && m.Namespace != ns {
+			return nil, errBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	} else {
+		m.Namespace = ""
+	}
+	r.applyDefaults(obj)
+	a := attributes(Create, r, "", m.Namespace, m.Name, obj, nil, wo.dryRun)
+	if err := s.admit(ctx, r, a); err != nil {
+		return nil, err
+	}
+	r.prepareForCreate(obj)
+	m = obj.GetObjectMeta()
+	m.UID = newUID()
+	m.CreationTimestamp = metav1.NewTime(s.now())
+	m.Generation = 1
+	m.DeletionTimestamp, m.DeletionGracePeriodSeconds = nil, nil
+	m.ResourceVersion = ""
+	if r.prepareHook != nil {
+		if err := r.prepareHook(ctx, obj, nil); err != nil {
+			return nil, asStatus(err)
+		}
+	}
+	generated := m.Name == "" && m.GenerateName != ""
+	if generated {
+		m.Name = generateName(m.GenerateName)
+	}
+	if errs := r.validateCreate(obj); len(errs) > 0 {
+		return nil, errInvalidObject(r, m.Name, errs)
+	}
+	if err := checkName(r, m.Name); err != nil {
+		return nil, err
+	}
+	a.Name = m.Name
+	if err := s.validateAdmission(ctx, r, a); err != nil {
+		s.refundQuota(ctx, a)
+		return nil, err
+	}
+	commit, rollback := func() {}, func() {}
+	if r.beginWrite != nil {
+		var err error
+		if commit, rollback, err = r.beginWrite(ctx, obj, nil, wo.dryRun); err != nil {
+			s.refundQuota(ctx, a)
+			return nil, asStatus(err)
+		}
+	}
+	if wo.dryRun {
+		return obj, nil
+	}
+	for attempt := 1; ; attempt++ {
+		raw, err := r.encodeForStore(obj)
+		if err != nil {
+			rollback()
+			s.refundQuota(ctx, a)
+			return nil, errInternal(err)
+		}
+		resp, err := s.store.Create(ctx, r.key(m.Namespace, m.Name), raw, store.PutOptions{})
+		if errors.Is(err, store.ErrExists) && generated && attempt < maxGenerateNameAttempts {
+			m.Name = generateName(m.GenerateName)
+			continue
+		}
+		if err != nil {
+			rollback()
+			s.refundQuota(ctx, a)
+			return nil, storeError(r, m.Name, err)
+		}
+		commit()
+		m.ResourceVersion = formatRV(resp.KV.ModRevision)
+		return obj, nil
+	}
+}
+
+// get returns the object ns/name of r as of rv: "" reads the latest from
+// the store, "0" any version from the watch cache, N a version not older
+// than N. A cached object is shared: callers must not modify it.
+func (s *Server) get(ctx context.Context, r *resource, ns, name, rv string) (metav1.Object, error) {
+	min, err := parseRV(rv)
+	if err != nil {
+		return nil, err
+	}
+	key := r.key(ns, name)
+	if rv != "" && r.cache != nil {
+		if co, crev := r.cache.get(key); crev >= min {
+			if co == nil {
+				return nil, errNotFound(r, name)
+			}
+			return co.obj, nil
+		}
+	}
+	resp, err := s.store.Get(ctx, key, store.ReadOptions{})
+	if err != nil {
+		return nil, storeError(r, name, err)
+	}
+	if resp.Revision < min {
+		return nil, storeError(r, name, fmt.Errorf("%w: resource version %d", store.ErrFutureRevision, min))
+	}
+	obj, err := r.decode(resp.KV.Value, resp.KV.ModRevision)
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	return obj, nil
+}
+
+// guaranteedUpdate reads ns/name of r, asks tryUpdate for the new object
+// and writes it guarded by the mod revision read, reading again and
+// retrying when another writer got there first. tryUpdate gets an object
+// it owns; it refuses a stale client resourceVersion by returning a
+// Conflict itself. A new object identical to the stored one is not
+// written. When the new object has a deletionTimestamp, no finalizers and
+// the stored one a grace period of 0, the object is deleted instead, as
+// Kubernetes does when the last finalizer goes. It returns the object as
+// written, and whether it was deleted.
+func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name string, wo writeOptions,
+	tryUpdate func(cur metav1.Object) (metav1.Object, error)) (metav1.Object, bool, error) {
+	key := r.key(ns, name)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, storeError(r, name, err)
+		}
+		resp, err := s.store.Get(ctx, key, store.ReadOptions{})
+		if err != nil {
+			return nil, false, storeError(r, name, err)
+		}
+		cur, err := r.decode(resp.KV.Value, resp.KV.ModRevision)
+		if err != nil {
+			return nil, false, errInternal(err)
+		}
+		curRV := cur.GetObjectMeta().ResourceVersion
+		gracePeriod := cur.GetObjectMeta().DeletionGracePeriodSeconds
+		next, err := tryUpdate(cur)
+		if err != nil {
+			return nil, false, err
+		}
+		nm := next.GetObjectMeta()
+		if nm.DeletionTimestamp != nil && !r.held(next) && gracePeriod != nil && *gracePeriod == 0 {
+			if wo.dryRun {
+				nm.ResourceVersion = curRV
+				return next, true, nil
+			}
+			dr, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: resp.KV.ModRevision})
+			if errors.Is(err, store.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return nil, false, storeError(r, name, err)
+			}
+			s.afterDelete(ctx, r, next)
+			nm.ResourceVersion = formatRV(dr.KV.ModRevision)
+			return next, true, nil
+		}
+		commit, rollback := func() {}, func() {}
+		if r.beginWrite != nil {
+			if commit, rollback, err = r.beginWrite(ctx, next, cur, wo.dryRun); err != nil {
+				return nil, false, asStatus(err)
+			}
+		}
+		raw, err := r.encodeForStore(next)
+		if err != nil {
+			rollback()
+			return nil, false, errInternal(err)
+		}
+		if bytes.Equal(raw, resp.KV.Value) || wo.dryRun {
+			rollback()
+			nm.ResourceVersion = curRV
+			return next, false, nil
+		}
+		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision})
+		if errors.Is(err, store.ErrConflict) {
+			rollback()
+			continue
+		}
+		if err != nil {
+			rollback()
+			return nil, false, storeError(r, name, err)
+		}
+		commit()
+		nm.ResourceVersion = formatRV(wr.KV.ModRevision)
+		return next, false, nil
+	}
+}
+
+// update replaces ns/name of r with obj (sub "" for the main resource,
+// "status" for the status subresource). obj's resourceVersion, when set,
+// must be the stored one (else 409); when empty the update is
+// unconditional. obj is not modified.
+func (s *Server) update(ctx context.Context, r *resource, ns, name, sub string, obj metav1.Object, wo writeOptions) (metav1.Object, error) {
+	if err := checkObjectName(r, ns, name, obj); err != nil {
+		return nil, err
+	}
+	r.applyDefaults(obj)
+	precondition := obj.GetObjectMeta().ResourceVersion
+	if _, err := parseRV(precondition); err != nil {
+		return nil, err
+	}
+	out, _, err := s.guaranteedUpdate(ctx, r, ns, name, wo, func(cur metav1.Object) (metav1.Object, error) {
+		if precondition != "" && precondition != cur.GetObjectMeta().ResourceVersion {
+			return nil, errConflict(r, name, conflictModified)
+		}
+		next, err := r.copyObject(obj)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		return s.prepareUpdate(ctx, r, sub, precondition, next, cur, wo)
+	})
+	return out, err
+}
+
+// checkObjectName checks the name and namespace of an object in a body
+// against the URL's, and fills them in when empty.
+func checkObjectName(r *resource, ns, name string, obj metav1.Object) error {
+	m := obj.GetObjectMeta()
+	if m.Name == "" {
+		m.Name = name
+	} else if m.Name != name {
+		return errBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.Name, name))
+	}
+	if r.info.Namespaced {
+		if m.Namespace == "" {
+			m.Namespace = ns
+		} else if m.Namespace != ns {
+			return errBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	} else {
+		m.Namespace = ""
+	}
+	return nil
+}
+
+// prepareUpdate turns next, the client's new object, into what is stored
+// over cur: the resourceVersion precondition, the strategy's
+// PrepareForUpdate (or PrepareForStatusUpdate), the system metadata,
+// generation, mutating admission, validation and validating admission.
+func (s *Server) prepareUpdate(ctx context.Context, r *resource, sub, precondition string, next, cur metav1.Object, wo writeOptions) (metav1.Object, error) {
+	cm := cur.GetObjectMeta()
+	if precondition != "" && precondition != cm.ResourceVersion {
+		return nil, errConflict(r, cm.Name, conflictModified)
+	}
+	nm := next.GetObjectMeta()
+	if nm.UID != "" && nm.UID != cm.UID {
+		return nil, errConflict(r, cm.Name, fmt.Sprintf("Precondition failed: UID in precondition: %v, UID in object meta: %v", nm.UID, cm.UID))
+	}
+	switch sub {
+	case "status":
+		r.prepareForStatusUpdate(next, cur)
+	case "":
+		r.prepareForUpdate(next, cur)
+		if r.prepareHook != nil {
+			if err := r.prepareHook(ctx, next, cur); err != nil {
+				return nil, asStatus(err)
+			}
+		}
+	default:
+		// The other subresources build next from cur themselves.
+	}
+	nm = next.GetObjectMeta()
+	nm.Name, nm.Namespace, nm.UID = cm.Name, cm.Namespace, cm.UID
+	nm.CreationTimestamp = cm.CreationTimestamp
+	nm.DeletionTimestamp, nm.DeletionGracePeriodSeconds = cm.DeletionTimestamp, cm.DeletionGracePeriodSeconds
+	nm.ResourceVersion = cm.ResourceVersion
+	nm.Generation = cm.Generation
+	if !r.specEqual(next, cur) {
+		nm.Generation++
+	}
+	a := attributes(Update, r, sub, cm.Namespace, cm.Name, next, cur, wo.dryRun)
+	if err := s.admit(ctx, r, a); err != nil {
+		return nil, err
+	}
+	if errs := r.validateUpdate(next, cur); len(errs) > 0 {
+		return nil, errInvalidObject(r, cm.Name, errs)
+	}
+	if err := s.validateAdmission(ctx, r, a); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// Finalizers the server adds for the garbage collector on deletes with a
+// propagation policy.
+const (
+	finalizerOrphan     = "orphan"
+	finalizerForeground = "foregroundDeletion"
+)
+
+// delete deletes ns/name of r as DeleteOptions say: preconditions on uid
+// and resourceVersion (409), admission, the propagation policy's finalizer
+// (Foreground adds foregroundDeletion, Orphan adds orphan), graceful
+// deletion when the strategy gives a positive grace period, and
+// finalizers, which hold the object with a deletionTimestamp until they
+// are removed. It returns the object (its last state when deleted) and
+// whether it is gone.
+func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts *metav1.DeleteOptions, wo writeOptions) (metav1.Object, bool, error) {
+	if opts == nil {
+		opts = &metav1.DeleteOptions{}
+	}
+	if opts.GracePeriodSeconds != nil && *opts.GracePeriodSeconds < 0 {
+		return nil, false, errInvalid("DeleteOptions.meta.k8s.io", "meta.k8s.io", "DeleteOptions", "", field.ErrorList{
+			field.Invalid(field.NewPath("gracePeriodSeconds"), *opts.GracePeriodSeconds, "must be greater than or equal to 0")})
+	}
+	var propagationFinalizer string
+	if opts.PropagationPolicy != nil {
+		switch *opts.PropagationPolicy {
+		case metav1.DeletePropagationForeground:
+			propagationFinalizer = finalizerForeground
+		case metav1.DeletePropagationOrphan:
+			propagationFinalizer = finalizerOrphan
+		case metav1.DeletePropagationBackground:
+		default:
+			return nil, false, errInvalid("DeleteOptions.meta.k8s.io", "meta.k8s.io", "DeleteOptions", "", field.ErrorList{
+				field.NotSupported(field.NewPath("propagationPolicy"), *opts.PropagationPolicy,
+					[]metav1.DeletionPropagation{metav1.DeletePropagationForeground, metav1.DeletePropagationBackground, metav1.DeletePropagationOrphan})})
+		}
+		if opts.OrphanDependents != nil {
+			return nil, false, errInvalid("DeleteOptions.meta.k8s.io", "meta.k8s.io", "DeleteOptions", "", field.ErrorList{
+				field.Invalid(field.NewPath("propagationPolicy"), *opts.PropagationPolicy, "orphanDependents and deletionPropagation cannot be both set")})
+		}
+	} else if opts.OrphanDependents != nil && *opts.OrphanDependents {
+		propagationFinalizer = finalizerOrphan
+	}
+	key := r.key(ns, name)
+	for {
+		resp, err := s.store.Get(ctx, key, store.ReadOptions{})
+		if err != nil {
+			return nil, false, storeError(r, name, err)
+		}
+		cur, err := r.decode(resp.KV.Value, resp.KV.ModRevision)
+		if err != nil {
+			return nil, false, errInternal(err)
+		}
+		cm := cur.GetObjectMeta()
+		if p := opts.Preconditions; p != nil {
+			if p.UID != nil && *p.UID != cm.UID {
+				return nil, false, errConflict(r, name, fmt.Sprintf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, cm.UID))
+			}
+			if p.ResourceVersion != nil && *p.ResourceVersion != cm.ResourceVersion {
+				return nil, false, errConflict(r, name, fmt.Sprintf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, cm.ResourceVersion))
+			}
+		}
+		a := attributes(Delete, r, "", cm.Namespace, cm.Name, nil, cur, wo.dryRun)
+		if err := s.admit(ctx, r, a); err != nil {
+			return nil, false, err
+		}
+		if err := s.validateAdmission(ctx, r, a); err != nil {
+			return nil, false, err
+		}
+
+		next, err := r.copyObject(cur)
+		if err != nil {
+			return nil, false, errInternal(err)
+		}
+		nm := next.GetObjectMeta()
+		changed := false
+		if propagationFinalizer != "" && !slices.Contains(nm.Finalizers, propagationFinalizer) && cm.DeletionTimestamp == nil {
+			nm.Finalizers = append(nm.Finalizers, propagationFinalizer)
+			changed = true
+		}
+		period := int64(0)
+		if r.st.gracePeriod != nil {
+			period = r.st.gracePeriod(cur, opts.GracePeriodSeconds)
+		}
+		now := s.now()
+		switch {
+		case cm.DeletionTimestamp == nil:
+			if period > 0 || r.held(next) {
+				ts := metav1.NewTime(now.Add(time.Duration(period) * time.Second))
+				nm.DeletionTimestamp, nm.DeletionGracePeriodSeconds = &ts, &period
+				if nm.Generation > 0 {
+					nm.Generation++
+				}
+				if r.onDeletion != nil {
+					r.onDeletion(next)
+				}
+				changed = true
+			}
+		case cm.DeletionGracePeriodSeconds == nil || period < *cm.DeletionGracePeriodSeconds:
+			// A shorter grace period moves the deletion earlier.
+			requested := cm.DeletionTimestamp.Time
+			if cm.DeletionGracePeriodSeconds != nil {
+				requested = requested.Add(-time.Duration(*cm.DeletionGracePeriodSeconds) * time.Second)
+			}
+			ts := metav1.NewTime(requested.Add(time.Duration(period) * time.Second))
+			nm.DeletionTimestamp, nm.DeletionGracePeriodSeconds = &ts, &period
+			changed = true
+		}
+		if !r.held(next) && (nm.DeletionGracePeriodSeconds == nil || *nm.DeletionGracePeriodSeconds == 0) {
+			if wo.dryRun {
+				return cur, true, nil
+			}
+			if _, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: resp.KV.ModRevision}); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					continue
+				}
+				return nil, false, storeError(r, name, err)
+			}
+			s.afterDelete(ctx, r, cur)
+			return cur, true, nil
+		}
+		if !changed || wo.dryRun {
+			return next, false, nil
+		}
+		raw, err := r.encodeForStore(next)
+		if err != nil {
+			return nil, false, errInternal(err)
+		}
+		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision})
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, false, storeError(r, name, err)
+		}
+		nm.ResourceVersion = formatRV(wr.KV.ModRevision)
+		return next, false, nil
+	}
+}
+
+// afterDelete runs what follows the removal of an object: what it held
+// (a service's cluster IP and node ports) and the quota it used are
+// released.
+func (s *Server) afterDelete(ctx context.Context, r *resource, obj metav1.Object) {
+	if r.releaseAll != nil {
+		r.releaseAll(context.WithoutCancel(ctx), obj)
+	}
+	if s.quota != nil {
+		s.quota.releaseObject(context.WithoutCancel(ctx), r, obj)
+	}
+}
+
+// refundQuota gives back what quota admission charged for a write that
+// then failed.
+func (s *Server) refundQuota(ctx context.Context, a *Attributes) {
+	if s.quota != nil {
+		s.quota.refund(context.WithoutCancel(ctx), a)
+	}
+}

@@ -1,0 +1,451 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "github.com/rigging-dev/rigging/api/apps/v1"
+	corev1 "github.com/rigging-dev/rigging/api/core/v1"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+)
+
+// Server-side printing: a get or list that asks for
+// application/json;as=Table;g=meta.k8s.io;v=v1 (as kubectl get does) is
+// answered with a meta.k8s.io Table, whose columns are Kubernetes' own for
+// pods, nodes, namespaces, services, config maps, secrets, deployments,
+// replica sets and stateful sets, and "Name" and "Age" for the other
+// kinds. Each row carries the object's metadata (includeObject=Metadata,
+// the default), the whole object (Object) or nothing (None). Watches are
+// always answered with objects, which kubectl prints with its default
+// columns.
+
+// tableColumn is a meta.k8s.io TableColumnDefinition.
+type tableColumn struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Format      string `json:"format"`
+	Description string `json:"description"`
+	Priority    int32  `json:"priority"`
+}
+
+// tableRow is a meta.k8s.io TableRow.
+type tableRow struct {
+	Cells  []any           `json:"cells"`
+	Object json.RawMessage `json:"object,omitempty"`
+}
+
+// table is a meta.k8s.io Table.
+type table struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ListMeta   `json:"metadata"`
+	ColumnDefinitions []tableColumn `json:"columnDefinitions"`
+	Rows              []tableRow    `json:"rows"`
+}
+
+// tableVersion returns the meta.k8s.io version of Table an Accept header
+// asks for, or "" when it asks for none.
+func tableVersion(accept string) string {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(part, ";")
+		if strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
+			continue
+		}
+		p := map[string]string{}
+		for _, kv := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(kv, "=")
+			p[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		if p["as"] == "Table" && p["g"] == "meta.k8s.io" && (p["v"] == "v1" || p["v"] == "v1beta1") {
+			return p["v"]
+		}
+	}
+	return ""
+}
+
+// printer gives the columns of a kind and the cells of one object.
+type printer struct {
+	columns []tableColumn
+	cells   func(obj metav1.Object, now time.Time) []any
+}
+
+// column returns a column definition; priority 1 columns show with -o wide.
+func column(name, typ string, priority int32, description string) tableColumn {
+	format := ""
+	if name == "Name" {
+		format = "name"
+	}
+	return tableColumn{Name: name, Type: typ, Format: format, Description: description, Priority: priority}
+}
+
+var (
+	nameColumn = column("Name", "string", 0, "Name must be unique within a namespace.")
+	ageColumn  = column("Age", "string", 0, "CreationTimestamp is the time the object was created.")
+)
+
+// age is the Age cell of an object.
+func age(m *metav1.ObjectMeta, now time.Time) string {
+	if m.CreationTimestamp.IsZero() {
+		return "<unknown>"
+	}
+	return humanDuration(now.Sub(m.CreationTimestamp.Time))
+}
+
+// humanDuration prints a duration as kubectl does: "45s", "3m20s", "5h",
+// "3d4h", "2y".
+func humanDuration(d time.Duration) string {
+	if d < -time.Second {
+		return "<invalid>"
+	}
+	if d < 0 {
+		return "0s"
+	}
+	s := int(d.Seconds())
+	m, h := s/60, s/3600
+	days := h / 24
+	pair := func(a int, ua string, b int, ub string) string {
+		if b == 0 {
+			return strconv.Itoa(a) + ua
+		}
+		return strconv.Itoa(a) + ua + strconv.Itoa(b) + ub
+	}
+	switch {
+	case s < 120:
+		return strconv.Itoa(s) + "s"
+	case m < 10:
+		return pair(m, "m", s%60, "s")
+	case m < 180:
+		return strconv.Itoa(m) + "m"
+	case h < 8:
+		return pair(h, "h", m%60, "m")
+	case h < 48:
+		return strconv.Itoa(h) + "h"
+	case h < 24*8:
+		return pair(days, "d", h%24, "h")
+	case h < 24*365*2:
+		return strconv.Itoa(days) + "d"
+	case h < 24*365*8:
+		return pair(days/365, "y", days%365, "d")
+	}
+	return strconv.Itoa(days/365) + "y"
+}
+
+// noneIfEmpty returns "<none>" for "".
+func noneIfEmpty(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
+}
+
+// printerFor returns the printer of r.
+func printerFor(r *resource) printer {
+	if p, ok := printers[r.info.Group+"/"+r.info.Plural]; ok {
+		return p
+	}
+	return printer{
+		columns: []tableColumn{nameColumn, ageColumn},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			m := obj.GetObjectMeta()
+			return []any{m.Name, age(m, now)}
+		},
+	}
+}
+
+// printers are the kinds with columns of their own.
+var printers = map[string]printer{
+	"/pods": {
+		columns: []tableColumn{nameColumn,
+			column("Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."),
+			column("Status", "string", 0, "The aggregate status of the containers in this pod."),
+			column("Restarts", "string", 0, "The number of times the containers in this pod have been restarted."),
+			ageColumn,
+			column("IP", "string", 1, "IP address allocated to the pod."),
+			column("Node", "string", 1, "Name of the Node this pod is assigned to."),
+			column("Nominated Node", "string", 1, "Name of the node nominated to run this pod."),
+			column("Readiness Gates", "string", 1, "Readiness gates of the pod.")},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			p := obj.(*corev1.Pod)
+			ready, restarts := 0, int64(0)
+			for _, c := range p.Status.ContainerStatuses {
+				if c.Ready {
+					ready++
+				}
+				restarts += int64(c.RestartCount)
+			}
+			gates := "<none>"
+			if len(p.Spec.ReadinessGates) > 0 {
+				met := 0
+				for _, g := range p.Spec.ReadinessGates {
+					for _, c := range p.Status.Conditions {
+						if c.Type == g.ConditionType && c.Status == corev1.ConditionTrue {
+							met++
+						}
+					}
+				}
+				gates = fmt.Sprintf("%d/%d", met, len(p.Spec.ReadinessGates))
+			}
+			return []any{p.Name, fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), podStatus(p), restarts, age(&p.ObjectMeta, now),
+				noneIfEmpty(p.Status.PodIP), noneIfEmpty(p.Spec.NodeName), noneIfEmpty(p.Status.NominatedNodeName), gates}
+		},
+	},
+	"/nodes": {
+		columns: []tableColumn{nameColumn,
+			column("Status", "string", 0, "The status of the node"),
+			column("Roles", "string", 0, "The roles of the node"),
+			ageColumn,
+			column("Version", "string", 0, "Kubelet Version reported by the node."),
+			column("Internal-IP", "string", 1, "List of internal IPs for the node."),
+			column("External-IP", "string", 1, "List of external IPs for the node."),
+			column("OS-Image", "string", 1, "OS Image reported by the node."),
+			column("Kernel-Version", "string", 1, "Kernel Version reported by the node."),
+			column("Container-Runtime", "string", 1, "Container Runtime Version reported by the node.")},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			n := obj.(*corev1.Node)
+			status := "Unknown"
+			for _, c := range n.Status.Conditions {
+				if c.Type == corev1.NodeReady {
+					switch c.Status {
+					case corev1.ConditionTrue:
+						status = "Ready"
+					case corev1.ConditionFalse:
+						status = "NotReady"
+					}
+				}
+			}
+			if n.Spec.Unschedulable {
+				status += ",SchedulingDisabled"
+			}
+			var roles []string
+			for k := range n.Labels {
+				if r, ok := strings.CutPrefix(k, "node-role.kubernetes.io/"); ok && r != "" {
+					roles = append(roles, r)
+				}
+			}
+			slices.Sort(roles)
+			addr := func(t corev1.NodeAddressType) string {
+				for _, a := range n.Status.Addresses {
+					if a.Type == t {
+						return a.Address
+					}
+				}
+				return "<none>"
+			}
+			info := n.Status.NodeInfo
+			return []any{n.Name, status, noneIfEmpty(strings.Join(roles, ",")), age(&n.ObjectMeta, now), info.KubeletVersion,
+				addr(corev1.NodeInternalIP), addr(corev1.NodeExternalIP), noneIfEmpty(info.OSImage),
+				noneIfEmpty(info.KernelVersion), noneIfEmpty(info.ContainerRuntimeVersion)}
+		},
+	},
+	"/namespaces": {
+		columns: []tableColumn{nameColumn, column("Status", "string", 0, "The status of the namespace"), ageColumn},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			n := obj.(*corev1.Namespace)
+			return []any{n.Name, string(n.Status.Phase), age(&n.ObjectMeta, now)}
+		},
+	},
+	"/services": {
+		columns: []tableColumn{nameColumn,
+			column("Type", "string", 0, "The type of the service."),
+			column("Cluster-IP", "string", 0, "The IP address of the service."),
+			column("External-IP", "string", 0, "The external IP addresses of the service."),
+			column("Port(s)", "string", 0, "The ports of the service."),
+			ageColumn,
+			column("Selector", "string", 1, "The label selector of the service.")},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			s := obj.(*corev1.Service)
+			var ports []string
+			for _, p := range s.Spec.Ports {
+				v := fmt.Sprintf("%d/%s", p.Port, p.Protocol)
+				if p.NodePort != 0 {
+					v = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, p.Protocol)
+				}
+				ports = append(ports, v)
+			}
+			external := strings.Join(s.Spec.ExternalIPs, ",")
+			switch {
+			case s.Spec.Type == corev1.ServiceTypeExternalName:
+				external = s.Spec.ExternalName
+			case s.Spec.Type == corev1.ServiceTypeLoadBalancer && external == "":
+				var ips []string
+				for _, in := range s.Status.LoadBalancer.Ingress {
+					ips = append(ips, in.IP+in.Hostname)
+				}
+				external = strings.Join(ips, ",")
+				if external == "" {
+					external = "<pending>"
+				}
+			}
+			var sel []string
+			for k, v := range s.Spec.Selector {
+				sel = append(sel, k+"="+v)
+			}
+			slices.Sort(sel)
+			return []any{s.Name, string(s.Spec.Type), noneIfEmpty(s.Spec.ClusterIP), noneIfEmpty(external),
+				noneIfEmpty(strings.Join(ports, ",")), age(&s.ObjectMeta, now), noneIfEmpty(strings.Join(sel, ","))}
+		},
+	},
+	"/configmaps": {
+		columns: []tableColumn{nameColumn, column("Data", "integer", 0, "The number of keys."), ageColumn},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			c := obj.(*corev1.ConfigMap)
+			return []any{c.Name, int64(len(c.Data) + len(c.BinaryData)), age(&c.ObjectMeta, now)}
+		},
+	},
+	"/secrets": {
+		columns: []tableColumn{nameColumn, column("Type", "string", 0, "The type of the secret."),
+			column("Data", "integer", 0, "The number of keys."), ageColumn},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			s := obj.(*corev1.Secret)
+			return []any{s.Name, string(s.Type), int64(len(s.Data) + len(s.StringData)), age(&s.ObjectMeta, now)}
+		},
+	},
+	"apps/deployments": {
+		columns: []tableColumn{nameColumn,
+			column("Ready", "string", 0, "Number of the pods ready."),
+			column("Up-to-date", "integer", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+			column("Available", "integer", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+			ageColumn,
+			column("Containers", "string", 1, "Names of each container in the template."),
+			column("Images", "string", 1, "Images referenced by each container in the template."),
+			column("Selector", "string", 1, "Label selector for pods.")},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			d := obj.(*appsv1.Deployment)
+			names, images := containerColumns(d.Spec.Template.Spec.Containers)
+			return []any{d.Name, fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, replicas(d.Spec.Replicas)),
+				int64(d.Status.UpdatedReplicas), int64(d.Status.AvailableReplicas), age(&d.ObjectMeta, now),
+				names, images, noneIfEmpty(selectorString(d.Spec.Selector))}
+		},
+	},
+	"apps/replicasets": {
+		columns: []tableColumn{nameColumn,
+			column("Desired", "integer", 0, "Number of desired pods."),
+			column("Current", "integer", 0, "Number of actually running pods."),
+			column("Ready", "integer", 0, "Number of ready pods."),
+			ageColumn,
+			column("Containers", "string", 1, "Names of each container in the template."),
+			column("Images", "string", 1, "Images referenced by each container in the template."),
+			column("Selector", "string", 1, "Label selector for pods.")},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			rs := obj.(*appsv1.ReplicaSet)
+			names, images := containerColumns(rs.Spec.Template.Spec.Containers)
+			return []any{rs.Name, int64(replicas(rs.Spec.Replicas)), int64(rs.Status.Replicas), int64(rs.Status.ReadyReplicas),
+				age(&rs.ObjectMeta, now), names, images, noneIfEmpty(selectorString(rs.Spec.Selector))}
+		},
+	},
+	"apps/statefulsets": {
+		columns: []tableColumn{nameColumn,
+			column("Ready", "string", 0, "Number of the pods ready."),
+			ageColumn,
+			column("Containers", "string", 1, "Names of each container in the template."),
+			column("Images", "string", 1, "Images referenced by each container in the template.")},
+		cells: func(obj metav1.Object, now time.Time) []any {
+			s := obj.(*appsv1.StatefulSet)
+			names, images := containerColumns(s.Spec.Template.Spec.Containers)
+			return []any{s.Name, fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, replicas(s.Spec.Replicas)), age(&s.ObjectMeta, now), names, images}
+		},
+	},
+}
+
+// containerColumns returns the names and images of containers, joined.
+func containerColumns(cs []corev1.Container) (string, string) {
+	var names, images []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+		images = append(images, c.Image)
+	}
+	return strings.Join(names, ","), strings.Join(images, ",")
+}
+
+// podStatus is the Status column of a pod, as kubectl derives it: the
+// phase, or the pod's reason, or what its (init) containers wait for or
+// ended with, and "Terminating" once deletion began.
+func podStatus(p *corev1.Pod) string {
+	reason := string(p.Status.Phase)
+	if p.Status.Reason != "" {
+		reason = p.Status.Reason
+	}
+	initializing := false
+	for i, c := range p.Status.InitContainerStatuses {
+		switch {
+		case c.State.Terminated != nil && c.State.Terminated.ExitCode == 0:
+			continue
+		case c.State.Terminated != nil:
+			reason = "Init:" + noneIfEmpty(c.State.Terminated.Reason)
+			if c.State.Terminated.Reason == "" {
+				reason = fmt.Sprintf("Init:ExitCode:%d", c.State.Terminated.ExitCode)
+			}
+		case c.State.Waiting != nil && c.State.Waiting.Reason != "" && c.State.Waiting.Reason != "PodInitializing":
+			reason = "Init:" + c.State.Waiting.Reason
+		default:
+			reason = fmt.Sprintf("Init:%d/%d", i, len(p.Spec.InitContainers))
+		}
+		initializing = true
+		break
+	}
+	if !initializing {
+		running := false
+		for i := len(p.Status.ContainerStatuses) - 1; i >= 0; i-- {
+			c := p.Status.ContainerStatuses[i]
+			switch {
+			case c.State.Waiting != nil && c.State.Waiting.Reason != "":
+				reason = c.State.Waiting.Reason
+			case c.State.Terminated != nil && c.State.Terminated.Reason != "":
+				reason = c.State.Terminated.Reason
+			case c.State.Terminated != nil:
+				reason = fmt.Sprintf("ExitCode:%d", c.State.Terminated.ExitCode)
+			case c.Ready && c.State.Running != nil:
+				running = true
+			}
+		}
+		if reason == "Completed" && running {
+			reason = "Running"
+		}
+	}
+	if p.DeletionTimestamp != nil {
+		reason = "Terminating"
+	}
+	return reason
+}
+
+// writeTable answers a get or list with a Table of objs.
+func (s *Server) writeTable(w http.ResponseWriter, r *http.Request, version string, res *resource, objs []metav1.Object, meta metav1.ListMeta) {
+	include := r.URL.Query().Get("includeObject")
+	switch include {
+	case "", "Metadata", "Object", "None":
+	default:
+		s.writeError(w, errBadRequest(fmt.Sprintf("includeObject must be one of None, Metadata or Object, not %q", include)))
+		return
+	}
+	p := printerFor(res)
+	now := s.opts.Now()
+	t := table{
+		TypeMeta:          metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/" + version},
+		ListMeta:          meta,
+		ColumnDefinitions: p.columns,
+		Rows:              make([]tableRow, 0, len(objs)),
+	}
+	for _, obj := range objs {
+		row := tableRow{Cells: p.cells(obj, now)}
+		var err error
+		switch include {
+		case "", "Metadata":
+			row.Object, err = json.Marshal(struct {
+				metav1.TypeMeta `json:",inline"`
+				Metadata        *metav1.ObjectMeta `json:"metadata"`
+			}{metav1.TypeMeta{Kind: "PartialObjectMetadata", APIVersion: "meta.k8s.io/" + version}, obj.GetObjectMeta()})
+		case "Object":
+			row.Object, err = marshalObject(obj)
+		}
+		if err != nil {
+			s.writeError(w, errInternal(err))
+			return
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	writeJSON(w, http.StatusOK, t)
+}

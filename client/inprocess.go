@@ -1,0 +1,181 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// handlerTransport is an http.RoundTripper that serves each request by
+// calling an http.Handler on a goroutine of its own, streaming the response
+// body through an io.Pipe as the handler writes it.
+type handlerTransport struct {
+	h http.Handler
+}
+
+var _ http.RoundTripper = (*handlerTransport)(nil)
+
+// errBodyClosed is what a handler's Write returns once the client has closed
+// the response body.
+var errBodyClosed = errors.New("client: in-process response body closed by the client")
+
+// RoundTrip returns as soon as the handler has written its header (by
+// WriteHeader, its first Write or Flush, or by returning). The handler's
+// request context is cancelled when req's context is, or when the response
+// body is closed; the handler goroutine ends when the handler returns.
+func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	sreq := req.Clone(ctx)
+	// Give the handler a request as net/http's server would.
+	if sreq.Body == nil {
+		sreq.Body = http.NoBody
+	} else if req.GetBody != nil {
+		// req.Clone shares the body; take a fresh one so that the caller's
+		// retry logic may read it again.
+		b, err := req.GetBody()
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("in-process %s %s: get body: %w", req.Method, req.URL.Path, err)
+		}
+		sreq.Body = b
+	}
+	sreq.RequestURI = req.URL.RequestURI()
+	sreq.RemoteAddr = "in-process"
+	if sreq.Host == "" {
+		sreq.Host = req.URL.Host
+	}
+	sreq.Proto, sreq.ProtoMajor, sreq.ProtoMinor = "HTTP/1.1", 1, 1
+
+	pr, pw := io.Pipe()
+	w := &pipeResponseWriter{header: make(http.Header), pw: pw, ready: make(chan struct{})}
+	go func() {
+		defer cancel()
+		defer func() {
+			if p := recover(); p != nil {
+				// As net/http's server does: a panicking handler aborts its
+				// response; the client sees a 500 or a cut-off body.
+				if !w.wroteHeader() {
+					w.header = make(http.Header)
+					w.WriteHeader(http.StatusInternalServerError)
+				}
+				pw.CloseWithError(fmt.Errorf("in-process handler panicked: %v", p))
+				return
+			}
+			w.finish()
+			pw.Close()
+		}()
+		t.h.ServeHTTP(w, sreq)
+	}()
+
+	select {
+	case <-w.ready:
+	case <-req.Context().Done():
+		// The handler goroutine sees the cancelled context; closing the
+		// pipe's read end unblocks any Write it is in.
+		cancel()
+		pr.CloseWithError(errBodyClosed)
+		return nil, req.Context().Err()
+	}
+	resp := &http.Response{
+		Status:        fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)),
+		StatusCode:    w.code,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        w.sent,
+		Body:          &pipeBody{pr: pr, cancel: cancel},
+		ContentLength: -1,
+		Request:       req,
+	}
+	if req.Method == http.MethodHead {
+		resp.Body.Close()
+		resp.Body = http.NoBody
+	}
+	return resp, nil
+}
+
+// pipeResponseWriter is the http.ResponseWriter (and http.Flusher) the
+// handler writes to. Writes go straight into the pipe, so each returns once
+// the client has read it: there is no buffering to flush.
+type pipeResponseWriter struct {
+	header http.Header // the handler's, until the header is written
+	pw     *io.PipeWriter
+
+	once  sync.Once     // writes the header
+	ready chan struct{} // closed once code and sent are set
+	code  int
+	sent  http.Header // the header as written; the client's from then on
+}
+
+var _ http.Flusher = (*pipeResponseWriter)(nil)
+
+func (w *pipeResponseWriter) Header() http.Header { return w.header }
+
+func (w *pipeResponseWriter) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		code = http.StatusInternalServerError
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		return // informational responses are not passed on
+	}
+	w.once.Do(func() {
+		w.code = code
+		w.sent = w.header.Clone()
+		close(w.ready)
+	})
+}
+
+func (w *pipeResponseWriter) wroteHeader() bool {
+	select {
+	case <-w.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// Write sends p to the client, writing a 200 header first if none was
+// written, and sniffing a Content-Type as net/http does when none is set.
+func (w *pipeResponseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader() {
+		if w.header.Get("Content-Type") == "" && len(p) > 0 {
+			w.header.Set("Content-Type", http.DetectContentType(p))
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return w.pw.Write(p)
+}
+
+// Flush writes the header if it has not been; the body needs no flushing.
+func (w *pipeResponseWriter) Flush() {
+	if !w.wroteHeader() {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// finish writes a 200 header if the handler returned without writing.
+func (w *pipeResponseWriter) finish() {
+	if !w.wroteHeader() {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// pipeBody is the response body: the read end of the pipe. Closing it
+// cancels the handler's request context and fails the handler's writes.
+type pipeBody struct {
+	pr     *io.PipeReader
+	cancel context.CancelFunc
+}
+
+func (b *pipeBody) Read(p []byte) (int, error) { return b.pr.Read(p) }
+
+func (b *pipeBody) Close() error {
+	b.cancel()
+	return b.pr.CloseWithError(errBodyClosed)
+}
