@@ -1,0 +1,44 @@
+// Package interpodaffinity is the InterPodAffinity scheduler plugin: it
+// places a pod near (pod affinity) or away from (pod anti-affinity) other
+// pods, per topology domain (a node label such as the host name or the
+// zone), with Kubernetes' rules.
+//
+// Start with New, the plugin's framework.PluginFactory, registered under
+// Name:
+//
+//	registry.Register(interpodaffinity.Name, interpodaffinity.New)
+//
+// # Filtering (requiredDuringSchedulingIgnoredDuringExecution)
+//
+// PreFilter counts, per domain, the existing pods that match all of the
+// incoming pod's required affinity terms, the existing pods each required
+// anti-affinity term selects, and the existing pods whose own required
+// anti-affinity selects the incoming pod (the symmetric rule). Filter then
+// rejects a node:
+//
+//   - that lacks a required affinity term's topology key, or whose domain
+//     runs no pod matching all the terms: UnschedulableAndUnresolvable,
+//     ErrReasonAffinityRulesNotMatch. The exception is the first pod of a
+//     group with affinity to itself: when no pod anywhere matches the
+//     terms and the pod matches them itself, every node with the keys
+//     passes;
+//   - whose domain runs a pod the incoming pod's anti-affinity selects:
+//     Unschedulable, ErrReasonAntiAffinityRulesNotMatch;
+//   - whose domain runs a pod whose anti-affinity selects the incoming pod:
+//     Unschedulable, ErrReasonExistingAntiAffinityRulesNotMatch.
+//
+// A term selects pods by its label selector (plus matchLabelKeys and
+// mismatchLabelKeys) in its namespaces: those it lists and those its
+// namespace selector selects (an empty selector selects every namespace);
+// the pod's own namespace when it names none. Namespace labels come from
+// the Handle's NamespaceLister.
+//
+// # Scoring (preferredDuringSchedulingIgnoredDuringExecution)
+//
+// Score sums, for the node's domains, the weights of the incoming pod's
+// preferred affinity terms that existing pods there match (minus those of
+// its preferred anti-affinity terms), and of the existing pods' preferred
+// terms that the incoming pod matches, plus Args.HardPodAffinityWeight
+// (default 1) for each existing pod's required affinity term that the
+// incoming pod matches. NormalizeScore maps the sums onto [0, 100].
+package interpodaffinity

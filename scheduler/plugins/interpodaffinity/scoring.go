@@ -1,0 +1,227 @@
+package interpodaffinity
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	corev1 "github.com/rigging-dev/rigging/api/core/v1"
+	"github.com/rigging-dev/rigging/api/labels"
+	"github.com/rigging-dev/rigging/scheduler/framework"
+)
+
+// preScoreStateKey names the plugin's PreScore data in the CycleState.
+const preScoreStateKey framework.StateKey = "PreScore" + Name
+
+// scoreMap is the score of each domain: topology key -> value -> score.
+type scoreMap map[string]map[string]int64
+
+func (m scoreMap) add(key, value string, delta int64) {
+	if m[key] == nil {
+		m[key] = make(map[string]int64)
+	}
+	m[key][value] += delta
+}
+
+func (m scoreMap) append(o scoreMap) {
+	for k, values := range o {
+		for v, n := range values {
+			m.add(k, v, n)
+		}
+	}
+}
+
+// weightedTerm is a preferred term of the incoming pod.
+type weightedTerm struct {
+	term
+	weight int32
+}
+
+func wrapWeighted(ts []framework.WeightedAffinityTerm) []weightedTerm {
+	out := make([]weightedTerm, len(ts))
+	for i := range ts {
+		out[i] = weightedTerm{term: newTerm(&ts[i].AffinityTerm), weight: ts[i].Weight}
+	}
+	return out
+}
+
+// preScoreState is what PreScore computes for Score.
+type preScoreState struct {
+	topologyScore scoreMap
+}
+
+// Clone returns s: the data does not change after PreScore.
+func (s *preScoreState) Clone() framework.StateData { return s }
+
+// scorer holds what PreScore needs while it visits the existing pods.
+type scorer struct {
+	pod                        *corev1.Pod
+	preferredAffinityTerms     []weightedTerm
+	preferredAntiAffinityTerms []weightedTerm
+	namespaceLabels            labels.Set // of the incoming pod's namespace
+	ns                         *namespaceLabels
+	hardPodAffinityWeight      int32
+}
+
+// processExistingPod adds, to the domains of existing's node:
+//   - the weight of each preferred affinity term of the incoming pod that
+//     selects existing, and minus that of each preferred anti-affinity term;
+//   - the hard pod affinity weight for each required affinity term of
+//     existing that selects the incoming pod;
+//   - the weight of each preferred affinity term of existing that selects
+//     the incoming pod, and minus that of each preferred anti-affinity term.
+func (sc *scorer) processExistingPod(existing *framework.PodInfo, node *corev1.Node, m scoreMap) {
+	if len(node.Labels) == 0 {
+		return
+	}
+	addIf := func(match bool, key string, delta int64) {
+		if !match {
+			return
+		}
+		if v, ok := node.Labels[key]; ok {
+			m.add(key, v, delta)
+		}
+	}
+	for _, t := range sc.preferredAffinityTerms {
+		addIf(t.matches(existing.Pod, sc.ns), t.TopologyKey, int64(t.weight))
+	}
+	for _, t := range sc.preferredAntiAffinityTerms {
+		addIf(t.matches(existing.Pod, sc.ns), t.TopologyKey, -int64(t.weight))
+	}
+	if sc.hardPodAffinityWeight > 0 {
+		for i := range existing.RequiredAffinityTerms {
+			t := &existing.RequiredAffinityTerms[i]
+			addIf(t.Matches(sc.pod, sc.namespaceLabels), t.TopologyKey, int64(sc.hardPodAffinityWeight))
+		}
+	}
+	for i := range existing.PreferredAffinityTerms {
+		t := &existing.PreferredAffinityTerms[i]
+		addIf(t.Matches(sc.pod, sc.namespaceLabels), t.TopologyKey, int64(t.Weight))
+	}
+	for i := range existing.PreferredAntiAffinityTerms {
+		t := &existing.PreferredAntiAffinityTerms[i]
+		addIf(t.Matches(sc.pod, sc.namespaceLabels), t.TopologyKey, -int64(t.Weight))
+	}
+}
+
+// PreScore sums the preferences into a score per domain, over every node
+// of the snapshot: the incoming pod's preferred terms against every
+// existing pod (when it has such terms; otherwise only pods with affinity
+// terms are visited), and the existing pods' required affinity (weighted
+// HardPodAffinityWeight) and preferred terms against the incoming pod. It
+// returns Skip when no domain gets a score, or when the pod has no
+// preferred terms and IgnorePreferredTermsOfExistingPods is set.
+func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.CycleState, pod *corev1.Pod, _ []*framework.NodeInfo) *framework.Status {
+	lister := pl.handle.SnapshotSharedLister()
+	if lister == nil {
+		return framework.AsStatus(fmt.Errorf("interpodaffinity: no snapshot lister"))
+	}
+	a := pod.Spec.Affinity
+	hasPreferred := a != nil && ((a.PodAffinity != nil && len(a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0) ||
+		(a.PodAntiAffinity != nil && len(a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0))
+	if pl.ignorePreferredTermsOfExistingPods && !hasPreferred {
+		return framework.NewStatus(framework.Skip)
+	}
+	var all []*framework.NodeInfo
+	var err error
+	if hasPreferred {
+		all, err = lister.NodeInfos().List()
+	} else {
+		all, err = lister.NodeInfos().HavePodsWithAffinityList()
+	}
+	if err != nil {
+		return framework.AsStatus(fmt.Errorf("interpodaffinity: listing nodes: %w", err))
+	}
+	pi, err := framework.NewPodInfo(pod)
+	if err != nil {
+		return framework.AsStatus(fmt.Errorf("interpodaffinity: parsing pod: %w", err))
+	}
+	ns := newNamespaceLabels(pl.handle)
+	sc := &scorer{
+		pod:                        pod,
+		preferredAffinityTerms:     wrapWeighted(pi.PreferredAffinityTerms),
+		preferredAntiAffinityTerms: wrapWeighted(pi.PreferredAntiAffinityTerms),
+		namespaceLabels:            ns.get(pod.Namespace),
+		ns:                         ns,
+		hardPodAffinityWeight:      pl.hardPodAffinityWeight,
+	}
+	perNode := make([]scoreMap, len(all))
+	pl.handle.Parallelizer().Until(ctx, len(all), func(i int) {
+		node := all[i].Node()
+		if node == nil {
+			return
+		}
+		pods := all[i].PodsWithAffinity
+		if hasPreferred {
+			pods = all[i].Pods
+		}
+		m := make(scoreMap)
+		for _, existing := range pods {
+			sc.processExistingPod(existing, node, m)
+		}
+		if len(m) > 0 {
+			perNode[i] = m
+		}
+	}, Name)
+	if err := ctx.Err(); err != nil {
+		return framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
+	}
+	s := &preScoreState{topologyScore: make(scoreMap)}
+	for _, m := range perNode {
+		s.topologyScore.append(m)
+	}
+	if len(s.topologyScore) == 0 {
+		return framework.NewStatus(framework.Skip)
+	}
+	state.Write(preScoreStateKey, s)
+	return nil
+}
+
+// Score returns the sum of the scores of nodeInfo's domains: positive for
+// affinity, negative for anti-affinity. NormalizeScore scales it.
+func (pl *InterPodAffinity) Score(_ context.Context, state *framework.CycleState, _ *corev1.Pod, nodeInfo *framework.NodeInfo) (int64, *framework.Status) {
+	node := nodeInfo.Node()
+	if node == nil {
+		return 0, framework.AsStatus(fmt.Errorf("interpodaffinity: node not found"))
+	}
+	s, err := framework.ReadState[*preScoreState](state, preScoreStateKey)
+	if err != nil {
+		return 0, framework.AsStatus(fmt.Errorf("interpodaffinity: reading PreScore state: %w", err))
+	}
+	var score int64
+	for key, values := range s.topologyScore {
+		if v, ok := node.Labels[key]; ok {
+			score += values[v]
+		}
+	}
+	return score, nil
+}
+
+// NormalizeScore maps the scores linearly onto [0, MaxNodeScore], the
+// lowest to 0 and the highest to MaxNodeScore; all 0 when they are equal.
+func (pl *InterPodAffinity) NormalizeScore(_ context.Context, state *framework.CycleState, _ *corev1.Pod, scores framework.NodeScoreList) *framework.Status {
+	s, err := framework.ReadState[*preScoreState](state, preScoreStateKey)
+	if err != nil {
+		return framework.AsStatus(fmt.Errorf("interpodaffinity: reading PreScore state: %w", err))
+	}
+	if len(s.topologyScore) == 0 {
+		return nil
+	}
+	var minScore, maxScore int64 = math.MaxInt64, math.MinInt64
+	for i := range scores {
+		minScore = min(minScore, scores[i].Score)
+		maxScore = max(maxScore, scores[i].Score)
+	}
+	diff := maxScore - minScore
+	for i := range scores {
+		var f float64
+		if diff > 0 {
+			f = float64(framework.MaxNodeScore) * (float64(scores[i].Score-minScore) / float64(diff))
+		}
+		scores[i].Score = int64(f)
+	}
+	return nil
+}
+
+// ScoreExtensions returns the plugin, which normalises its scores.
+func (pl *InterPodAffinity) ScoreExtensions() framework.ScoreExtensions { return pl }
