@@ -12,10 +12,14 @@
 //	store/mvcc     durable embedded MVCC engine on bbolt (the default)
 //	store/etcd     adapter onto an existing etcd cluster
 //	store/storetest the conformance suite any Store can run
+//	apiserver      Kubernetes-compatible REST API over any Store (kubectl and client-go work)
+//	client         typed Go client over HTTP or in-process, informers, kubeconfig
+//	scheduler      scheduling framework, default plugins, preemption; embeddable
+//	controller     reconcile runtime: work queue, leader election, manager
 //
-// The API server, client, scheduler, controllers, node agent, service proxy,
-// and the CNI and CSI plugins follow the same pattern; see the README and
-// ARCHITECTURE.md for the map and the order they arrive in.
+// The node agent, service proxy, and the CNI and CSI plugins follow the same
+// pattern; see the README and ARCHITECTURE.md for the map and the order they
+// arrive in.
 //
 // # Assembling a cluster
 //
@@ -23,8 +27,9 @@
 // it, and start the components against a client of that API.
 //
 //	st, err := mvcc.Open(ctx, mvcc.Options{Dir: "data"})  // or raftstore, or etcd
-//	srv := apiserver.New(st, apiserver.Options{})           // REST over any Store
-//	c := client.InProcess(srv)                             // or over HTTP
+//	srv, err := apiserver.New(st, apiserver.Options{})      // REST over any Store
+//	err = srv.Start(ctx)
+//	c := client.NewInProcess(srv)                          // or client.New over HTTP
 //	go scheduler.Run(ctx, c)
 //	go controller.NewManager(c, ...).Run(ctx)
 //	go kubelet.Run(ctx, c, kubelet.Options{Runtime: process.New(...)})
