@@ -71,6 +71,14 @@ type Options struct {
 	// Logger receives the store's rare notices (recovery, compaction,
 	// failures). Default: discard.
 	Logger logr.Logger
+
+	// Replicated puts the store under a replication layer (package
+	// store/raftstore) that feeds it writes through ApplyReplicated: the
+	// local lease-expiry goroutine is off (the replication leader decides
+	// expiry and replicates it as an expire command), and attaching a key
+	// to a lease checks only that the lease exists, not its local deadline,
+	// so that every replica decides alike. See replicated.go.
+	Replicated bool
 }
 
 // maxMaxBatch is the largest MaxBatch accepted.

@@ -58,6 +58,9 @@ type Store struct {
 	// commits counts write transactions committed (for tests: group
 	// commit shares one among many writes).
 	commits atomic.Int64
+	// applied is the last replicated log index applied (see
+	// ApplyReplicated); 0 for a store never fed by replication.
+	applied atomic.Uint64
 	// compactMu serializes Compact calls.
 	compactMu sync.Mutex
 
@@ -145,10 +148,15 @@ func start(db *bolt.DB, opts Options) (*Store, error) {
 		s.log.Info("keys attached to leases that no longer exist", "keys", orphans)
 	}
 	s.hub = newHub(s.rev, opts.WatchBufferSize, s.readEvents)
-	expiry := opts.Clock.NewTicker(leaseCheckInterval)
+	if err := s.loadApplied(); err != nil {
+		return nil, err
+	}
 	progress := opts.Clock.NewTicker(opts.ProgressInterval)
 	s.spawn(s.runWriter)
-	s.spawn(func() { s.runExpiry(expiry) })
+	if !opts.Replicated {
+		expiry := opts.Clock.NewTicker(leaseCheckInterval)
+		s.spawn(func() { s.runExpiry(expiry) })
+	}
 	s.spawn(func() { s.runProgress(progress) })
 	return s, nil
 }

@@ -55,6 +55,10 @@ type request struct {
 	rev        int64      // reqCompact
 	drops      []revision // reqDrop
 
+	// index is the replicated log index of the command, 0 for a local
+	// write; the batch persists the highest one in the same transaction.
+	index uint64
+
 	// size is the bytes of keys and values, for the batch byte limit.
 	size int
 
@@ -224,6 +228,7 @@ type batch struct {
 	leaseSeq   int64
 	compactRev int64 // new compaction revision, 0 if none
 	metaDirty  bool
+	applied    uint64 // highest replicated index in the batch, 0 if none
 }
 
 // grantedLease is a lease granted in this batch.
@@ -249,6 +254,7 @@ func (s *Store) applyBatch(b *batch) {
 	b.granted = b.granted[:0]
 	b.compactRev = 0
 	b.metaDirty = false
+	b.applied = 0
 	s.mu.RLock()
 	b.startRev = s.rev
 	db := s.db
@@ -287,6 +293,11 @@ func (s *Store) applyBatch(b *batch) {
 		b.resp = append(b.resp, res)
 	}
 
+	if err := b.persistApplied(); err != nil {
+		_ = tx.Rollback()
+		fail(err)
+		return
+	}
 	if b.rev != b.startRev {
 		if err := tx.Bucket(metaBucket).Put(metaRevision, uint64Bytes(uint64(b.rev))); err != nil {
 			_ = tx.Rollback()
@@ -342,6 +353,9 @@ func (s *Store) publish(b *batch) {
 	}
 	s.mu.Unlock()
 	s.leaseSeq = b.leaseSeq
+	if b.applied > 0 {
+		s.applied.Store(b.applied)
+	}
 	s.lessor.apply(b.events, b.granted, b.revoked)
 	if len(b.events) > 0 {
 		s.hub.publish(b.events, b.rev)
@@ -524,7 +538,7 @@ func (b *batch) checkLease(key string, id store.LeaseID) error {
 	if id == store.NoLease {
 		return nil
 	}
-	if b.revoked[id] || !b.s.lessor.alive(id) {
+	if b.revoked[id] || !b.s.leaseUsable(id) {
 		return fmt.Errorf("attach to lease %d: %w", id, store.ErrLeaseNotFound)
 	}
 	return nil

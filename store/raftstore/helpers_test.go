@@ -1,0 +1,188 @@
+package raftstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/rigging-dev/rigging/store/mvcc"
+)
+
+// testRaftConfig has short timeouts so elections take well under a
+// second even on a loaded machine.
+func testRaftConfig() *raft.Config {
+	c := raft.DefaultConfig()
+	c.HeartbeatTimeout = 500 * time.Millisecond
+	c.ElectionTimeout = 500 * time.Millisecond
+	c.LeaderLeaseTimeout = 250 * time.Millisecond
+	c.CommitTimeout = 5 * time.Millisecond
+	return c
+}
+
+// cluster is an in-process cluster on loopback TCP.
+type cluster struct {
+	t testing.TB
+	// mu guards nodes for concurrent clients (see node); the test
+	// goroutine alone starts and stops replicas.
+	mu    sync.Mutex
+	dirs  []string
+	addrs []string
+	nodes []*Store
+}
+
+func nodeID(i int) string { return fmt.Sprintf("n%d", i) }
+
+// newCluster starts n replicas: the first bootstraps alone, the others
+// join it as voters.
+func newCluster(t testing.TB, n int) *cluster {
+	t.Helper()
+	c := &cluster{t: t, dirs: make([]string, n), addrs: make([]string, n), nodes: make([]*Store, n)}
+	base := t.TempDir()
+	for i := range n {
+		c.dirs[i] = filepath.Join(base, nodeID(i))
+		c.addrs[i] = "127.0.0.1:0"
+	}
+	t.Cleanup(c.closeAll)
+	c.start(0, true)
+	lead := c.waitLeader()
+	for i := 1; i < n; i++ {
+		c.start(i, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		if err := lead.AddVoter(ctx, nodeID(i), c.addrs[i]); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		cancel()
+	}
+	c.waitConverged()
+	return c
+}
+
+func (c *cluster) config(i int, bootstrap bool) Config {
+	return Config{
+		ID: nodeID(i), Dir: c.dirs[i], BindAddr: c.addrs[i], Bootstrap: bootstrap,
+		Raft:   testRaftConfig(),
+		Engine: mvcc.Options{ProgressInterval: 100 * time.Millisecond},
+	}
+}
+
+// start opens replica i (again, on the same address after a restart).
+func (c *cluster) start(i int, bootstrap bool) *Store {
+	c.t.Helper()
+	var s *Store
+	var err error
+	// The old port may briefly still be held by the closing listener.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err = Open(context.Background(), c.config(i, bootstrap))
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.nodes[i] = s
+	c.mu.Unlock()
+	c.addrs[i] = s.Addr()
+	return s
+}
+
+// stop closes replica i.
+func (c *cluster) stop(i int) {
+	c.t.Helper()
+	if c.nodes[i] == nil {
+		return
+	}
+	s := c.nodes[i]
+	c.mu.Lock()
+	c.nodes[i] = nil
+	c.mu.Unlock()
+	if err := s.Close(); err != nil {
+		c.t.Errorf("close %s: %v", nodeID(i), err)
+	}
+}
+
+// node returns replica i, nil while it is stopped; safe for concurrent
+// use.
+func (c *cluster) node(i int) *Store {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
+
+func (c *cluster) closeAll() {
+	for i := range c.nodes {
+		if c.nodes[i] != nil {
+			_ = c.nodes[i].Close()
+			c.nodes[i] = nil
+		}
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// leaderIndex returns the index of the ready leader among running nodes,
+// or -1.
+func (c *cluster) leaderIndex() int {
+	for i, s := range c.nodes {
+		if s != nil && s.isReadyLeader() {
+			return i
+		}
+	}
+	return -1
+}
+
+// waitLeader waits for a ready leader and returns it.
+func (c *cluster) waitLeader() *Store {
+	c.t.Helper()
+	waitFor(c.t, "a leader", 20*time.Second, func() bool { return c.leaderIndex() >= 0 })
+	return c.nodes[c.leaderIndex()]
+}
+
+// follower returns the index of a running non-leader.
+func (c *cluster) follower() int {
+	l := c.leaderIndex()
+	for i, s := range c.nodes {
+		if s != nil && i != l {
+			return i
+		}
+	}
+	return -1
+}
+
+// waitConverged waits until every running replica has applied the
+// leader's commit index and knows the leader.
+func (c *cluster) waitConverged() {
+	c.t.Helper()
+	lead := c.waitLeader()
+	want := lead.stateIndex(lead.raft.CommitIndex())
+	waitFor(c.t, "replicas to converge", 20*time.Second, func() bool {
+		for _, s := range c.nodes {
+			if s == nil {
+				continue
+			}
+			if _, id := s.raft.LeaderWithID(); id == "" || s.fsm.applied.Load() < want {
+				return false
+			}
+		}
+		return true
+	})
+}

@@ -1,0 +1,359 @@
+package raftstore
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/rigging-dev/rigging/store"
+	"github.com/rigging-dev/rigging/store/mvcc"
+	"github.com/rigging-dev/rigging/store/raftstore/raftpb"
+)
+
+// Defaults of Config.
+const (
+	// DefaultRequestTimeout bounds a call whose context has no deadline.
+	DefaultRequestTimeout = 10 * time.Second
+	// DefaultSnapshotThreshold is raft's SnapshotThreshold: log entries
+	// between snapshots.
+	DefaultSnapshotThreshold = 8192
+	// leaseCheckInterval is how often the leader looks for expired leases.
+	leaseCheckInterval = 250 * time.Millisecond
+	// The files and directories under Config.Dir.
+	engineFile   = "state.db"
+	raftLogFile  = "raft-log.db"
+	snapshotsDir = "snapshots"
+	// maxMessage bounds a forwarded gRPC message (a transaction of
+	// MaxTxnOps values at the value limit fits).
+	maxMessage = 512 << 20
+)
+
+// Peer is a member of the initial configuration.
+type Peer struct {
+	// ID is the server's unique ID.
+	ID string
+	// Address is the host:port it listens on (Config.BindAddr).
+	Address string
+}
+
+// Config configures one replica.
+type Config struct {
+	// ID is this replica's server ID, unique in the cluster and the same
+	// across restarts. Required.
+	ID string
+	// Dir holds the replica's files: the mvcc engine (state.db), the raft
+	// log (raft-log.db) and raft's snapshots. Required.
+	Dir string
+	// BindAddr is the TCP host:port to listen on for both raft and the
+	// forwarding service; port 0 picks a free port (see Store.Addr).
+	// Required.
+	BindAddr string
+	// Bootstrap makes this replica bootstrap a new cluster of itself and
+	// Peers. It is ignored (no error) when Dir already holds raft state.
+	Bootstrap bool
+	// Peers are the other members of the cluster being bootstrapped.
+	Peers []Peer
+	// TLS, when set, secures every connection (raft and forwarding) both
+	// ways with this configuration: it must hold the replica's certificate
+	// and trust its peers'.
+	TLS *tls.Config
+	// InMemoryLog keeps the raft log and stable state in memory (for
+	// tests): the engine and snapshots stay in Dir, but a restart loses
+	// the replica's vote and log.
+	InMemoryLog bool
+	// Raft overrides raft's timing settings when non-nil (LocalID, logger
+	// and snapshot restore behaviour are always set by Open). Tests use
+	// short timeouts.
+	Raft *raft.Config
+	// SnapshotThreshold is raft's SnapshotThreshold; 0 means
+	// DefaultSnapshotThreshold.
+	SnapshotThreshold uint64
+	// Engine configures the mvcc engine; Path, Dir and Replicated are set
+	// by Open.
+	Engine mvcc.Options
+	// RequestTimeout bounds a call whose context has no deadline; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// Logger receives the replica's and raft's logs; the zero Logger
+	// discards them.
+	Logger logr.Logger
+}
+
+// Store is one replica of a Raft-replicated store.Store. Writes go through
+// the Raft log (a follower forwards them to the leader) and are answered
+// once applied on this replica, so a caller reads its own writes on the
+// replica it wrote through. Reads are linearizable unless the context says
+// otherwise (see WithSerializable). Watches are served by this replica's
+// engine. Every method is safe for concurrent use.
+type Store struct {
+	cfg  Config
+	log  logr.Logger
+	addr string
+
+	mux       *mux
+	trans     *raft.NetworkTransport
+	raft      *raft.Raft
+	fsm       *fsm
+	logStore  io.Closer // nil in memory
+	logs      raft.LogStore
+	grpc      *grpc.Server
+	reqSeq    atomic.Uint64
+	clientsMu sync.Mutex
+	clients   map[string]*grpc.ClientConn
+
+	// ready is the term this replica, as leader, has committed its first
+	// entry in (and renewed leases for); reads and lease calls served as
+	// leader wait for it.
+	readyMu   sync.Mutex
+	readyTerm uint64
+	readyCh   chan struct{}
+
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.Transactor = (*Store)(nil)
+)
+
+// Open starts a replica: it opens (or creates) the engine and raft state in
+// cfg.Dir, listens on cfg.BindAddr, bootstraps a cluster when asked and Dir
+// is new, and returns without waiting for a leader. ctx bounds opening the
+// engine's file.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.ID == "" || cfg.Dir == "" || cfg.BindAddr == "" {
+		return nil, fmt.Errorf("raftstore: open: %w: ID %q, Dir %q and BindAddr %q are all required", store.ErrInvalid, cfg.ID, cfg.Dir, cfg.BindAddr)
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.SnapshotThreshold == 0 {
+		cfg.SnapshotThreshold = DefaultSnapshotThreshold
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("raftstore: open: %w", err)
+	}
+	s := &Store{cfg: cfg, log: cfg.Logger.WithValues("replica", cfg.ID), clients: make(map[string]*grpc.ClientConn), stop: make(chan struct{})}
+	s.reqSeq.Store(rand.Uint64() >> 1)
+	var cleanup []func()
+	fail := func(err error) (*Store, error) {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+		return nil, err
+	}
+
+	eo := cfg.Engine
+	eo.Path = filepath.Join(cfg.Dir, engineFile)
+	eo.Dir = ""
+	eo.Replicated = true
+	eo.Logger = s.log
+	db, err := mvcc.Open(ctx, eo)
+	if err != nil {
+		return nil, fmt.Errorf("raftstore: open engine: %w", err)
+	}
+	s.fsm = newFSM(cfg.ID, eo, db)
+	cleanup = append(cleanup, func() {
+		if d := s.fsm.store(); d != nil {
+			_ = d.Close()
+		}
+	})
+
+	var logs raft.LogStore
+	var stable raft.StableStore
+	if cfg.InMemoryLog {
+		m := raft.NewInmemStore()
+		logs, stable = m, m
+	} else {
+		b, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.Dir, raftLogFile)})
+		if err != nil {
+			return fail(fmt.Errorf("raftstore: open raft log: %w", err))
+		}
+		logs, stable, s.logStore = b, b, b
+		cleanup = append(cleanup, func() { _ = b.Close() })
+	}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft-" + cfg.ID, Level: hclog.Warn, Output: io.Discard})
+	if cfg.Logger.GetSink() != nil {
+		hlog = hclog.New(&hclog.LoggerOptions{Name: "raft-" + cfg.ID, Level: hclog.Info, Output: logrWriter{cfg.Logger}})
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, snapshotsDir), 2, hlog)
+	if err != nil {
+		return fail(fmt.Errorf("raftstore: open snapshot store: %w", err))
+	}
+
+	ln, err := net.Listen("tcp", cfg.BindAddr)
+	if err != nil {
+		return fail(fmt.Errorf("raftstore: listen on %s: %w", cfg.BindAddr, err))
+	}
+	s.addr = ln.Addr().String()
+	s.mux = newMux(ln, cfg.TLS)
+	cleanup = append(cleanup, func() { _ = s.mux.Close() })
+	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  streamLayer{s.mux.raft},
+		MaxPool: 8,
+		Timeout: 10 * time.Second,
+		Logger:  hlog,
+	})
+	cleanup = append(cleanup, func() { _ = s.trans.Close() })
+
+	rc := raft.DefaultConfig()
+	if cfg.Raft != nil {
+		c := *cfg.Raft
+		rc = &c
+	}
+	rc.LocalID = raft.ServerID(cfg.ID)
+	rc.Logger = hlog
+	rc.SnapshotThreshold = cfg.SnapshotThreshold
+	// The engine is durable and knows its applied index: never replace it
+	// with raft's last snapshot at start, replay only what it lacks.
+	rc.NoSnapshotRestoreOnStart = true
+	rc.ShutdownOnRemove = false
+
+	if cfg.Bootstrap {
+		has, err := raft.HasExistingState(logs, stable, snaps)
+		if err != nil {
+			return fail(fmt.Errorf("raftstore: open: %w", err))
+		}
+		if !has {
+			conf := raft.Configuration{Servers: []raft.Server{{ID: raft.ServerID(cfg.ID), Address: raft.ServerAddress(s.addr), Suffrage: raft.Voter}}}
+			for _, p := range cfg.Peers {
+				conf.Servers = append(conf.Servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Address), Suffrage: raft.Voter})
+			}
+			if err := raft.BootstrapCluster(rc, logs, stable, snaps, s.trans, conf); err != nil {
+				return fail(fmt.Errorf("raftstore: bootstrap: %w", err))
+			}
+		}
+	}
+	r, err := raft.NewRaft(rc, s.fsm, logs, stable, snaps, s.trans)
+	if err != nil {
+		return fail(fmt.Errorf("raftstore: start raft: %w", err))
+	}
+	s.raft = r
+	s.logs = logs
+
+	s.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(maxMessage), grpc.MaxSendMsgSize(maxMessage))
+	raftpb.RegisterForwardServer(s.grpc, &forwardServer{s: s})
+	s.wg.Add(3)
+	go func() {
+		defer s.wg.Done()
+		_ = s.grpc.Serve(s.mux.grpc)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.watchLeadership()
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.expireLeases()
+	}()
+	return s, nil
+}
+
+// logrWriter adapts a logr.Logger to hclog's output.
+type logrWriter struct{ l logr.Logger }
+
+func (w logrWriter) Write(p []byte) (int, error) {
+	w.l.V(1).Info(string(p))
+	return len(p), nil
+}
+
+// Addr returns the address the replica listens on (BindAddr with port 0
+// resolved): the address peers and Join use.
+func (s *Store) Addr() string { return s.addr }
+
+// ID returns the replica's server ID.
+func (s *Store) ID() string { return s.cfg.ID }
+
+// Engine returns the replica's current mvcc engine (replaced when a
+// snapshot is installed); for tests and tools.
+func (s *Store) Engine() *mvcc.Store { return s.fsm.store() }
+
+// Close stops the replica: raft shuts down, connections close, every
+// watch ends, and the files are closed. A second Close returns the first's
+// result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		var errs []error
+		if err := s.raft.Shutdown().Error(); err != nil {
+			errs = append(errs, fmt.Errorf("shut down raft: %w", err))
+		}
+		s.grpc.Stop()
+		_ = s.mux.Close()
+		s.mux.setPartitioned(true) // closes every connection left
+		_ = s.trans.Close()
+		s.wg.Wait()
+		s.clientsMu.Lock()
+		for _, c := range s.clients {
+			_ = c.Close()
+		}
+		s.clients = nil
+		s.clientsMu.Unlock()
+		if s.logStore != nil {
+			if err := s.logStore.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close raft log: %w", err))
+			}
+		}
+		if db := s.fsm.store(); db != nil {
+			if err := db.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("raftstore: close %s: %w", s.cfg.ID, err)
+		}
+	})
+	return s.closeErr
+}
+
+// closed reports whether Close has begun.
+func (s *Store) closed() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// client returns a forwarding client for the replica at addr.
+func (s *Store) client(addr string) (raftpb.ForwardClient, error) {
+	s.clientsMu.Lock()
+	defer s.clientsMu.Unlock()
+	if s.clients == nil {
+		return nil, fmt.Errorf("raftstore: %w", store.ErrClosed)
+	}
+	if c := s.clients[addr]; c != nil {
+		return raftpb.NewForwardClient(c), nil
+	}
+	c, err := grpc.NewClient("passthrough:///"+addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage)),
+		grpc.WithContextDialer(func(ctx context.Context, a string) (net.Conn, error) {
+			return s.mux.dial(ctx, a, protoGRPC)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("raftstore: connect to %s: %w", addr, err)
+	}
+	s.clients[addr] = c
+	return raftpb.NewForwardClient(c), nil
+}
