@@ -318,9 +318,19 @@ func TestWatchSlowClientIsEnded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var last corev1.ConfigMap
 	for i := range 3 {
 		e.must(http.StatusCreated, "POST", "/api/v1/namespaces/default/configmaps",
-			fmt.Sprintf(`{"metadata":{"name":"c%d"}}`, i), nil)
+			fmt.Sprintf(`{"metadata":{"name":"c%d"}}`, i), &last)
+	}
+	// Wait until the cache has dispatched all three creates before reading
+	// anything, so the third finds the two-slot buffer full.
+	rev, err := strconv.ParseInt(last.ResourceVersion, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.waitRev(t.Context(), rev); err != nil {
+		t.Fatal(err)
 	}
 	// The watcher read nothing: it gets the two events its buffer holds,
 	// then its channel closes.
