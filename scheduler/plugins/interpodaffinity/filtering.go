@@ -2,6 +2,7 @@ package interpodaffinity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -37,10 +38,19 @@ type topologyPair struct {
 type topologyToMatchedTermCount map[topologyPair]int64
 
 func (m topologyToMatchedTermCount) add(pair topologyPair, delta int64) {
-	m[pair] += delta
-	if m[pair] == 0 {
+	if n := m[pair] + delta; n != 0 {
+		m[pair] = n
+	} else {
 		delete(m, pair)
 	}
+}
+
+// pairCount is a count of one domain found on one node during PreFilter;
+// a node's counts are kept in a slice (a pair may repeat) and summed into
+// a map by merge, which is cheaper than a map per node.
+type pairCount struct {
+	pair topologyPair
+	n    int64
 }
 
 // updateWithAffinityTerms adds delta to each term's domain on node when
@@ -128,15 +138,34 @@ func (s *preFilterState) updateWithPod(pi *framework.PodInfo, node *corev1.Node,
 }
 
 // PreFilter counts, over every node, the existing pods that match the
-// incoming pod's required affinity and anti-affinity terms, and those whose
-// required anti-affinity selects the incoming pod. It returns Skip when
-// there is nothing to check (no required terms and no existing pod's
-// anti-affinity selects the pod), and UnschedulableAndUnresolvable when a
+// incoming pod's required affinity and anti-affinity terms, and, over the
+// snapshot's nodes running pods with required anti-affinity
+// (HavePodsWithRequiredAntiAffinityList), those whose required
+// anti-affinity selects the incoming pod. It returns Skip when there is
+// nothing to check (no required terms and no existing pod's anti-affinity
+// selects the pod) without visiting any node when the pod has no required
+// terms and no existing pod has required anti-affinity, Error when the
+// Handle has no snapshot lister, and UnschedulableAndUnresolvable when a
 // term of the pod does not parse.
 func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.CycleState, pod *corev1.Pod, nodes []*framework.NodeInfo) (*framework.PreFilterResult, *framework.Status) {
 	pi, err := framework.NewPodInfo(pod)
 	if err != nil {
 		return nil, framework.NewStatus(framework.UnschedulableAndUnresolvable, fmt.Sprintf("parsing pod: %v", err))
+	}
+	lister := pl.handle.SnapshotSharedLister()
+	if lister == nil {
+		return nil, framework.AsStatus(errors.New("interpodaffinity: no snapshot lister"))
+	}
+	withAnti, err := lister.NodeInfos().HavePodsWithRequiredAntiAffinityList()
+	if err != nil {
+		return nil, framework.AsStatus(fmt.Errorf("interpodaffinity: listing nodes with pods with required anti-affinity: %w", err))
+	}
+	hasTerms := len(pi.RequiredAffinityTerms) > 0 || len(pi.RequiredAntiAffinityTerms) > 0
+	if len(withAnti) == 0 && !hasTerms {
+		if err := ctx.Err(); err != nil {
+			return nil, framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
+		}
+		return nil, framework.NewStatus(framework.Skip)
 	}
 	ns := newNamespaceLabels(pl.handle)
 	s := &preFilterState{
@@ -146,30 +175,44 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 		namespaceLabels:   ns.get(pod.Namespace),
 		ns:                ns,
 	}
-	s.existingAntiAffinityCounts = pl.existingAntiAffinityCounts(ctx, pod, s.namespaceLabels, nodes)
+	s.existingAntiAffinityCounts = pl.existingAntiAffinityCounts(ctx, pod, s.namespaceLabels, withAnti)
 	s.affinityCounts, s.antiAffinityCounts = pl.incomingAffinityCounts(ctx, s, nodes)
 	if err := ctx.Err(); err != nil {
 		return nil, framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
 	}
-	if len(s.existingAntiAffinityCounts) == 0 && len(s.affinityTerms) == 0 && len(s.antiAffinityTerms) == 0 {
+	if len(s.existingAntiAffinityCounts) == 0 && !hasTerms {
 		return nil, framework.NewStatus(framework.Skip)
 	}
 	state.Write(preFilterStateKey, s)
 	return nil, nil
 }
 
-// existingAntiAffinityCounts counts, per domain, the existing pods whose
-// required anti-affinity terms select pod.
+// existingAntiAffinityCounts counts, per domain, the existing pods on
+// nodes whose required anti-affinity terms select pod. nodes are those
+// running pods with required anti-affinity; a node's counts are allocated
+// only when one of its pods' terms selects pod.
 func (pl *InterPodAffinity) existingAntiAffinityCounts(ctx context.Context, pod *corev1.Pod, nsLabels labels.Set, nodes []*framework.NodeInfo) topologyToMatchedTermCount {
-	perNode := make([]topologyToMatchedTermCount, len(nodes))
+	if len(nodes) == 0 {
+		return make(topologyToMatchedTermCount)
+	}
+	perNode := make([][]pairCount, len(nodes))
 	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) {
 		node := nodes[i].Node()
-		if node == nil || len(nodes[i].PodsWithRequiredAntiAffinity) == 0 {
+		if node == nil {
 			return
 		}
-		m := make(topologyToMatchedTermCount)
+		var m []pairCount
 		for _, existing := range nodes[i].PodsWithRequiredAntiAffinity {
-			m.updateWithExistingAntiAffinityTerms(existing.RequiredAntiAffinityTerms, pod, nsLabels, node, 1)
+			ts := existing.RequiredAntiAffinityTerms
+			for j := range ts {
+				t := &ts[j]
+				if !t.Matches(pod, nsLabels) {
+					continue
+				}
+				if v, ok := node.Labels[t.TopologyKey]; ok {
+					m = append(m, pairCount{topologyPair{t.TopologyKey, v}, 1})
+				}
+			}
 		}
 		perNode[i] = m
 	}, Name)
@@ -177,37 +220,40 @@ func (pl *InterPodAffinity) existingAntiAffinityCounts(ctx context.Context, pod 
 }
 
 // incomingAffinityCounts counts, per domain, the existing pods that match
-// the incoming pod's required affinity terms and anti-affinity terms.
+// the incoming pod's required affinity terms and anti-affinity terms. A
+// node's counts are allocated only when one of its pods matches.
 func (pl *InterPodAffinity) incomingAffinityCounts(ctx context.Context, s *preFilterState, nodes []*framework.NodeInfo) (affinity, anti topologyToMatchedTermCount) {
 	if len(s.affinityTerms) == 0 && len(s.antiAffinityTerms) == 0 {
 		return make(topologyToMatchedTermCount), make(topologyToMatchedTermCount)
 	}
-	perNodeAffinity := make([]topologyToMatchedTermCount, len(nodes))
-	perNodeAnti := make([]topologyToMatchedTermCount, len(nodes))
+	perNodeAffinity := make([][]pairCount, len(nodes))
+	perNodeAnti := make([][]pairCount, len(nodes))
 	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) {
 		node := nodes[i].Node()
 		if node == nil {
 			return
 		}
-		a, aa := make(topologyToMatchedTermCount), make(topologyToMatchedTermCount)
+		var a, aa []pairCount
 		for _, existing := range nodes[i].Pods {
-			a.updateWithAffinityTerms(s.affinityTerms, existing.Pod, node, 1, s.ns)
-			aa.updateWithAntiAffinityTerms(s.antiAffinityTerms, existing.Pod, node, 1, s.ns)
+			if len(s.affinityTerms) > 0 && matchesAll(s.affinityTerms, existing.Pod, s.ns) {
+				for _, t := range s.affinityTerms {
+					if v, ok := node.Labels[t.TopologyKey]; ok {
+						a = append(a, pairCount{topologyPair{t.TopologyKey, v}, 1})
+					}
+				}
+			}
+			for _, t := range s.antiAffinityTerms {
+				if !t.matches(existing.Pod, s.ns) {
+					continue
+				}
+				if v, ok := node.Labels[t.TopologyKey]; ok {
+					aa = append(aa, pairCount{topologyPair{t.TopologyKey, v}, 1})
+				}
+			}
 		}
 		perNodeAffinity[i], perNodeAnti[i] = a, aa
 	}, Name)
 	return merge(perNodeAffinity), merge(perNodeAnti)
-}
-
-// merge sums counts.
-func merge(counts []topologyToMatchedTermCount) topologyToMatchedTermCount {
-	out := make(topologyToMatchedTermCount)
-	for _, m := range counts {
-		for pair, n := range m {
-			out.add(pair, n)
-		}
-	}
-	return out
 }
 
 // PreFilterExtensions returns the plugin: its counts depend on other pods.
@@ -312,4 +358,15 @@ func (pl *InterPodAffinity) Filter(_ context.Context, state *framework.CycleStat
 		return framework.NewStatus(framework.Unschedulable, ErrReasonExistingAntiAffinityRulesNotMatch)
 	}
 	return nil
+}
+
+// merge sums the per-node counts into one map.
+func merge(perNode [][]pairCount) topologyToMatchedTermCount {
+	out := make(topologyToMatchedTermCount)
+	for _, counts := range perNode {
+		for _, c := range counts {
+			out.add(c.pair, c.n)
+		}
+	}
+	return out
 }

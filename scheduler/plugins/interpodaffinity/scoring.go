@@ -23,12 +23,12 @@ func (m scoreMap) add(key, value string, delta int64) {
 	m[key][value] += delta
 }
 
-func (m scoreMap) append(o scoreMap) {
-	for k, values := range o {
-		for v, n := range values {
-			m.add(k, v, n)
-		}
-	}
+// scoreEntry is one addition to a domain's score found on one node; a
+// node's entries are kept in a slice (a domain may repeat) and summed into
+// the scoreMap, which is cheaper than a scoreMap per node.
+type scoreEntry struct {
+	key, value string
+	delta      int64
 }
 
 // weightedTerm is a preferred term of the incoming pod.
@@ -70,7 +70,9 @@ type scorer struct {
 //     existing that selects the incoming pod;
 //   - the weight of each preferred affinity term of existing that selects
 //     the incoming pod, and minus that of each preferred anti-affinity term.
-func (sc *scorer) processExistingPod(existing *framework.PodInfo, node *corev1.Node, m scoreMap) {
+//
+// The additions are appended to m; they are summed into a scoreMap later.
+func (sc *scorer) processExistingPod(existing *framework.PodInfo, node *corev1.Node, m *[]scoreEntry) {
 	if len(node.Labels) == 0 {
 		return
 	}
@@ -79,7 +81,7 @@ func (sc *scorer) processExistingPod(existing *framework.PodInfo, node *corev1.N
 			return
 		}
 		if v, ok := node.Labels[key]; ok {
-			m.add(key, v, delta)
+			*m = append(*m, scoreEntry{key, v, delta})
 		}
 	}
 	for _, t := range sc.preferredAffinityTerms {
@@ -110,7 +112,9 @@ func (sc *scorer) processExistingPod(existing *framework.PodInfo, node *corev1.N
 // terms are visited), and the existing pods' required affinity (weighted
 // HardPodAffinityWeight) and preferred terms against the incoming pod. It
 // returns Skip when no domain gets a score, or when the pod has no
-// preferred terms and IgnorePreferredTermsOfExistingPods is set.
+// preferred terms and IgnorePreferredTermsOfExistingPods is set; when the
+// pod has no preferred terms and no existing pod has affinity terms
+// (HavePodsWithAffinityList is empty) it returns Skip without further work.
 func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.CycleState, pod *corev1.Pod, _ []*framework.NodeInfo) *framework.Status {
 	lister := pl.handle.SnapshotSharedLister()
 	if lister == nil {
@@ -132,6 +136,14 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.Cycle
 	if err != nil {
 		return framework.AsStatus(fmt.Errorf("interpodaffinity: listing nodes: %w", err))
 	}
+	if len(all) == 0 {
+		// No node to visit (no preferred terms and no existing pod with
+		// affinity terms, or no node at all): no domain can get a score.
+		if err := ctx.Err(); err != nil {
+			return framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
+		}
+		return framework.NewStatus(framework.Skip)
+	}
 	pi, err := framework.NewPodInfo(pod)
 	if err != nil {
 		return framework.AsStatus(fmt.Errorf("interpodaffinity: parsing pod: %w", err))
@@ -145,7 +157,7 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.Cycle
 		ns:                         ns,
 		hardPodAffinityWeight:      pl.hardPodAffinityWeight,
 	}
-	perNode := make([]scoreMap, len(all))
+	perNode := make([][]scoreEntry, len(all))
 	pl.handle.Parallelizer().Until(ctx, len(all), func(i int) {
 		node := all[i].Node()
 		if node == nil {
@@ -155,20 +167,23 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.Cycle
 		if hasPreferred {
 			pods = all[i].Pods
 		}
-		m := make(scoreMap)
+		if len(pods) == 0 || len(node.Labels) == 0 {
+			return
+		}
+		var m []scoreEntry
 		for _, existing := range pods {
-			sc.processExistingPod(existing, node, m)
+			sc.processExistingPod(existing, node, &m)
 		}
-		if len(m) > 0 {
-			perNode[i] = m
-		}
+		perNode[i] = m
 	}, Name)
 	if err := ctx.Err(); err != nil {
 		return framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
 	}
 	s := &preScoreState{topologyScore: make(scoreMap)}
-	for _, m := range perNode {
-		s.topologyScore.append(m)
+	for _, entries := range perNode {
+		for _, e := range entries {
+			s.topologyScore.add(e.key, e.value, e.delta)
+		}
 	}
 	if len(s.topologyScore) == 0 {
 		return framework.NewStatus(framework.Skip)

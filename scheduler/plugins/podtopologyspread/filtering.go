@@ -175,26 +175,65 @@ func (pl *PodTopologySpread) calPreFilterState(ctx context.Context, pod *corev1.
 		DomainsAtCount:    make([]map[int]int, len(cs)),
 		affinity:          affinity,
 	}
-	type count struct {
-		constraint int
-		value      string
-		n          int
+	// counts[n*len(cs)+i] is the number of matching pods on nodes[n] for
+	// constraint i, or -1 when the node is not eligible for it: one
+	// allocation for the whole cycle instead of one per node.
+	nc := len(cs)
+	counts := make([]int, len(nodes)*nc)
+	// values[n*len(cs)+i] is nodes[n]'s value of constraint i's topology
+	// key, looked up once per node.
+	values := make([]string, len(nodes)*nc)
+	// selects[i] reports whether constraint i's selector can select a pod
+	// (an empty selector counts nothing), computed once per constraint.
+	selects := make([]bool, nc)
+	for i := range cs {
+		selects[i] = !cs[i].Selector.Empty()
 	}
-	perNode := make([][]count, len(nodes))
+	ns := pod.Namespace
 	pl.parallelizer().Until(ctx, len(nodes), func(n int) {
+		row := counts[n*nc : (n+1)*nc]
+		for i := range row {
+			row[i] = -1
+		}
 		node := nodes[n].Node()
-		if node == nil || !nodeLabelsMatchSpreadConstraints(node.Labels, cs) {
+		if node == nil {
 			return
 		}
-		counts := make([]count, 0, len(cs))
+		vals := values[n*nc : (n+1)*nc]
 		for i := range cs {
-			c := &cs[i]
-			if !c.matchNodeInclusionPolicies(pod, node, affinity) {
+			v, ok := node.Labels[cs[i].TopologyKey]
+			if !ok {
+				return // the node lacks a topology key: not eligible
+			}
+			vals[i] = v
+		}
+		// The node inclusion policies are checked before any pod label
+		// is matched; pods are visited only when some eligible
+		// constraint can select one.
+		visit := false
+		for i := range cs {
+			if cs[i].matchNodeInclusionPolicies(pod, node, affinity) {
+				row[i] = 0
+				visit = visit || selects[i]
+			}
+		}
+		if !visit {
+			return
+		}
+		for _, pi := range nodes[n].Pods {
+			p := pi.Pod
+			// Terminating pods and pods of other namespaces are not
+			// counted, as in countPodsMatchSelector.
+			if p.DeletionTimestamp != nil || p.Namespace != ns {
 				continue
 			}
-			counts = append(counts, count{i, node.Labels[c.TopologyKey], countPodsMatchSelector(nodes[n].Pods, c.Selector, pod.Namespace)})
+			podLabels := labels.Set(p.Labels)
+			for i := range row {
+				if row[i] >= 0 && selects[i] && cs[i].Selector.Matches(podLabels) {
+					row[i]++
+				}
+			}
 		}
-		perNode[n] = counts
 	}, Name)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("podtopologyspread: %w", err)
@@ -202,9 +241,13 @@ func (pl *PodTopologySpread) calPreFilterState(ctx context.Context, pod *corev1.
 	for i := range cs {
 		s.TpValueToMatchNum[i] = make(map[string]int)
 	}
-	for _, counts := range perNode {
-		for _, c := range counts {
-			s.TpValueToMatchNum[c.constraint][c.value] += c.n
+	for n := range nodes {
+		row := counts[n*nc : (n+1)*nc]
+		for i, c := range row {
+			if c < 0 {
+				continue
+			}
+			s.TpValueToMatchNum[i][values[n*nc+i]] += c
 		}
 	}
 	for i := range cs {
