@@ -22,8 +22,7 @@ import (
 // groups this package covers; a nil pointer is validated as an empty
 // object. A List type validates each item and prefixes its errors with
 // "items[i].". ok is false, with no errors, when the package has no
-// validation for obj's type (for example autoscaling/v1 Scale, or the
-// storage kinds other than StorageClass). Object does not modify obj.
+// validation for obj's type (for example autoscaling/v1 Scale). Object does not modify obj.
 func Object(obj any) (errs field.ErrorList, ok bool) {
 	switch o := asPointer(obj).(type) {
 	case *corev1.Pod:
@@ -68,6 +67,12 @@ func Object(obj any) (errs field.ErrorList, ok bool) {
 		return EndpointSlice(o), true
 	case *storagev1.StorageClass:
 		return StorageClass(o), true
+	case *storagev1.CSIDriver:
+		return CSIDriver(o), true
+	case *storagev1.VolumeAttachment:
+		return VolumeAttachment(o), true
+	case *storagev1.CSINode:
+		return CSINode(o), true
 	case *networkingv1.NetworkPolicy:
 		return NetworkPolicy(o), true
 	case *networkingv1.Ingress:
@@ -135,6 +140,12 @@ func objectList(obj any) (field.ErrorList, bool) {
 		return items(o.Items, EndpointSlice), true
 	case *storagev1.StorageClassList:
 		return items(o.Items, StorageClass), true
+	case *storagev1.CSIDriverList:
+		return items(o.Items, CSIDriver), true
+	case *storagev1.VolumeAttachmentList:
+		return items(o.Items, VolumeAttachment), true
+	case *storagev1.CSINodeList:
+		return items(o.Items, CSINode), true
 	case *networkingv1.NetworkPolicyList:
 		return items(o.Items, NetworkPolicy), true
 	case *networkingv1.IngressList:
