@@ -16,7 +16,8 @@ import (
 )
 
 // serve runs one request through the server's filters, in order: panic
-// recovery and metrics around everything; parsing of the path; the
+// recovery and metrics around everything; authentication (401, see
+// Options.Authenticator); parsing of the path; the
 // in-flight limit (429), the request timeout and the body limit (413) for
 // all but watches; then the handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -36,6 +37,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.observe(ri, rw.status(), time.Since(start))
 	}()
+	r, ok := s.authenticate(rw, r)
+	if !ok {
+		return
+	}
 	ri, err := s.parseRequest(r)
 	if err != nil {
 		s.writeError(rw, err)

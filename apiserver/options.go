@@ -116,6 +116,18 @@ type Options struct {
 	// Now is the clock of creationTimestamp and deletionTimestamp.
 	// Default time.Now.
 	Now func() time.Time
+	// Authenticator, when set, authenticates every request before it is
+	// served: the user goes in the request's context (see UserFrom), and
+	// a request whose credentials it does not accept gets 401
+	// Unauthorized. Default nil: no authentication, every request is
+	// served without a user, as anonymous, and allowed.
+	Authenticator Authenticator
+	// AllowAnonymous, with an Authenticator, serves requests that carry
+	// no credentials at all (no Authorization header, no client
+	// certificate) as UserAnonymous in group GroupUnauthenticated instead
+	// of refusing them with 401. Requests with credentials the
+	// Authenticator refuses get 401 regardless. Default false.
+	AllowAnonymous bool
 }
 
 // withDefaults checks o and fills in its zero fields.
