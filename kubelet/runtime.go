@@ -26,6 +26,12 @@ import (
 //     kubelet reads logs from there (see ReadLogs).
 //   - ContainerStatus reports ExitCode, Reason ("Completed", "Error",
 //     "OOMKilled") and FinishedAt once the container has exited.
+//   - The caller creates the directory of each container's log file
+//     (LogDirectory plus the directory part of LogPath), as the kubelet
+//     does; timestamps keep the clock's full precision.
+//   - StopContainer on a Created container marks it Exited with 137;
+//     ContainerStats of a container that is not running reports its last
+//     CPU counter and zero memory.
 //   - StopPodSandbox stops every container still running in the sandbox;
 //     RemovePodSandbox removes the sandbox and its containers and releases
 //     everything it holds (processes, cgroups, namespaces, mounts).
@@ -85,6 +91,10 @@ var (
 	// ErrUnsupported: the runtime cannot do what was asked on this machine
 	// (a kernel feature is missing, for example).
 	ErrUnsupported = errors.New("unsupported")
+	// ErrState: the object's state does not allow the call (starting a
+	// container that is not Created, exec in a container that is not
+	// running, creating a container in a stopped sandbox).
+	ErrState = errors.New("invalid state")
 )
 
 // RuntimeVersion names a runtime.
@@ -272,9 +282,15 @@ type ContainerConfig struct {
 type ContainerState int
 
 const (
+	// ContainerCreated: made by CreateContainer, not started yet.
 	ContainerCreated ContainerState = iota
+	// ContainerRunning: started and its process has not exited.
 	ContainerRunning
+	// ContainerExited: its process exited (or it was stopped); ExitCode,
+	// Reason and FinishedAt are set.
 	ContainerExited
+	// ContainerUnknown: the runtime lost track of it (after a restart of
+	// the runtime, for example).
 	ContainerUnknown
 )
 
