@@ -1,0 +1,99 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rigging-dev/rigging/kubelet"
+)
+
+// BenchmarkContainerStart measures CreateContainer+StartContainer until
+// the container's process runs (StartContainer returns once the target
+// was exec'd), one at a time and 100 at once (in 100 pods), and reports
+// the p50 and p99 latencies. Pod reports the same for a whole pod:
+// RunPodSandbox, CreateContainer and StartContainer.
+func BenchmarkContainerStart(b *testing.B) {
+	for _, bc := range []struct {
+		name     string
+		parallel int
+		withPod  bool
+	}{{"Serial", 1, false}, {"Parallel100", 100, false}, {"PodSerial", 1, true}, {"PodParallel100", 100, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := newTestRuntime(b, Options{})
+			ctx := context.Background()
+			type pod struct {
+				id  string
+				cfg *kubelet.PodSandboxConfig
+			}
+			pods := make([]pod, bc.parallel)
+			if !bc.withPod {
+				for i := range pods {
+					cfg := sandboxConfig(b, fmt.Sprintf("bench%d", i))
+					pods[i] = pod{runSandbox(b, r, cfg), cfg}
+				}
+			}
+			var lat []time.Duration
+			var mu sync.Mutex
+			b.ResetTimer()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				ids := make([]string, bc.parallel)
+				for i := range bc.parallel {
+					wg.Go(func() {
+						start := time.Now()
+						p := pods[i]
+						if bc.withPod {
+							p.cfg = sandboxConfig(b, fmt.Sprintf("bench%d", i))
+							id, err := r.RunPodSandbox(ctx, p.cfg)
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							p.id = id
+						}
+						id, err := r.CreateContainer(ctx, p.id, shContainer("c", "exec sleep 1000"), p.cfg)
+						if err == nil {
+							err = r.StartContainer(ctx, id)
+						}
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						d := time.Since(start)
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+						if bc.withPod {
+							ids[i] = p.id
+						} else {
+							ids[i] = id
+						}
+					})
+				}
+				wg.Wait()
+				b.StopTimer()
+				for _, id := range ids {
+					var err error
+					if bc.withPod {
+						err = r.RemovePodSandbox(ctx, id)
+					} else {
+						err = r.RemoveContainer(ctx, id)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+			}
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+			}
+		})
+	}
+}
