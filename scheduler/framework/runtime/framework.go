@@ -100,53 +100,123 @@ func NewFramework(ctx context.Context, registry framework.Registry, profile Prof
 		if err != nil {
 			return nil, fmt.Errorf("profile %q: build plugin %q: %w", f.profileName, pc.Name, err)
 		}
-		if err := f.add(p, pc.Weight); err != nil {
+		points, err := enabledPoints(p, pc)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", f.profileName, err)
+		}
+		if err := f.add(p, pc.Weight, points); err != nil {
 			return nil, fmt.Errorf("profile %q: %w", f.profileName, err)
 		}
 	}
 	return f, nil
 }
 
-func (f *Framework) add(p framework.Plugin, weight int32) error {
+// implements reports whether p implements the extension point e.
+func implements(p framework.Plugin, e ExtensionPoint) bool {
+	var ok bool
+	switch e {
+	case PreEnqueue:
+		_, ok = p.(framework.PreEnqueuePlugin)
+	case QueueSort:
+		_, ok = p.(framework.QueueSortPlugin)
+	case PreFilter:
+		_, ok = p.(framework.PreFilterPlugin)
+	case Filter:
+		_, ok = p.(framework.FilterPlugin)
+	case PostFilter:
+		_, ok = p.(framework.PostFilterPlugin)
+	case PreScore:
+		_, ok = p.(framework.PreScorePlugin)
+	case Score:
+		_, ok = p.(framework.ScorePlugin)
+	case Reserve:
+		_, ok = p.(framework.ReservePlugin)
+	case Permit:
+		_, ok = p.(framework.PermitPlugin)
+	case PreBind:
+		_, ok = p.(framework.PreBindPlugin)
+	case Bind:
+		_, ok = p.(framework.BindPlugin)
+	case PostBind:
+		_, ok = p.(framework.PostBindPlugin)
+	}
+	return ok
+}
+
+// enabledPoints resolves a PluginConfig's Only and Disabled lists into the
+// set of extension points at which p runs.
+func enabledPoints(p framework.Plugin, pc PluginConfig) (map[ExtensionPoint]bool, error) {
+	known := make(map[ExtensionPoint]bool, len(extensionPoints))
+	for _, e := range extensionPoints {
+		known[e] = true
+	}
+	on := make(map[ExtensionPoint]bool)
+	if len(pc.Only) == 0 {
+		for _, e := range extensionPoints {
+			on[e] = implements(p, e)
+		}
+	}
+	for _, e := range pc.Only {
+		if !known[e] {
+			return nil, fmt.Errorf("plugin %q: unknown extension point %q", pc.Name, e)
+		}
+		if !implements(p, e) {
+			return nil, fmt.Errorf("plugin %q does not implement extension point %q", pc.Name, e)
+		}
+		on[e] = true
+	}
+	for _, e := range pc.Disabled {
+		if !known[e] {
+			return nil, fmt.Errorf("plugin %q: unknown extension point %q", pc.Name, e)
+		}
+		if e == QueueSort {
+			return nil, fmt.Errorf("plugin %q: the queueSort extension point cannot be disabled", pc.Name)
+		}
+		on[e] = false
+	}
+	return on, nil
+}
+
+func (f *Framework) add(p framework.Plugin, weight int32, on map[ExtensionPoint]bool) error {
 	f.plugins = append(f.plugins, p)
-	if q, ok := p.(framework.QueueSortPlugin); ok {
+	if q, ok := p.(framework.QueueSortPlugin); ok && on[QueueSort] {
 		if f.queueSort != nil {
 			return fmt.Errorf("plugins %q and %q both sort the queue; enable one QueueSort plugin", f.queueSort.Name(), p.Name())
 		}
 		f.queueSort = q
 	}
-	if q, ok := p.(framework.PreEnqueuePlugin); ok {
+	if q, ok := p.(framework.PreEnqueuePlugin); ok && on[PreEnqueue] {
 		f.preEnqueue = append(f.preEnqueue, q)
 	}
-	if q, ok := p.(framework.PreFilterPlugin); ok {
+	if q, ok := p.(framework.PreFilterPlugin); ok && on[PreFilter] {
 		f.preFilter = append(f.preFilter, q)
 	}
-	if q, ok := p.(framework.FilterPlugin); ok {
+	if q, ok := p.(framework.FilterPlugin); ok && on[Filter] {
 		f.filter = append(f.filter, q)
 	}
-	if q, ok := p.(framework.PostFilterPlugin); ok {
+	if q, ok := p.(framework.PostFilterPlugin); ok && on[PostFilter] {
 		f.postFilter = append(f.postFilter, q)
 	}
-	if q, ok := p.(framework.PreScorePlugin); ok {
+	if q, ok := p.(framework.PreScorePlugin); ok && on[PreScore] {
 		f.preScore = append(f.preScore, q)
 	}
-	if q, ok := p.(framework.ScorePlugin); ok {
+	if q, ok := p.(framework.ScorePlugin); ok && on[Score] {
 		f.score = append(f.score, q)
 		f.scoreWeight[p.Name()] = int64(max(weight, 1))
 	}
-	if q, ok := p.(framework.ReservePlugin); ok {
+	if q, ok := p.(framework.ReservePlugin); ok && on[Reserve] {
 		f.reserve = append(f.reserve, q)
 	}
-	if q, ok := p.(framework.PermitPlugin); ok {
+	if q, ok := p.(framework.PermitPlugin); ok && on[Permit] {
 		f.permit = append(f.permit, q)
 	}
-	if q, ok := p.(framework.PreBindPlugin); ok {
+	if q, ok := p.(framework.PreBindPlugin); ok && on[PreBind] {
 		f.preBind = append(f.preBind, q)
 	}
-	if q, ok := p.(framework.BindPlugin); ok {
+	if q, ok := p.(framework.BindPlugin); ok && on[Bind] {
 		f.bind = append(f.bind, q)
 	}
-	if q, ok := p.(framework.PostBindPlugin); ok {
+	if q, ok := p.(framework.PostBindPlugin); ok && on[PostBind] {
 		f.postBind = append(f.postBind, q)
 	}
 	if q, ok := p.(framework.EnqueueExtensions); ok {

@@ -144,12 +144,65 @@ func TestNewFrameworkErrors(t *testing.T) {
 		{name: "unknown", plugins: []runtime.PluginConfig{{Name: "Z"}}, want: `profile "default-scheduler": plugin "Z" is not registered`},
 		{name: "twice", plugins: []runtime.PluginConfig{{Name: "A"}, {Name: "A"}}, want: `profile "default-scheduler": plugin "A" is listed twice`},
 		{name: "negative weight", plugins: []runtime.PluginConfig{{Name: "A", Weight: -1}}, want: `profile "default-scheduler": plugin "A" has negative weight -1`},
+		{name: "unknown point", plugins: []runtime.PluginConfig{{Name: "A", Disabled: []runtime.ExtensionPoint{"scoring"}}}, want: `profile "default-scheduler": plugin "A": unknown extension point "scoring"`},
+		{name: "only unimplemented", plugins: []runtime.PluginConfig{{Name: "A", Only: []runtime.ExtensionPoint{runtime.Bind}}}, want: `profile "default-scheduler": plugin "A" does not implement extension point "bind"`},
+		{name: "disable queueSort", plugins: []runtime.PluginConfig{{Name: "A", Disabled: []runtime.ExtensionPoint{runtime.QueueSort}}}, want: `profile "default-scheduler": plugin "A": the queueSort extension point cannot be disabled`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := runtime.NewFramework(t.Context(), registry(a), runtime.Profile{Plugins: tt.plugins})
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// A plugin can be turned off at one extension point and kept at the others,
+// as Kubernetes' per-extension-point enabled and disabled lists allow.
+func TestPerExtensionPointEnablement(t *testing.T) {
+	var calls []string
+	mk := func() (*fake, *fake) {
+		calls = nil
+		a := &fake{name: "A", calls: &calls, score: map[string]int64{"n1": 100, "n2": 0}, filter: map[string]*framework.Status{"n2": framework.NewStatus(framework.Unschedulable, "no")}}
+		b := &fake{name: "B", calls: &calls, score: map[string]int64{"n1": 0, "n2": 100}}
+		return a, b
+	}
+	tests := []struct {
+		name         string
+		cfg          []runtime.PluginConfig
+		wantFilterN2 framework.Code
+		wantScoreN1  int64
+		wantCalls    []string
+	}{
+		{name: "multiPoint", cfg: []runtime.PluginConfig{{Name: "A"}, {Name: "B"}}, wantFilterN2: framework.Unschedulable, wantScoreN1: 100, wantCalls: []string{"A@n2"}},
+		{name: "A not scoring", cfg: []runtime.PluginConfig{{Name: "A", Disabled: []runtime.ExtensionPoint{runtime.Score}}, {Name: "B"}}, wantFilterN2: framework.Unschedulable, wantScoreN1: 0, wantCalls: []string{"A@n2"}},
+		{name: "A only scoring", cfg: []runtime.PluginConfig{{Name: "A", Only: []runtime.ExtensionPoint{runtime.Score}}, {Name: "B"}}, wantFilterN2: framework.Success, wantScoreN1: 100, wantCalls: []string{"B@n2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := mk()
+			f, snap := ft.Framework(t.Context(), t.Fatal, registry(a, b), tt.cfg, nodes("n1", "n2"), nil)
+			ni, _ := snap.Get("n2")
+			if got := f.RunFilterPlugins(t.Context(), framework.NewCycleState(), ft.Pod("p"), ni); got.Code() != tt.wantFilterN2 {
+				t.Errorf("filter n2 = %v, want code %v", got, tt.wantFilterN2)
+			}
+			if diff := cmp.Diff(tt.wantCalls, calls); diff != "" {
+				t.Errorf("filter calls (-want +got):\n%s", diff)
+			}
+			all, _ := snap.List()
+			scores, s := f.RunScorePlugins(t.Context(), framework.NewCycleState(), ft.Pod("p"), all)
+			if !s.IsSuccess() {
+				t.Fatal(s)
+			}
+			var n1 int64
+			for _, ps := range scores[0].Scores {
+				if ps.Name == "A" {
+					n1 = ps.Score
+				}
+			}
+			if n1 != tt.wantScoreN1 {
+				t.Errorf("A's score of n1 = %d, want %d (scores %+v)", n1, tt.wantScoreN1, scores)
 			}
 		})
 	}

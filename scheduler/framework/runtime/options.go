@@ -15,7 +15,40 @@ type PluginConfig struct {
 	// Args are the plugin's arguments, of the type its factory expects;
 	// nil means the plugin's defaults.
 	Args any
+	// Only, when not empty, enables the plugin at these extension points
+	// alone (Kubernetes' per-extension-point "enabled" lists); each must
+	// be one the plugin implements. Empty means every extension point the
+	// plugin implements (Kubernetes' "multiPoint").
+	Only []ExtensionPoint
+	// Disabled lists extension points at which the plugin is not run even
+	// though it implements them (Kubernetes' per-extension-point
+	// "disabled" lists), for example a plugin kept for Filter but not
+	// Score. Disabling QueueSort is an error: a profile needs one.
+	Disabled []ExtensionPoint
 }
+
+// ExtensionPoint names an extension point of the scheduling framework, as
+// Kubernetes' KubeSchedulerConfiguration spells it.
+type ExtensionPoint string
+
+// The extension points.
+const (
+	PreEnqueue ExtensionPoint = "preEnqueue"
+	QueueSort  ExtensionPoint = "queueSort"
+	PreFilter  ExtensionPoint = "preFilter"
+	Filter     ExtensionPoint = "filter"
+	PostFilter ExtensionPoint = "postFilter"
+	PreScore   ExtensionPoint = "preScore"
+	Score      ExtensionPoint = "score"
+	Reserve    ExtensionPoint = "reserve"
+	Permit     ExtensionPoint = "permit"
+	PreBind    ExtensionPoint = "preBind"
+	Bind       ExtensionPoint = "bind"
+	PostBind   ExtensionPoint = "postBind"
+)
+
+// extensionPoints is every ExtensionPoint, in the order a cycle runs them.
+var extensionPoints = []ExtensionPoint{PreEnqueue, QueueSort, PreFilter, Filter, PostFilter, PreScore, Score, Reserve, Permit, PreBind, Bind, PostBind}
 
 // Profile is a named set of plugins. Each plugin is enabled at every
 // extension point it implements (Kubernetes' "multiPoint"), and the plugins
