@@ -24,8 +24,9 @@ import (
 //     serialises them); Apply must not be called after Close.
 //   - A connection to a service while Apply changes it reaches either an old
 //     backend or a new one, never nothing (updates are atomic per service).
-//   - Apply returns an error that says which service failed and why; the
-//     services it could program stay programmed.
+//   - Apply validates and programs service by service: it returns an error
+//     that says which services failed and why, and the services it could
+//     program stay programmed.
 //   - Close releases what the dataplane holds in this process but leaves the
 //     programmed state in the kernel, so a restarted proxy adopts it and
 //     traffic keeps flowing; Uninstall (an optional ability, see
@@ -41,6 +42,16 @@ type Dataplane interface {
 // ever programmed on the node (maps, programs, links, tables, rules).
 type Uninstaller interface {
 	Uninstall(ctx context.Context) error
+}
+
+// ServiceApplier is implemented by dataplanes that can change one frontend
+// without being handed the whole State, so that one endpoint change costs
+// the same at 100,000 services as at ten. ApplyService with a nil Service
+// removes the frontend. The proxy uses it, when present, for the services
+// that changed since its last Apply, and still calls Apply periodically to
+// repair drift.
+type ServiceApplier interface {
+	ApplyService(ctx context.Context, key ServiceKey, svc *Service) error
 }
 
 // DataplaneFunc adapts a function to a Dataplane whose Close does nothing.
