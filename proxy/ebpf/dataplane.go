@@ -24,8 +24,9 @@ import (
 var ErrClosed = errors.New("ebpf: dataplane closed")
 
 var (
-	_ proxy.Dataplane   = (*Dataplane)(nil)
-	_ proxy.Uninstaller = (*Dataplane)(nil)
+	_ proxy.Dataplane      = (*Dataplane)(nil)
+	_ proxy.Uninstaller    = (*Dataplane)(nil)
+	_ proxy.ServiceApplier = (*Dataplane)(nil)
 )
 
 // Dataplane is the eBPF implementation of proxy.Dataplane: cgroup
