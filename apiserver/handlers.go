@@ -100,6 +100,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *reque
 		s.handleBinding(w, r, ri)
 	case "eviction":
 		s.handleEviction(w, r, ri)
+	case "log":
+		s.handleLog(w, r, ri)
 	case "finalize":
 		s.handleFinalize(w, r, ri)
 	}

@@ -44,9 +44,10 @@ type requestInfo struct {
 	openapi string
 }
 
-// longRunning reports whether the request is a watch, which is exempt
+// longRunning reports whether the request is a watch or a pods/log
+// stream (as in Kubernetes, where log is a long-running subresource), exempt
 // from the in-flight limits and the request timeout.
-func (ri *requestInfo) longRunning() bool { return ri.verb == "watch" }
+func (ri *requestInfo) longRunning() bool { return ri.verb == "watch" || ri.subresource == "log" }
 
 // mutating reports whether the request writes.
 func (ri *requestInfo) mutating() bool {
@@ -64,6 +65,7 @@ var subresourceVerbs = map[string]map[string]string{
 	"binding":  {http.MethodPost: "create"},
 	"eviction": {http.MethodPost: "create"},
 	"finalize": {http.MethodPut: "update"},
+	"log":      {http.MethodGet: "get"},
 }
 
 // hasSubresource reports whether r serves the named subresource.
@@ -73,7 +75,7 @@ func (s *Server) hasSubresource(r *resource, sub string) bool {
 		return r.hasStatus()
 	case "scale":
 		return r.st.scaleGet != nil
-	case "binding", "eviction":
+	case "binding", "eviction", "log":
 		return r.info.Group == "" && r.info.Plural == "pods"
 	case "finalize":
 		return r.info.Group == "" && r.info.Plural == "namespaces"

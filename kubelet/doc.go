@@ -2,8 +2,60 @@
 // Lease fresh, watches the pods bound to the node and drives a Runtime to
 // run their containers, then reports pod status back to the API server.
 //
-// Runtime is the narrow interface a container runtime implements (the subset
-// of CRI a node agent needs); kubelet/runtimetest is its conformance suite,
-// and kubelet/runtime/process and kubelet/runtime/fake are the reference
-// runtimes.
+// # Where to start
+//
+// Make a Kubelet with New from a Config (NodeName, a client.Client and a
+// Runtime are required; everything else has a documented default) and Run
+// it until its context ends:
+//
+//	k, err := kubelet.New(kubelet.Config{NodeName: "node-1", Client: c, Runtime: rt})
+//	...
+//	err = k.Run(ctx)
+//
+// Run registers the Node (capacity, allocatable = capacity - reserved,
+// addresses, nodeInfo, the kubelet's port), renews its Lease in
+// kube-node-lease every 10 s, updates the node conditions (Ready,
+// MemoryPressure, DiskPressure, PIDPressure) when they change and at least
+// every minute, and serves the kubelet HTTP API (Handler: /healthz,
+// /containerLogs, /stats/summary).
+//
+// # Pods
+//
+// The kubelet watches only the pods bound to its node (field selector
+// spec.nodeName) and runs one worker goroutine per pod. A worker makes the
+// pod's sandbox (volumes, and network: with a cni.NetworkPlugin it makes a
+// named network namespace (Config.NetNS) that the plugin wires and the
+// runtime joins; without one, or for hostNetwork pods, the pod uses the
+// node's network and IP), runs the init containers in order each to
+// completion (a sidecar, an init container with restartPolicy Always, only
+// until it has started: it then runs beside the containers), then the
+// containers; applies the restart policy with
+// Kubernetes' crash-loop back-off (10 s doubling to 5 min, reset after
+// 10 min of running); runs exec, httpGet and tcpSocket probes with
+// Kubernetes' timing (the startup probe gates liveness and readiness,
+// liveness failures restart, readiness drives Ready); fails pods past
+// activeDeadlineSeconds; and on deletion runs preStop hooks, stops the
+// containers within the grace period and deletes the pod object with grace
+// period 0. Pod status (phase, conditions, IPs, container statuses) is
+// written through the status subresource when it changes.
+//
+// Environment variables come from literals, Secrets, ConfigMaps and the
+// downward API with $(VAR) expansion (Expand); emptyDir, hostPath, secret
+// and configMap volumes are made under Config.RootDir and passed to the
+// runtime as Mounts. CSI volumes (csi.VolumePlugin) are not wired yet.
+//
+// # Time
+//
+// Leases, status reports, probes, back-off, grace periods and deadlines
+// run on Config.Clock, so tests drive them with a controller.FakeClock;
+// the runtime is polled for container exits every Config.RelistPeriod of
+// wall-clock time.
+//
+// # Runtimes
+//
+// Runtime is the narrow interface a container runtime implements (the
+// subset of CRI a node agent needs); kubelet/runtimetest is its conformance
+// suite, and kubelet/runtime/process and kubelet/runtime/fake are the
+// reference runtimes. Container logs are read from the CRI-format files
+// the runtime writes (ReadLogs, ParseCRILogLine).
 package kubelet

@@ -138,8 +138,9 @@ type NamespaceOptions struct {
 	// NamespaceModePod the container joins NetNSPath when set, else the
 	// runtime uses the host's network (it never invents a network).
 	Network NamespaceMode
-	// NetNSPath is the network namespace (a /var/run/netns-style path)
-	// made by the network plugin, when Network is NamespaceModePod.
+	// NetNSPath is the pod's network namespace (a /var/run/netns-style
+	// path), made by the kubelet and wired by its network plugin, when
+	// Network is NamespaceModePod.
 	NetNSPath string
 	// PID: NamespaceModePod (the zero value) gives the pod one PID
 	// namespace when the runtime supports it; NamespaceModeContainer one

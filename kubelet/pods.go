@@ -1,0 +1,131 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	corev1 "github.com/rigging-dev/rigging/api/core/v1"
+	"github.com/rigging-dev/rigging/client"
+)
+
+// Labels the kubelet puts on sandboxes and containers, to find them again
+// (after a restart, too).
+const (
+	LabelPodUID        = "io.kubernetes.pod.uid"
+	LabelPodName       = "io.kubernetes.pod.name"
+	LabelPodNamespace  = "io.kubernetes.pod.namespace"
+	LabelContainerName = "io.kubernetes.container.name"
+	// LabelNode marks the sandboxes of one kubelet, so that kubelets
+	// sharing a Runtime leave each other's sandboxes alone.
+	LabelNode = "rigging.dev/node"
+	// AnnotationPodIPs on a sandbox keeps the pod IPs the NetworkPlugin
+	// gave it (comma-separated), for a restarted kubelet.
+	AnnotationPodIPs = "rigging.dev/pod-ips"
+)
+
+// runPods runs the informer of the pods bound to this node and one worker
+// per pod, until ctx ends; it then stops every worker and waits for them.
+func (k *Kubelet) runPods(ctx context.Context) error {
+	var wg sync.WaitGroup
+	reg, err := k.informer.AddEventHandler(client.HandlerFuncs[corev1.Pod]{
+		AddFunc:    func(p *corev1.Pod, _ bool) { k.dispatch(ctx, &wg, p, false) },
+		UpdateFunc: func(_, p *corev1.Pod) { k.dispatch(ctx, &wg, p, false) },
+		DeleteFunc: func(p *corev1.Pod, _ bool) { k.dispatch(ctx, &wg, p, true) },
+	})
+	if err != nil {
+		return fmt.Errorf("kubelet: %w", err)
+	}
+	informerDone := make(chan struct{})
+	go func() {
+		defer close(informerDone)
+		_ = k.informer.Run(ctx)
+	}()
+	if client.WaitForCacheSync(ctx, reg) {
+		k.cleanupOrphans(ctx)
+	}
+	<-informerDone
+	wg.Wait()
+	return nil
+}
+
+// dispatch hands a pod event to the pod's worker, starting one if needed.
+func (k *Kubelet) dispatch(ctx context.Context, wg *sync.WaitGroup, p *corev1.Pod, deleted bool) {
+	uid := string(p.UID)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed || ctx.Err() != nil {
+		return
+	}
+	w, ok := k.workers[uid]
+	if !ok {
+		if deleted {
+			// No worker: a pod that finished earlier is gone; release
+			// what is left of it on the node.
+			w = newPodWorker(k, p)
+			w.update(p, true)
+		} else {
+			w = newPodWorker(k, p)
+		}
+		k.workers[uid] = w
+		wg.Go(func() { w.run(ctx) })
+		return
+	}
+	w.update(p, deleted)
+}
+
+// workerDone removes a finished worker.
+func (k *Kubelet) workerDone(w *podWorker) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.workers[w.uid] == w {
+		delete(k.workers, w.uid)
+	}
+}
+
+// cleanupOrphans removes the sandboxes and pod directories of this node's
+// pods that no longer exist (deleted while the kubelet was down).
+func (k *Kubelet) cleanupOrphans(ctx context.Context) {
+	known := map[string]bool{}
+	for _, p := range k.informer.Store().List() {
+		known[string(p.UID)] = true
+	}
+	sbs, err := k.cfg.Runtime.ListPodSandbox(ctx, &PodSandboxFilter{LabelSelector: map[string]string{LabelNode: k.cfg.NodeName}})
+	if err != nil {
+		k.log.Error(k.runtimeErr("list_podsandbox", err), "list sandboxes")
+		return
+	}
+	for _, sb := range sbs {
+		uid := sb.Labels[LabelPodUID]
+		if known[uid] {
+			continue
+		}
+		k.log.Info("removing orphaned sandbox", "sandbox", sb.ID, "podUID", uid)
+		if err := k.cfg.Runtime.StopPodSandbox(ctx, sb.ID); err != nil {
+			k.log.Error(k.runtimeErr("stop_podsandbox", err), "stop orphaned sandbox", "sandbox", sb.ID)
+		}
+		if err := k.cfg.Runtime.RemovePodSandbox(ctx, sb.ID); err != nil {
+			k.log.Error(k.runtimeErr("remove_podsandbox", err), "remove orphaned sandbox", "sandbox", sb.ID)
+		}
+	}
+	ents, err := os.ReadDir(k.podDir(""))
+	if err != nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, e := range ents {
+		if _, running := k.workers[e.Name()]; !known[e.Name()] && !running {
+			_ = os.RemoveAll(k.podDir(e.Name()))
+		}
+	}
+}
+
+// podByName returns a cached pod of this node.
+func (k *Kubelet) podByName(ns, name string) (*corev1.Pod, bool) {
+	if k.informer == nil {
+		return nil, false
+	}
+	return k.informer.Store().GetByKey(client.Key(ns, name))
+}
