@@ -1,0 +1,133 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	corev1 "github.com/rigging-dev/rigging/api/core/v1"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/client"
+	"github.com/rigging-dev/rigging/kubelet"
+	"github.com/rigging-dev/rigging/kubelet/runtime/process"
+)
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p*float64(len(s))+0.5) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(s) {
+		i = len(s) - 1
+	}
+	return s[i]
+}
+
+// BenchmarkPodStartup measures pod startup latency on the process runtime:
+// from the create call to the pod's status showing Running, and Ready,
+// as seen by a watch. Pods run `sleep` on the host network (no image pull,
+// as the Kubernetes SLO excludes pulls). "1" creates pods one after the
+// other (20 of them, each waited for); "100" creates 100 at once.
+func BenchmarkPodStartup(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("the process runtime needs root")
+	}
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprint(batch), func(b *testing.B) {
+			for range b.N {
+				env, ctx := startControlPlane(b)
+				dir := b.TempDir()
+				rt, err := process.New(process.Options{RootDir: filepath.Join(dir, "runtime"), CgroupRoot: "/sys/fs/cgroup/unified/rigging-bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				kctx, kcancel := context.WithCancel(ctx)
+				g, gctx := errgroup.WithContext(kctx)
+				runKubelet(b, gctx, g, kubelet.Config{NodeName: "bench-node", Client: env.Client, Runtime: rt, RootDir: filepath.Join(dir, "kubelet")})
+				waitNodes(b, ctx, env.Client, 1)
+				w := watchPods(b, ctx, env.Client)
+				pods, err := client.For[corev1.Pod](env.Client)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var mu sync.Mutex
+				created := map[string]time.Time{}
+				create := func(name string) {
+					p := &corev1.Pod{
+						ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+						Spec: corev1.PodSpec{
+							HostNetwork:                   true,
+							TerminationGracePeriodSeconds: new(int64),
+							Containers:                    []corev1.Container{{Name: "c", Image: "sleep", Command: []string{"sleep", "3600"}}},
+						},
+					}
+					mu.Lock()
+					created[name] = time.Now()
+					mu.Unlock()
+					if _, err := pods.Namespace("default").Create(ctx, p, client.CreateOptions{}); err != nil {
+						b.Error(err)
+					}
+				}
+				b.ResetTimer()
+				total := 0
+				if batch == 1 {
+					for i := range 20 {
+						create(fmt.Sprintf("p-%03d", i))
+						total++
+						w.wait(b, ctx, total, true, 2*time.Minute)
+					}
+				} else {
+					var cg sync.WaitGroup
+					for i := range batch {
+						cg.Add(1)
+						go func() { defer cg.Done(); create(fmt.Sprintf("p-%03d", i)) }()
+					}
+					cg.Wait()
+					total = batch
+					w.wait(b, ctx, total, true, 5*time.Minute)
+				}
+				b.StopTimer()
+				var toRunning, toReady []time.Duration
+				w.mu.Lock()
+				for name, c := range created {
+					toRunning = append(toRunning, w.running[name].Sub(c))
+					toReady = append(toReady, w.ready[name].Sub(c))
+				}
+				w.mu.Unlock()
+				ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+				b.ReportMetric(ms(percentile(toRunning, 0.5)), "p50-running-ms")
+				b.ReportMetric(ms(percentile(toRunning, 0.99)), "p99-running-ms")
+				b.ReportMetric(ms(percentile(toReady, 0.5)), "p50-ready-ms")
+				b.ReportMetric(ms(percentile(toReady, 0.99)), "p99-ready-ms")
+				// Remove the pods' processes and cgroups before the next round.
+				if err := pods.Namespace("default").DeleteCollection(ctx, metav1.DeleteOptions{}, client.ListOptions{}); err != nil {
+					b.Error(err)
+				}
+				kcancel()
+				if err := g.Wait(); err != nil {
+					b.Error(err)
+				}
+				cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+				sbs, _ := rt.ListPodSandbox(cctx, nil)
+				for _, sb := range sbs {
+					_ = rt.StopPodSandbox(cctx, sb.ID)
+					_ = rt.RemovePodSandbox(cctx, sb.ID)
+				}
+				ccancel()
+				_ = os.Remove("/sys/fs/cgroup/unified/rigging-bench") // empty once every pod is removed
+			}
+		})
+	}
+}
