@@ -2,6 +2,7 @@ package raftstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,9 +10,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/rigging-dev/rigging/store"
 	"github.com/rigging-dev/rigging/store/mvcc"
+	"github.com/rigging-dev/rigging/store/raftstore/raftpb"
 )
 
 // Member is one server of the cluster's configuration.
@@ -74,58 +78,124 @@ func (s *Store) timeout(ctx context.Context) time.Duration {
 	return s.cfg.RequestTimeout
 }
 
-// AddVoter adds (or promotes) a voting member; it must be called on the
-// leader.
+// AddVoter adds (or promotes) a voting member. Called on a follower, it
+// is forwarded to the leader; it returns once the new configuration is
+// committed.
 func (s *Store) AddVoter(ctx context.Context, id, addr string) error {
-	if err := s.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, s.timeout(ctx)).Error(); err != nil {
-		return fmt.Errorf("raftstore: add voter %s at %s: %w", id, addr, err)
-	}
-	return nil
+	return s.changeMembership(ctx, &raftpb.MembershipRequest{Change: raftpb.MembershipChange_MEMBERSHIP_CHANGE_ADD_VOTER, Id: id, Address: addr})
 }
 
 // AddNonvoter adds a non-voting member (a learner that replicates without
-// voting); it must be called on the leader.
+// voting). Called on a follower, it is forwarded to the leader.
 func (s *Store) AddNonvoter(ctx context.Context, id, addr string) error {
-	if err := s.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(addr), 0, s.timeout(ctx)).Error(); err != nil {
-		return fmt.Errorf("raftstore: add non-voter %s at %s: %w", id, addr, err)
-	}
-	return nil
+	return s.changeMembership(ctx, &raftpb.MembershipRequest{Change: raftpb.MembershipChange_MEMBERSHIP_CHANGE_ADD_NONVOTER, Id: id, Address: addr})
 }
 
-// RemoveMember removes a member; it must be called on the leader.
+// RemoveMember removes a member (the leader itself too: it then steps
+// down). Called on a follower, it is forwarded to the leader.
 func (s *Store) RemoveMember(ctx context.Context, id string) error {
-	if err := s.raft.RemoveServer(raft.ServerID(id), 0, s.timeout(ctx)).Error(); err != nil {
-		return fmt.Errorf("raftstore: remove member %s: %w", id, err)
-	}
-	return nil
+	return s.changeMembership(ctx, &raftpb.MembershipRequest{Change: raftpb.MembershipChange_MEMBERSHIP_CHANGE_REMOVE, Id: id})
 }
 
 // TransferLeadership hands leadership to the member id (any up-to-date
-// voter when id is empty); it must be called on the leader.
+// voter when id is empty). Called on a follower, it is forwarded to the
+// leader; it returns once the leader has handed over.
 func (s *Store) TransferLeadership(ctx context.Context, id string) error {
+	return s.changeMembership(ctx, &raftpb.MembershipRequest{Change: raftpb.MembershipChange_MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP, Id: id})
+}
+
+// changeMembership runs req on the leader: here when this replica leads,
+// otherwise over the forwarding service, retrying while there is no leader
+// or it moved before taking the request.
+func (s *Store) changeMembership(ctx context.Context, req *raftpb.MembershipRequest) error {
+	if err := s.callErr(ctx); err != nil {
+		return membershipErr(req, err)
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		addr, id := s.raft.LeaderWithID()
+		switch {
+		case string(id) == s.cfg.ID:
+			err := s.applyMembership(ctx, req)
+			if !errors.Is(err, raft.ErrNotLeader) && !errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+				return membershipErr(req, err)
+			}
+		case addr != "":
+			c, err := s.client(string(addr))
+			if err != nil {
+				return membershipErr(req, err)
+			}
+			_, err = c.ChangeMembership(ctx, req)
+			switch {
+			case err == nil:
+				return nil
+			case status.Code(err) == codes.FailedPrecondition:
+			case status.Code(err) == codes.Unavailable && isDialFailure(err):
+			case status.Code(err) == codes.InvalidArgument:
+				return membershipErr(req, fmt.Errorf("%w: %s", store.ErrInvalid, status.Convert(err).Message()))
+			default:
+				return membershipErr(req, fmt.Errorf("forwarded to leader %s at %s: %w", id, addr, err))
+			}
+		}
+		if err := s.retryWait(ctx, attempt); err != nil {
+			return membershipErr(req, err)
+		}
+	}
+}
+
+func membershipErr(req *raftpb.MembershipRequest, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch req.Change {
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_ADD_VOTER:
+		return fmt.Errorf("raftstore: add voter %s at %s: %w", req.Id, req.Address, err)
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_ADD_NONVOTER:
+		return fmt.Errorf("raftstore: add non-voter %s at %s: %w", req.Id, req.Address, err)
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_REMOVE:
+		return fmt.Errorf("raftstore: remove member %s: %w", req.Id, err)
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP:
+		return fmt.Errorf("raftstore: transfer leadership to %q: %w", req.Id, err)
+	}
+	return fmt.Errorf("raftstore: membership change %v: %w", req.Change, err)
+}
+
+// applyMembership makes the change on this replica's raft, which must
+// lead (raft.ErrNotLeader otherwise).
+func (s *Store) applyMembership(ctx context.Context, req *raftpb.MembershipRequest) error {
+	timeout := time.Until(deadline(ctx))
 	var f raft.Future
-	if id == "" {
-		f = s.raft.LeadershipTransfer()
-	} else {
+	switch req.Change {
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_ADD_VOTER:
+		f = s.raft.AddVoter(raft.ServerID(req.Id), raft.ServerAddress(req.Address), 0, timeout)
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_ADD_NONVOTER:
+		f = s.raft.AddNonvoter(raft.ServerID(req.Id), raft.ServerAddress(req.Address), 0, timeout)
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_REMOVE:
+		f = s.raft.RemoveServer(raft.ServerID(req.Id), 0, timeout)
+	case raftpb.MembershipChange_MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP:
+		if req.Id == "" {
+			f = s.raft.LeadershipTransfer()
+			break
+		}
 		var addr raft.ServerAddress
 		cf := s.raft.GetConfiguration()
 		if err := cf.Error(); err != nil {
-			return fmt.Errorf("raftstore: transfer leadership to %s: %w", id, err)
+			return err
 		}
 		for _, m := range cf.Configuration().Servers {
-			if string(m.ID) == id {
+			if string(m.ID) == req.Id {
 				addr = m.Address
 			}
 		}
 		if addr == "" {
-			return fmt.Errorf("raftstore: transfer leadership to %s: %w: not a member", id, store.ErrInvalid)
+			return fmt.Errorf("%w: %s is not a member", store.ErrInvalid, req.Id)
 		}
-		f = s.raft.LeadershipTransferToServer(raft.ServerID(id), addr)
+		f = s.raft.LeadershipTransferToServer(raft.ServerID(req.Id), addr)
+	default:
+		return fmt.Errorf("%w: unknown membership change %v", store.ErrInvalid, req.Change)
 	}
-	if err := f.Error(); err != nil {
-		return fmt.Errorf("raftstore: transfer leadership to %q: %w", id, err)
-	}
-	return nil
+	return s.futureErr(ctx, f)
 }
 
 // Backup writes a consistent copy of this replica's engine, as of a

@@ -30,10 +30,18 @@
 // replica that installs one from the leader replaces its engine's file and
 // reopens it, ending the watches on the old one. Membership (AddVoter,
 // AddNonvoter, RemoveMember, TransferLeadership) is changed on the leader;
-// Cluster reports it. Backup and Seed start a new cluster from a running
-// one's data.
+// called on a follower, it is forwarded there like a write. Cluster
+// reports it. Backup and Seed start a new cluster from a running one's
+// data.
+//
+// The raft log is github.com/hashicorp/raft-wal (one fsync per append);
+// Config.LogStore takes another, such as raft-boltdb/v2's. The two were
+// measured side by side, with the whole store against a 3-member etcd, in
+// bench/raftstore (figures in bench/RESULTS.md). DefaultRaftConfig
+// states the raft settings a replica runs with and why.
 //
 // Each replica listens on one TCP address (Config.BindAddr) for both raft
 // and forwarding; the first byte of a connection tells them apart, and
-// Config.TLS secures both.
+// Config.TLS secures both (mutual TLS keeps out a replica whose
+// certificate another CA signed).
 package raftstore

@@ -2,6 +2,7 @@ package raftstore
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -14,19 +15,23 @@ import (
 )
 
 // testRaftConfig has short timeouts so elections take well under a
-// second even on a loaded machine.
+// second even on a loaded machine. The leader lease is as long as raft
+// allows (the heartbeat timeout): a leader steps down when no quorum
+// answered it for that long, and under -race on a loaded 2-core machine
+// 250 ms stalls happened, failing conformance writes as indeterminate.
 func testRaftConfig() *raft.Config {
 	c := raft.DefaultConfig()
 	c.HeartbeatTimeout = 500 * time.Millisecond
 	c.ElectionTimeout = 500 * time.Millisecond
-	c.LeaderLeaseTimeout = 250 * time.Millisecond
+	c.LeaderLeaseTimeout = 500 * time.Millisecond
 	c.CommitTimeout = 5 * time.Millisecond
 	return c
 }
 
 // cluster is an in-process cluster on loopback TCP.
 type cluster struct {
-	t testing.TB
+	t    testing.TB
+	opts clusterOptions
 	// mu guards nodes for concurrent clients (see node); the test
 	// goroutine alone starts and stops replicas.
 	mu    sync.Mutex
@@ -37,11 +42,22 @@ type cluster struct {
 
 func nodeID(i int) string { return fmt.Sprintf("n%d", i) }
 
+// clusterOptions vary a test cluster.
+type clusterOptions struct {
+	// tls returns replica i's TLS configuration; nil means plain TCP.
+	tls func(i int) *tls.Config
+}
+
 // newCluster starts n replicas: the first bootstraps alone, the others
 // join it as voters.
 func newCluster(t testing.TB, n int) *cluster {
 	t.Helper()
-	c := &cluster{t: t, dirs: make([]string, n), addrs: make([]string, n), nodes: make([]*Store, n)}
+	return newClusterOpts(t, n, clusterOptions{})
+}
+
+func newClusterOpts(t testing.TB, n int, o clusterOptions) *cluster {
+	t.Helper()
+	c := &cluster{t: t, opts: o, dirs: make([]string, n), addrs: make([]string, n), nodes: make([]*Store, n)}
 	base := t.TempDir()
 	for i := range n {
 		c.dirs[i] = filepath.Join(base, nodeID(i))
@@ -64,11 +80,15 @@ func newCluster(t testing.TB, n int) *cluster {
 }
 
 func (c *cluster) config(i int, bootstrap bool) Config {
-	return Config{
+	cfg := Config{
 		ID: nodeID(i), Dir: c.dirs[i], BindAddr: c.addrs[i], Bootstrap: bootstrap,
 		Raft:   testRaftConfig(),
 		Engine: mvcc.Options{ProgressInterval: 100 * time.Millisecond},
 	}
+	if c.opts.tls != nil {
+		cfg.TLS = c.opts.tls(i)
+	}
+	return cfg
 }
 
 // start opens replica i (again, on the same address after a restart).

@@ -337,6 +337,25 @@ func (f *forwardServer) TimeToLive(ctx context.Context, req *raftpb.LeaseRequest
 	return out, nil
 }
 
+func (f *forwardServer) ChangeMembership(ctx context.Context, req *raftpb.MembershipRequest) (*raftpb.MembershipResponse, error) {
+	s := f.s
+	if s.raft.State() != raft.Leader {
+		return nil, errNotLeader
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	err := s.applyMembership(ctx, req)
+	switch {
+	case err == nil:
+		return &raftpb.MembershipResponse{}, nil
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return nil, errNotLeader
+	case errors.Is(err, store.ErrInvalid):
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return nil, status.Errorf(codes.Aborted, "raftstore: %v", err)
+}
+
 func grpcErr(err error) error {
 	if errors.Is(err, store.ErrLeaseNotFound) {
 		return status.Error(codes.NotFound, err.Error())

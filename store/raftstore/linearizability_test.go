@@ -88,16 +88,20 @@ func TestLinearizability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	dur := 8 * time.Second
+	// The bounded CI run: at least 10 s and until minOps operations are
+	// recorded (at most maxDur), with a fault every second or two.
+	dur, minOps, maxDur := 10*time.Second, 3000, 60*time.Second
 	if v := os.Getenv("RAFTSTORE_SOAK"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			t.Fatalf("RAFTSTORE_SOAK=%q: %v", v, err)
 		}
-		dur = d
+		dur, minOps, maxDur = d, 0, d
 	}
 	c := newCluster(t, 3)
-	const clients, keys = 8, 6
+	// Many keys keep porcupine's per-key partitions small, so the check
+	// stays fast; many clients keep operations on each key concurrent.
+	const clients, keys = 32, 16
 	start := time.Now()
 	now := func() int64 { return int64(time.Since(start)) }
 
@@ -160,9 +164,14 @@ func TestLinearizability(t *testing.T) {
 	}
 
 	faults := 0
-	deadline := time.Now().Add(dur)
-	for step := 0; time.Now().Before(deadline); step++ {
-		pause(300 * time.Millisecond)
+	recorded := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(history)
+	}
+	deadline, hardDeadline := time.Now().Add(dur), time.Now().Add(maxDur)
+	for step := 0; time.Now().Before(deadline) || (recorded() < minOps && time.Now().Before(hardDeadline)); step++ {
+		pause(500 * time.Millisecond)
 		switch step % 3 {
 		case 0: // kill the leader, restart it from its directory
 			l := c.waitLeader()
@@ -188,6 +197,9 @@ func TestLinearizability(t *testing.T) {
 		len(history), counts[0].Load(), counts[1].Load(), counts[2].Load(), counts[3].Load(), faults)
 	if counts[0].Load() == 0 || counts[1].Load() == 0 {
 		t.Fatalf("no successful reads or writes: the cluster never served")
+	}
+	if len(history) < minOps || faults < 3 {
+		t.Errorf("recorded %d operations under %d faults in %v, want at least %d under 3", len(history), faults, maxDur, minOps)
 	}
 	res, info := porcupine.CheckOperationsVerbose(kvModel, history, 60*time.Second)
 	switch res {

@@ -107,7 +107,13 @@ func (m *mux) dial(ctx context.Context, addr string, p byte) (net.Conn, error) {
 		return nil, err
 	}
 	if m.tls != nil {
-		tc := tls.Client(c, m.tls)
+		cfg := m.tls
+		if cfg.ServerName == "" {
+			// Verify the peer's certificate against the address dialled.
+			cfg = cfg.Clone()
+			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		tc := tls.Client(c, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = c.Close()
 			return nil, fmt.Errorf("raftstore: TLS handshake with %s: %w", addr, err)

@@ -12,5 +12,5 @@ package raftpb
 
 //go:generate go build -o protoc-gen-go.tmp google.golang.org/protobuf/cmd/protoc-gen-go
 //go:generate sh -c "GOBIN=\"$(pwd)/grpc.tmp\" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1"
-//go:generate protoc --plugin=protoc-gen-go=protoc-gen-go.tmp --plugin=protoc-gen-go-grpc=grpc.tmp/protoc-gen-go-grpc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative raft.proto
+//go:generate protoc --plugin=protoc-gen-go=protoc-gen-go.tmp --plugin=protoc-gen-go-grpc=grpc.tmp/protoc-gen-go-grpc --proto_path=../../.. --go_out=../../.. --go_opt=paths=source_relative --go-grpc_out=../../.. --go-grpc_opt=paths=source_relative store/raftstore/raftpb/raft.proto
 //go:generate rm -r protoc-gen-go.tmp grpc.tmp

@@ -6,7 +6,11 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: raft.proto
+// source: store/raftstore/raftpb/raft.proto
+
+// The file is compiled from the repository root, so it registers as
+// store/raftstore/raftpb/raft.proto, and the package is qualified: both
+// must be unique in a binary (etcd's own raftpb registers raft.proto).
 
 package raftpb
 
@@ -81,11 +85,11 @@ func (x Kind) String() string {
 }
 
 func (Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_raft_proto_enumTypes[0].Descriptor()
+	return file_store_raftstore_raftpb_raft_proto_enumTypes[0].Descriptor()
 }
 
 func (Kind) Type() protoreflect.EnumType {
-	return &file_raft_proto_enumTypes[0]
+	return &file_store_raftstore_raftpb_raft_proto_enumTypes[0]
 }
 
 func (x Kind) Number() protoreflect.EnumNumber {
@@ -94,13 +98,71 @@ func (x Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Kind.Descriptor instead.
 func (Kind) EnumDescriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{0}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{0}
+}
+
+// MembershipChange is what a MembershipRequest asks the leader to do.
+type MembershipChange int32
+
+const (
+	MembershipChange_MEMBERSHIP_CHANGE_UNSPECIFIED  MembershipChange = 0
+	MembershipChange_MEMBERSHIP_CHANGE_ADD_VOTER    MembershipChange = 1
+	MembershipChange_MEMBERSHIP_CHANGE_ADD_NONVOTER MembershipChange = 2
+	MembershipChange_MEMBERSHIP_CHANGE_REMOVE       MembershipChange = 3
+	// transfer_leadership hands leadership to id (any up-to-date voter
+	// when id is empty).
+	MembershipChange_MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP MembershipChange = 4
+)
+
+// Enum value maps for MembershipChange.
+var (
+	MembershipChange_name = map[int32]string{
+		0: "MEMBERSHIP_CHANGE_UNSPECIFIED",
+		1: "MEMBERSHIP_CHANGE_ADD_VOTER",
+		2: "MEMBERSHIP_CHANGE_ADD_NONVOTER",
+		3: "MEMBERSHIP_CHANGE_REMOVE",
+		4: "MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP",
+	}
+	MembershipChange_value = map[string]int32{
+		"MEMBERSHIP_CHANGE_UNSPECIFIED":         0,
+		"MEMBERSHIP_CHANGE_ADD_VOTER":           1,
+		"MEMBERSHIP_CHANGE_ADD_NONVOTER":        2,
+		"MEMBERSHIP_CHANGE_REMOVE":              3,
+		"MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP": 4,
+	}
+)
+
+func (x MembershipChange) Enum() *MembershipChange {
+	p := new(MembershipChange)
+	*p = x
+	return p
+}
+
+func (x MembershipChange) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MembershipChange) Descriptor() protoreflect.EnumDescriptor {
+	return file_store_raftstore_raftpb_raft_proto_enumTypes[1].Descriptor()
+}
+
+func (MembershipChange) Type() protoreflect.EnumType {
+	return &file_store_raftstore_raftpb_raft_proto_enumTypes[1]
+}
+
+func (x MembershipChange) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MembershipChange.Descriptor instead.
+func (MembershipChange) EnumDescriptor() ([]byte, []int) {
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{1}
 }
 
 // Command is one entry of the replicated log.
 type Command struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
-	Kind                Kind                   `protobuf:"varint,1,opt,name=kind,proto3,enum=raftpb.Kind" json:"kind,omitempty"`
+	Kind                Kind                   `protobuf:"varint,1,opt,name=kind,proto3,enum=rigging.raftstore.v1.Kind" json:"kind,omitempty"`
 	Key                 []byte                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
 	Value               []byte                 `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
 	Lease               int64                  `protobuf:"varint,4,opt,name=lease,proto3" json:"lease,omitempty"`
@@ -121,7 +183,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_raft_proto_msgTypes[0]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -133,7 +195,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[0]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -146,7 +208,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{0}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Command) GetKind() Kind {
@@ -231,7 +293,7 @@ type Txn struct {
 
 func (x *Txn) Reset() {
 	*x = Txn{}
-	mi := &file_raft_proto_msgTypes[1]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -243,7 +305,7 @@ func (x *Txn) String() string {
 func (*Txn) ProtoMessage() {}
 
 func (x *Txn) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[1]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -256,7 +318,7 @@ func (x *Txn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Txn.ProtoReflect.Descriptor instead.
 func (*Txn) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{1}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Txn) GetIf() []*Compare {
@@ -294,7 +356,7 @@ type Compare struct {
 
 func (x *Compare) Reset() {
 	*x = Compare{}
-	mi := &file_raft_proto_msgTypes[2]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -306,7 +368,7 @@ func (x *Compare) String() string {
 func (*Compare) ProtoMessage() {}
 
 func (x *Compare) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[2]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -319,7 +381,7 @@ func (x *Compare) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Compare.ProtoReflect.Descriptor instead.
 func (*Compare) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{2}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Compare) GetKey() []byte {
@@ -370,7 +432,7 @@ type Op struct {
 
 func (x *Op) Reset() {
 	*x = Op{}
-	mi := &file_raft_proto_msgTypes[3]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -382,7 +444,7 @@ func (x *Op) String() string {
 func (*Op) ProtoMessage() {}
 
 func (x *Op) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[3]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -395,7 +457,7 @@ func (x *Op) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Op.ProtoReflect.Descriptor instead.
 func (*Op) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{3}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Op) GetType() int32 {
@@ -436,7 +498,7 @@ type ProposeRequest struct {
 
 func (x *ProposeRequest) Reset() {
 	*x = ProposeRequest{}
-	mi := &file_raft_proto_msgTypes[4]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +510,7 @@ func (x *ProposeRequest) String() string {
 func (*ProposeRequest) ProtoMessage() {}
 
 func (x *ProposeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[4]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +523,7 @@ func (x *ProposeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposeRequest.ProtoReflect.Descriptor instead.
 func (*ProposeRequest) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{4}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ProposeRequest) GetCommand() *Command {
@@ -481,7 +543,7 @@ type ProposeResponse struct {
 
 func (x *ProposeResponse) Reset() {
 	*x = ProposeResponse{}
-	mi := &file_raft_proto_msgTypes[5]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -493,7 +555,7 @@ func (x *ProposeResponse) String() string {
 func (*ProposeResponse) ProtoMessage() {}
 
 func (x *ProposeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[5]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -506,7 +568,7 @@ func (x *ProposeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposeResponse.ProtoReflect.Descriptor instead.
 func (*ProposeResponse) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{5}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ProposeResponse) GetIndex() uint64 {
@@ -525,7 +587,7 @@ type ReadIndexRequest struct {
 
 func (x *ReadIndexRequest) Reset() {
 	*x = ReadIndexRequest{}
-	mi := &file_raft_proto_msgTypes[6]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +599,7 @@ func (x *ReadIndexRequest) String() string {
 func (*ReadIndexRequest) ProtoMessage() {}
 
 func (x *ReadIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[6]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +612,7 @@ func (x *ReadIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadIndexRequest.ProtoReflect.Descriptor instead.
 func (*ReadIndexRequest) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{6}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{6}
 }
 
 // ReadIndexResponse is the leader's commit index, confirmed current.
@@ -563,7 +625,7 @@ type ReadIndexResponse struct {
 
 func (x *ReadIndexResponse) Reset() {
 	*x = ReadIndexResponse{}
-	mi := &file_raft_proto_msgTypes[7]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +637,7 @@ func (x *ReadIndexResponse) String() string {
 func (*ReadIndexResponse) ProtoMessage() {}
 
 func (x *ReadIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[7]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +650,7 @@ func (x *ReadIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadIndexResponse.ProtoReflect.Descriptor instead.
 func (*ReadIndexResponse) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{7}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ReadIndexResponse) GetIndex() uint64 {
@@ -608,7 +670,7 @@ type LeaseRequest struct {
 
 func (x *LeaseRequest) Reset() {
 	*x = LeaseRequest{}
-	mi := &file_raft_proto_msgTypes[8]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +682,7 @@ func (x *LeaseRequest) String() string {
 func (*LeaseRequest) ProtoMessage() {}
 
 func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[8]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +695,7 @@ func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseRequest.ProtoReflect.Descriptor instead.
 func (*LeaseRequest) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{8}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LeaseRequest) GetId() int64 {
@@ -653,7 +715,7 @@ type KeepAliveResponse struct {
 
 func (x *KeepAliveResponse) Reset() {
 	*x = KeepAliveResponse{}
-	mi := &file_raft_proto_msgTypes[9]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +727,7 @@ func (x *KeepAliveResponse) String() string {
 func (*KeepAliveResponse) ProtoMessage() {}
 
 func (x *KeepAliveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[9]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +740,7 @@ func (x *KeepAliveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeepAliveResponse.ProtoReflect.Descriptor instead.
 func (*KeepAliveResponse) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{9}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *KeepAliveResponse) GetTtlNanos() int64 {
@@ -700,7 +762,7 @@ type TimeToLiveResponse struct {
 
 func (x *TimeToLiveResponse) Reset() {
 	*x = TimeToLiveResponse{}
-	mi := &file_raft_proto_msgTypes[10]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +774,7 @@ func (x *TimeToLiveResponse) String() string {
 func (*TimeToLiveResponse) ProtoMessage() {}
 
 func (x *TimeToLiveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_raft_proto_msgTypes[10]
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +787,7 @@ func (x *TimeToLiveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimeToLiveResponse.ProtoReflect.Descriptor instead.
 func (*TimeToLiveResponse) Descriptor() ([]byte, []int) {
-	return file_raft_proto_rawDescGZIP(), []int{10}
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TimeToLiveResponse) GetTtlNanos() int64 {
@@ -749,31 +811,129 @@ func (x *TimeToLiveResponse) GetKeys() [][]byte {
 	return nil
 }
 
-var File_raft_proto protoreflect.FileDescriptor
+// MembershipRequest forwards a membership change from a follower to the
+// leader.
+type MembershipRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Change MembershipChange       `protobuf:"varint,1,opt,name=change,proto3,enum=rigging.raftstore.v1.MembershipChange" json:"change,omitempty"`
+	Id     string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// address is the new member's host:port (add only).
+	Address       string `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
 
-const file_raft_proto_rawDesc = "" +
+func (x *MembershipRequest) Reset() {
+	*x = MembershipRequest{}
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MembershipRequest) ProtoMessage() {}
+
+func (x *MembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MembershipRequest.ProtoReflect.Descriptor instead.
+func (*MembershipRequest) Descriptor() ([]byte, []int) {
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MembershipRequest) GetChange() MembershipChange {
+	if x != nil {
+		return x.Change
+	}
+	return MembershipChange_MEMBERSHIP_CHANGE_UNSPECIFIED
+}
+
+func (x *MembershipRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MembershipRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+// MembershipResponse is empty: the change was committed (or leadership
+// transferred) when it returns.
+type MembershipResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MembershipResponse) Reset() {
+	*x = MembershipResponse{}
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MembershipResponse) ProtoMessage() {}
+
+func (x *MembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_store_raftstore_raftpb_raft_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MembershipResponse.ProtoReflect.Descriptor instead.
+func (*MembershipResponse) Descriptor() ([]byte, []int) {
+	return file_store_raftstore_raftpb_raft_proto_rawDescGZIP(), []int{12}
+}
+
+var File_store_raftstore_raftpb_raft_proto protoreflect.FileDescriptor
+
+const file_store_raftstore_raftpb_raft_proto_rawDesc = "" +
 	"\n" +
-	"\n" +
-	"raft.proto\x12\x06raftpb\"\xac\x02\n" +
-	"\aCommand\x12 \n" +
-	"\x04kind\x18\x01 \x01(\x0e2\f.raftpb.KindR\x04kind\x12\x10\n" +
+	"!store/raftstore/raftpb/raft.proto\x12\x14rigging.raftstore.v1\"\xc8\x02\n" +
+	"\aCommand\x12.\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1a.rigging.raftstore.v1.KindR\x04kind\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\fR\x03key\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\fR\x05value\x12\x14\n" +
 	"\x05lease\x18\x04 \x01(\x03R\x05lease\x122\n" +
-	"\x15expected_mod_revision\x18\x05 \x01(\x03R\x13expectedModRevision\x12\x1d\n" +
-	"\x03txn\x18\x06 \x01(\v2\v.raftpb.TxnR\x03txn\x12\x1b\n" +
+	"\x15expected_mod_revision\x18\x05 \x01(\x03R\x13expectedModRevision\x12+\n" +
+	"\x03txn\x18\x06 \x01(\v2\x19.rigging.raftstore.v1.TxnR\x03txn\x12\x1b\n" +
 	"\tttl_nanos\x18\a \x01(\x03R\bttlNanos\x12\x1a\n" +
 	"\brevision\x18\b \x01(\x03R\brevision\x12\x16\n" +
 	"\x06origin\x18\t \x01(\tR\x06origin\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\n" +
-	" \x01(\x04R\trequestId\"f\n" +
-	"\x03Txn\x12\x1f\n" +
-	"\x02if\x18\x01 \x03(\v2\x0f.raftpb.CompareR\x02if\x12\x1e\n" +
-	"\x04then\x18\x02 \x03(\v2\n" +
-	".raftpb.OpR\x04then\x12\x1e\n" +
-	"\x04else\x18\x03 \x03(\v2\n" +
-	".raftpb.OpR\x04else\"}\n" +
+	" \x01(\x04R\trequestId\"\x90\x01\n" +
+	"\x03Txn\x12-\n" +
+	"\x02if\x18\x01 \x03(\v2\x1d.rigging.raftstore.v1.CompareR\x02if\x12,\n" +
+	"\x04then\x18\x02 \x03(\v2\x18.rigging.raftstore.v1.OpR\x04then\x12,\n" +
+	"\x04else\x18\x03 \x03(\v2\x18.rigging.raftstore.v1.OpR\x04else\"}\n" +
 	"\aCompare\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\x05R\x06target\x12\x16\n" +
@@ -784,9 +944,9 @@ const file_raft_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\x05R\x04type\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\fR\x03key\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\fR\x05value\x12\x14\n" +
-	"\x05lease\x18\x04 \x01(\x03R\x05lease\";\n" +
-	"\x0eProposeRequest\x12)\n" +
-	"\acommand\x18\x01 \x01(\v2\x0f.raftpb.CommandR\acommand\"'\n" +
+	"\x05lease\x18\x04 \x01(\x03R\x05lease\"I\n" +
+	"\x0eProposeRequest\x127\n" +
+	"\acommand\x18\x01 \x01(\v2\x1d.rigging.raftstore.v1.CommandR\acommand\"'\n" +
 	"\x0fProposeResponse\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\"\x12\n" +
 	"\x10ReadIndexRequest\")\n" +
@@ -799,7 +959,12 @@ const file_raft_proto_rawDesc = "" +
 	"\x12TimeToLiveResponse\x12\x1b\n" +
 	"\tttl_nanos\x18\x01 \x01(\x03R\bttlNanos\x12'\n" +
 	"\x0fremaining_nanos\x18\x02 \x01(\x03R\x0eremainingNanos\x12\x12\n" +
-	"\x04keys\x18\x03 \x03(\fR\x04keys*\xaf\x01\n" +
+	"\x04keys\x18\x03 \x03(\fR\x04keys\"}\n" +
+	"\x11MembershipRequest\x12>\n" +
+	"\x06change\x18\x01 \x01(\x0e2&.rigging.raftstore.v1.MembershipChangeR\x06change\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aaddress\x18\x03 \x01(\tR\aaddress\"\x14\n" +
+	"\x12MembershipResponse*\xaf\x01\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vKIND_CREATE\x10\x01\x12\f\n" +
@@ -811,85 +976,98 @@ const file_raft_proto_rawDesc = "" +
 	"KIND_GRANT\x10\x06\x12\x0f\n" +
 	"\vKIND_REVOKE\x10\a\x12\x0f\n" +
 	"\vKIND_EXPIRE\x10\b\x12\x10\n" +
-	"\fKIND_COMPACT\x10\t2\x85\x02\n" +
-	"\aForward\x12:\n" +
-	"\aPropose\x12\x16.raftpb.ProposeRequest\x1a\x17.raftpb.ProposeResponse\x12@\n" +
-	"\tReadIndex\x12\x18.raftpb.ReadIndexRequest\x1a\x19.raftpb.ReadIndexResponse\x12<\n" +
-	"\tKeepAlive\x12\x14.raftpb.LeaseRequest\x1a\x19.raftpb.KeepAliveResponse\x12>\n" +
+	"\fKIND_COMPACT\x10\t*\xc3\x01\n" +
+	"\x10MembershipChange\x12!\n" +
+	"\x1dMEMBERSHIP_CHANGE_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bMEMBERSHIP_CHANGE_ADD_VOTER\x10\x01\x12\"\n" +
+	"\x1eMEMBERSHIP_CHANGE_ADD_NONVOTER\x10\x02\x12\x1c\n" +
+	"\x18MEMBERSHIP_CHANGE_REMOVE\x10\x03\x12)\n" +
+	"%MEMBERSHIP_CHANGE_TRANSFER_LEADERSHIP\x10\x042\xdc\x03\n" +
+	"\aForward\x12V\n" +
+	"\aPropose\x12$.rigging.raftstore.v1.ProposeRequest\x1a%.rigging.raftstore.v1.ProposeResponse\x12\\\n" +
+	"\tReadIndex\x12&.rigging.raftstore.v1.ReadIndexRequest\x1a'.rigging.raftstore.v1.ReadIndexResponse\x12X\n" +
+	"\tKeepAlive\x12\".rigging.raftstore.v1.LeaseRequest\x1a'.rigging.raftstore.v1.KeepAliveResponse\x12Z\n" +
 	"\n" +
-	"TimeToLive\x12\x14.raftpb.LeaseRequest\x1a\x1a.raftpb.TimeToLiveResponseB7Z5github.com/rigging-dev/rigging/store/raftstore/raftpbb\x06proto3"
+	"TimeToLive\x12\".rigging.raftstore.v1.LeaseRequest\x1a(.rigging.raftstore.v1.TimeToLiveResponse\x12e\n" +
+	"\x10ChangeMembership\x12'.rigging.raftstore.v1.MembershipRequest\x1a(.rigging.raftstore.v1.MembershipResponseB7Z5github.com/rigging-dev/rigging/store/raftstore/raftpbb\x06proto3"
 
 var (
-	file_raft_proto_rawDescOnce sync.Once
-	file_raft_proto_rawDescData []byte
+	file_store_raftstore_raftpb_raft_proto_rawDescOnce sync.Once
+	file_store_raftstore_raftpb_raft_proto_rawDescData []byte
 )
 
-func file_raft_proto_rawDescGZIP() []byte {
-	file_raft_proto_rawDescOnce.Do(func() {
-		file_raft_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_raft_proto_rawDesc), len(file_raft_proto_rawDesc)))
+func file_store_raftstore_raftpb_raft_proto_rawDescGZIP() []byte {
+	file_store_raftstore_raftpb_raft_proto_rawDescOnce.Do(func() {
+		file_store_raftstore_raftpb_raft_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_store_raftstore_raftpb_raft_proto_rawDesc), len(file_store_raftstore_raftpb_raft_proto_rawDesc)))
 	})
-	return file_raft_proto_rawDescData
+	return file_store_raftstore_raftpb_raft_proto_rawDescData
 }
 
-var file_raft_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
-var file_raft_proto_goTypes = []any{
-	(Kind)(0),                  // 0: raftpb.Kind
-	(*Command)(nil),            // 1: raftpb.Command
-	(*Txn)(nil),                // 2: raftpb.Txn
-	(*Compare)(nil),            // 3: raftpb.Compare
-	(*Op)(nil),                 // 4: raftpb.Op
-	(*ProposeRequest)(nil),     // 5: raftpb.ProposeRequest
-	(*ProposeResponse)(nil),    // 6: raftpb.ProposeResponse
-	(*ReadIndexRequest)(nil),   // 7: raftpb.ReadIndexRequest
-	(*ReadIndexResponse)(nil),  // 8: raftpb.ReadIndexResponse
-	(*LeaseRequest)(nil),       // 9: raftpb.LeaseRequest
-	(*KeepAliveResponse)(nil),  // 10: raftpb.KeepAliveResponse
-	(*TimeToLiveResponse)(nil), // 11: raftpb.TimeToLiveResponse
+var file_store_raftstore_raftpb_raft_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_store_raftstore_raftpb_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_store_raftstore_raftpb_raft_proto_goTypes = []any{
+	(Kind)(0),                  // 0: rigging.raftstore.v1.Kind
+	(MembershipChange)(0),      // 1: rigging.raftstore.v1.MembershipChange
+	(*Command)(nil),            // 2: rigging.raftstore.v1.Command
+	(*Txn)(nil),                // 3: rigging.raftstore.v1.Txn
+	(*Compare)(nil),            // 4: rigging.raftstore.v1.Compare
+	(*Op)(nil),                 // 5: rigging.raftstore.v1.Op
+	(*ProposeRequest)(nil),     // 6: rigging.raftstore.v1.ProposeRequest
+	(*ProposeResponse)(nil),    // 7: rigging.raftstore.v1.ProposeResponse
+	(*ReadIndexRequest)(nil),   // 8: rigging.raftstore.v1.ReadIndexRequest
+	(*ReadIndexResponse)(nil),  // 9: rigging.raftstore.v1.ReadIndexResponse
+	(*LeaseRequest)(nil),       // 10: rigging.raftstore.v1.LeaseRequest
+	(*KeepAliveResponse)(nil),  // 11: rigging.raftstore.v1.KeepAliveResponse
+	(*TimeToLiveResponse)(nil), // 12: rigging.raftstore.v1.TimeToLiveResponse
+	(*MembershipRequest)(nil),  // 13: rigging.raftstore.v1.MembershipRequest
+	(*MembershipResponse)(nil), // 14: rigging.raftstore.v1.MembershipResponse
 }
-var file_raft_proto_depIdxs = []int32{
-	0,  // 0: raftpb.Command.kind:type_name -> raftpb.Kind
-	2,  // 1: raftpb.Command.txn:type_name -> raftpb.Txn
-	3,  // 2: raftpb.Txn.if:type_name -> raftpb.Compare
-	4,  // 3: raftpb.Txn.then:type_name -> raftpb.Op
-	4,  // 4: raftpb.Txn.else:type_name -> raftpb.Op
-	1,  // 5: raftpb.ProposeRequest.command:type_name -> raftpb.Command
-	5,  // 6: raftpb.Forward.Propose:input_type -> raftpb.ProposeRequest
-	7,  // 7: raftpb.Forward.ReadIndex:input_type -> raftpb.ReadIndexRequest
-	9,  // 8: raftpb.Forward.KeepAlive:input_type -> raftpb.LeaseRequest
-	9,  // 9: raftpb.Forward.TimeToLive:input_type -> raftpb.LeaseRequest
-	6,  // 10: raftpb.Forward.Propose:output_type -> raftpb.ProposeResponse
-	8,  // 11: raftpb.Forward.ReadIndex:output_type -> raftpb.ReadIndexResponse
-	10, // 12: raftpb.Forward.KeepAlive:output_type -> raftpb.KeepAliveResponse
-	11, // 13: raftpb.Forward.TimeToLive:output_type -> raftpb.TimeToLiveResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+var file_store_raftstore_raftpb_raft_proto_depIdxs = []int32{
+	0,  // 0: rigging.raftstore.v1.Command.kind:type_name -> rigging.raftstore.v1.Kind
+	3,  // 1: rigging.raftstore.v1.Command.txn:type_name -> rigging.raftstore.v1.Txn
+	4,  // 2: rigging.raftstore.v1.Txn.if:type_name -> rigging.raftstore.v1.Compare
+	5,  // 3: rigging.raftstore.v1.Txn.then:type_name -> rigging.raftstore.v1.Op
+	5,  // 4: rigging.raftstore.v1.Txn.else:type_name -> rigging.raftstore.v1.Op
+	2,  // 5: rigging.raftstore.v1.ProposeRequest.command:type_name -> rigging.raftstore.v1.Command
+	1,  // 6: rigging.raftstore.v1.MembershipRequest.change:type_name -> rigging.raftstore.v1.MembershipChange
+	6,  // 7: rigging.raftstore.v1.Forward.Propose:input_type -> rigging.raftstore.v1.ProposeRequest
+	8,  // 8: rigging.raftstore.v1.Forward.ReadIndex:input_type -> rigging.raftstore.v1.ReadIndexRequest
+	10, // 9: rigging.raftstore.v1.Forward.KeepAlive:input_type -> rigging.raftstore.v1.LeaseRequest
+	10, // 10: rigging.raftstore.v1.Forward.TimeToLive:input_type -> rigging.raftstore.v1.LeaseRequest
+	13, // 11: rigging.raftstore.v1.Forward.ChangeMembership:input_type -> rigging.raftstore.v1.MembershipRequest
+	7,  // 12: rigging.raftstore.v1.Forward.Propose:output_type -> rigging.raftstore.v1.ProposeResponse
+	9,  // 13: rigging.raftstore.v1.Forward.ReadIndex:output_type -> rigging.raftstore.v1.ReadIndexResponse
+	11, // 14: rigging.raftstore.v1.Forward.KeepAlive:output_type -> rigging.raftstore.v1.KeepAliveResponse
+	12, // 15: rigging.raftstore.v1.Forward.TimeToLive:output_type -> rigging.raftstore.v1.TimeToLiveResponse
+	14, // 16: rigging.raftstore.v1.Forward.ChangeMembership:output_type -> rigging.raftstore.v1.MembershipResponse
+	12, // [12:17] is the sub-list for method output_type
+	7,  // [7:12] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
-func init() { file_raft_proto_init() }
-func file_raft_proto_init() {
-	if File_raft_proto != nil {
+func init() { file_store_raftstore_raftpb_raft_proto_init() }
+func file_store_raftstore_raftpb_raft_proto_init() {
+	if File_store_raftstore_raftpb_raft_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_raft_proto_rawDesc), len(file_raft_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   11,
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_raftstore_raftpb_raft_proto_rawDesc), len(file_store_raftstore_raftpb_raft_proto_rawDesc)),
+			NumEnums:      2,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
-		GoTypes:           file_raft_proto_goTypes,
-		DependencyIndexes: file_raft_proto_depIdxs,
-		EnumInfos:         file_raft_proto_enumTypes,
-		MessageInfos:      file_raft_proto_msgTypes,
+		GoTypes:           file_store_raftstore_raftpb_raft_proto_goTypes,
+		DependencyIndexes: file_store_raftstore_raftpb_raft_proto_depIdxs,
+		EnumInfos:         file_store_raftstore_raftpb_raft_proto_enumTypes,
+		MessageInfos:      file_store_raftstore_raftpb_raft_proto_msgTypes,
 	}.Build()
-	File_raft_proto = out.File
-	file_raft_proto_goTypes = nil
-	file_raft_proto_depIdxs = nil
+	File_store_raftstore_raftpb_raft_proto = out.File
+	file_store_raftstore_raftpb_raft_proto_goTypes = nil
+	file_store_raftstore_raftpb_raft_proto_depIdxs = nil
 }

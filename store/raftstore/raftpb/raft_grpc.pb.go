@@ -6,7 +6,11 @@
 // versions:
 // - protoc-gen-go-grpc v1.5.1
 // - protoc             v3.21.12
-// source: raft.proto
+// source: store/raftstore/raftpb/raft.proto
+
+// The file is compiled from the repository root, so it registers as
+// store/raftstore/raftpb/raft.proto, and the package is qualified: both
+// must be unique in a binary (etcd's own raftpb registers raft.proto).
 
 package raftpb
 
@@ -23,10 +27,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Forward_Propose_FullMethodName    = "/raftpb.Forward/Propose"
-	Forward_ReadIndex_FullMethodName  = "/raftpb.Forward/ReadIndex"
-	Forward_KeepAlive_FullMethodName  = "/raftpb.Forward/KeepAlive"
-	Forward_TimeToLive_FullMethodName = "/raftpb.Forward/TimeToLive"
+	Forward_Propose_FullMethodName          = "/rigging.raftstore.v1.Forward/Propose"
+	Forward_ReadIndex_FullMethodName        = "/rigging.raftstore.v1.Forward/ReadIndex"
+	Forward_KeepAlive_FullMethodName        = "/rigging.raftstore.v1.Forward/KeepAlive"
+	Forward_TimeToLive_FullMethodName       = "/rigging.raftstore.v1.Forward/TimeToLive"
+	Forward_ChangeMembership_FullMethodName = "/rigging.raftstore.v1.Forward/ChangeMembership"
 )
 
 // ForwardClient is the client API for Forward service.
@@ -40,6 +45,7 @@ type ForwardClient interface {
 	ReadIndex(ctx context.Context, in *ReadIndexRequest, opts ...grpc.CallOption) (*ReadIndexResponse, error)
 	KeepAlive(ctx context.Context, in *LeaseRequest, opts ...grpc.CallOption) (*KeepAliveResponse, error)
 	TimeToLive(ctx context.Context, in *LeaseRequest, opts ...grpc.CallOption) (*TimeToLiveResponse, error)
+	ChangeMembership(ctx context.Context, in *MembershipRequest, opts ...grpc.CallOption) (*MembershipResponse, error)
 }
 
 type forwardClient struct {
@@ -90,6 +96,16 @@ func (c *forwardClient) TimeToLive(ctx context.Context, in *LeaseRequest, opts .
 	return out, nil
 }
 
+func (c *forwardClient) ChangeMembership(ctx context.Context, in *MembershipRequest, opts ...grpc.CallOption) (*MembershipResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MembershipResponse)
+	err := c.cc.Invoke(ctx, Forward_ChangeMembership_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ForwardServer is the server API for Forward service.
 // All implementations must embed UnimplementedForwardServer
 // for forward compatibility.
@@ -101,6 +117,7 @@ type ForwardServer interface {
 	ReadIndex(context.Context, *ReadIndexRequest) (*ReadIndexResponse, error)
 	KeepAlive(context.Context, *LeaseRequest) (*KeepAliveResponse, error)
 	TimeToLive(context.Context, *LeaseRequest) (*TimeToLiveResponse, error)
+	ChangeMembership(context.Context, *MembershipRequest) (*MembershipResponse, error)
 	mustEmbedUnimplementedForwardServer()
 }
 
@@ -122,6 +139,9 @@ func (UnimplementedForwardServer) KeepAlive(context.Context, *LeaseRequest) (*Ke
 }
 func (UnimplementedForwardServer) TimeToLive(context.Context, *LeaseRequest) (*TimeToLiveResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method TimeToLive not implemented")
+}
+func (UnimplementedForwardServer) ChangeMembership(context.Context, *MembershipRequest) (*MembershipResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ChangeMembership not implemented")
 }
 func (UnimplementedForwardServer) mustEmbedUnimplementedForwardServer() {}
 func (UnimplementedForwardServer) testEmbeddedByValue()                 {}
@@ -216,11 +236,29 @@ func _Forward_TimeToLive_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Forward_ChangeMembership_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MembershipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ForwardServer).ChangeMembership(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Forward_ChangeMembership_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ForwardServer).ChangeMembership(ctx, req.(*MembershipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Forward_ServiceDesc is the grpc.ServiceDesc for Forward service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Forward_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "raftpb.Forward",
+	ServiceName: "rigging.raftstore.v1.Forward",
 	HandlerType: (*ForwardServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
@@ -239,7 +277,11 @@ var Forward_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "TimeToLive",
 			Handler:    _Forward_TimeToLive_Handler,
 		},
+		{
+			MethodName: "ChangeMembership",
+			Handler:    _Forward_ChangeMembership_Handler,
+		},
 	},
 	Streams:  []grpc.StreamDesc{},
-	Metadata: "raft.proto",
+	Metadata: "store/raftstore/raftpb/raft.proto",
 }
