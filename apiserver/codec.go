@@ -10,8 +10,9 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
-// The wire format is JSON only, as Kubernetes writes it; Protocol Buffers
-// and YAML bodies are refused with 415.
+// The handlers' wire format is JSON, as Kubernetes writes it; Kubernetes'
+// Protocol Buffers are translated at the edge (codec_protobuf.go), and YAML
+// and other bodies are refused with 415.
 
 // marshalObject encodes an object for a response.
 func marshalObject(obj metav1.Object) ([]byte, error) {

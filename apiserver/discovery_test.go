@@ -166,9 +166,9 @@ func TestDiscoveryAcceptsAggregatedFallback(t *testing.T) {
 	if err := json.Unmarshal(b, &groups); err != nil || groups.Kind != "APIGroupList" {
 		t.Fatalf("/apis with aggregated Accept: %s", b)
 	}
-	code, b := e.do("GET", "/api/v1/pods", nil, "Accept", "application/vnd.kubernetes.protobuf")
+	code, b := e.do("GET", "/api/v1/pods", nil, "Accept", "text/html")
 	if code != http.StatusNotAcceptable {
-		t.Errorf("protobuf only: %d %s", code, b)
+		t.Errorf("html only: %d %s", code, b)
 	}
 }
 

@@ -103,7 +103,7 @@ func TestErrorStatuses(t *testing.T) {
 		{name: "body too large", method: "POST", path: "/api/v1/namespaces/default/configmaps", body: big, code: 413,
 			reason: metav1.StatusReasonRequestEntityTooLarge, message: "Request entity too large: limit is 3145728"},
 		{name: "bad dryRun", method: "POST", path: podsPath("default") + "?dryRun=Some", body: testPod("", "d"), code: 422, reason: metav1.StatusReasonInvalid},
-		{name: "protobuf only", method: "GET", path: podsPath("default"), hdr: []string{"Accept", "application/vnd.kubernetes.protobuf"}, code: 406,
+		{name: "html only", method: "GET", path: podsPath("default"), hdr: []string{"Accept", "text/html"}, code: 406,
 			reason: metav1.StatusReasonNotAcceptable},
 		{name: "negative grace period", method: "DELETE", path: podsPath("default") + "/web?gracePeriodSeconds=-1", code: 422, reason: metav1.StatusReasonInvalid},
 		{name: "bad propagation policy", method: "DELETE", path: podsPath("default") + "/web?propagationPolicy=Sideways", code: 422, reason: metav1.StatusReasonInvalid},

@@ -85,7 +85,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(rw, r.Body, s.opts.MaxRequestBodyBytes)
 	}
-	s.dispatch(rw, r, ri)
+	s.dispatchNegotiated(rw, r, ri)
 }
 
 // readBody reads a request body within the body limit.
