@@ -125,10 +125,11 @@ func benchPod(name string) *corev1.Pod {
 
 // phaseWatcher counts pods reaching Running and records when each did.
 type phaseWatcher struct {
-	mu      sync.Mutex // guards running, ready
-	running map[string]time.Time
-	ready   map[string]time.Time
-	changed chan struct{}
+	mu        sync.Mutex // guards scheduled, running, ready
+	scheduled map[string]time.Time
+	running   map[string]time.Time
+	ready     map[string]time.Time
+	changed   chan struct{}
 }
 
 func watchPods(b *testing.B, ctx context.Context, c *client.Client) *phaseWatcher {
@@ -138,10 +139,15 @@ func watchPods(b *testing.B, ctx context.Context, c *client.Client) *phaseWatche
 		b.Fatal(err)
 	}
 	inf := client.NewInformer(pods.Namespace("default"), client.InformerOptions{})
-	w := &phaseWatcher{running: map[string]time.Time{}, ready: map[string]time.Time{}, changed: make(chan struct{}, 1)}
+	w := &phaseWatcher{scheduled: map[string]time.Time{}, running: map[string]time.Time{}, ready: map[string]time.Time{}, changed: make(chan struct{}, 1)}
 	note := func(p *corev1.Pod) {
 		now := time.Now()
 		w.mu.Lock()
+		if p.Spec.NodeName != "" {
+			if _, ok := w.scheduled[p.Name]; !ok {
+				w.scheduled[p.Name] = now
+			}
+		}
 		if p.Status.Phase == corev1.PodRunning {
 			if _, ok := w.running[p.Name]; !ok {
 				w.running[p.Name] = now

@@ -15,13 +15,21 @@ import (
 // the container's process runs (StartContainer returns once the target
 // was exec'd), one at a time and 100 at once (in 100 pods), and reports
 // the p50 and p99 latencies. Pod reports the same for a whole pod:
-// RunPodSandbox, CreateContainer and StartContainer.
+// RunPodSandbox, CreateContainer and StartContainer, with PID mode Pod
+// (a pause process); PodPIDContainer with PID mode Container, the
+// kubelet's default (no pause process).
 func BenchmarkContainerStart(b *testing.B) {
 	for _, bc := range []struct {
 		name     string
 		parallel int
 		withPod  bool
-	}{{"Serial", 1, false}, {"Parallel100", 100, false}, {"PodSerial", 1, true}, {"PodParallel100", 100, true}} {
+		pidMode  kubelet.NamespaceMode
+	}{
+		{"Serial", 1, false, kubelet.NamespaceModePod}, {"Parallel100", 100, false, kubelet.NamespaceModePod},
+		{"PodSerial", 1, true, kubelet.NamespaceModePod}, {"PodParallel100", 100, true, kubelet.NamespaceModePod},
+		{"PodPIDContainerSerial", 1, true, kubelet.NamespaceModeContainer},
+		{"PodPIDContainerParallel100", 100, true, kubelet.NamespaceModeContainer},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := newTestRuntime(b, Options{})
 			ctx := context.Background()
@@ -48,6 +56,7 @@ func BenchmarkContainerStart(b *testing.B) {
 						p := pods[i]
 						if bc.withPod {
 							p.cfg = sandboxConfig(b, fmt.Sprintf("bench%d", i))
+							p.cfg.Linux.Namespaces.PID = bc.pidMode
 							id, err := r.RunPodSandbox(ctx, p.cfg)
 							if err != nil {
 								b.Error(err)

@@ -24,6 +24,9 @@ import (
 type container struct {
 	opMu sync.Mutex // serialises Start, Stop and Remove
 
+	// sandboxID is rec.SandboxID, which never changes: read without mu.
+	sandboxID string
+
 	mu        sync.Mutex // guards rec, pidfd, recovered, removed
 	rec       containerRecord
 	pidfd     int  // main process while running; -1 otherwise
@@ -228,36 +231,60 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 		return fail(err)
 	}
 	r.mu.Lock()
-	r.containers[id] = &container{rec: rec, pidfd: -1, done: make(chan struct{})}
+	r.containers[id] = &container{sandboxID: sandboxID, rec: rec, pidfd: -1, done: make(chan struct{})}
 	r.mu.Unlock()
 	return id, nil
 }
 
 // joins returns the namespaces a process of the container joins: the
-// pause process's, and for PID mode Container, the container's own PID
-// namespace (main is the container's running main process, or -1).
-func (r *Runtime) joins(s *sandbox, mainPidfd int) ([]nsJoin, error) {
+// pause process's (or a pauseless sandbox's bound ones and its network
+// namespace), and for PID mode Container, the container's own PID
+// namespace (main is the container's running main process, or -1). The
+// returned descriptors are the caller's: release closes them.
+func (r *Runtime) joins(s *sandbox, mainPidfd int) (join []nsJoin, release func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.rec.Stopped || s.pidfd < 0 || pidfdExited(s.pidfd) {
-		return nil, fmt.Errorf("sandbox %s is not ready: %w", s.rec.ID, kubelet.ErrInvalid)
+	if !s.readyLocked() {
+		return nil, nil, fmt.Errorf("sandbox %s is not ready: %w", s.rec.ID, kubelet.ErrInvalid)
 	}
 	ns := s.rec.Config.Linux.Namespaces
-	flags := unix.CLONE_NEWNET // the pause process's network: NetNSPath or the host's
-	if ns.Network == kubelet.NamespaceModePod {
-		flags |= unix.CLONE_NEWUTS
+	// Duplicates, so that a concurrent StopPodSandbox closing the
+	// sandbox's descriptors cannot make us join whatever reuses them.
+	dup := func(fd, flags int) error {
+		d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("sandbox %s: duplicate namespace descriptor: %w", s.rec.ID, err)
+		}
+		join = append(join, nsJoin{fd: d, flags: flags})
+		return nil
 	}
-	if ns.IPC == kubelet.NamespaceModePod {
-		flags |= unix.CLONE_NEWIPC
+	if s.rec.NoPause {
+		for _, j := range s.nsfds {
+			if err := dup(j.fd, j.flags); err != nil {
+				closeJoins(join)
+				return nil, nil, err
+			}
+		}
+	} else {
+		flags := unix.CLONE_NEWNET // the pause process's network: NetNSPath or the host's
+		if ns.Network == kubelet.NamespaceModePod {
+			flags |= unix.CLONE_NEWUTS
+		}
+		if ns.IPC == kubelet.NamespaceModePod {
+			flags |= unix.CLONE_NEWIPC
+		}
+		if ns.PID == kubelet.NamespaceModePod {
+			flags |= unix.CLONE_NEWPID
+		}
+		if err := dup(s.pidfd, flags); err != nil {
+			return nil, nil, err
+		}
 	}
-	if ns.PID == kubelet.NamespaceModePod {
-		flags |= unix.CLONE_NEWPID
-	}
-	join := []nsJoin{{fd: s.pidfd, flags: flags}}
+	owned := slices.Clone(join) // mainPidfd below stays the caller's
 	if ns.PID == kubelet.NamespaceModeContainer && mainPidfd >= 0 {
 		join = append(join, nsJoin{fd: mainPidfd, flags: unix.CLONE_NEWPID})
 	}
-	return join, nil
+	return join, func() { closeJoins(owned) }, nil
 }
 
 // containerLaunch describes starting ic (the container's command, or an
@@ -301,10 +328,11 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	if err != nil {
 		return fmt.Errorf("start container %s: %w", containerID, err)
 	}
-	join, err := r.joins(s, -1)
+	join, release, err := r.joins(s, -1)
 	if err != nil {
 		return fmt.Errorf("start container %s: %w", containerID, err)
 	}
+	defer release()
 	lf, err := openLogFile(rec.LogPath, r.opts.LogMaxSize, r.opts.LogMaxFiles)
 	if err != nil {
 		return fmt.Errorf("start container %s: %w", containerID, err)
@@ -328,6 +356,10 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	if rec.PIDMode == kubelet.NamespaceModeContainer {
 		flags |= unix.CLONE_NEWPID
 	}
+	// StartedAt is taken before the launch, so that it never comes after
+	// the process's exec, however slow the launch's return is on a loaded
+	// machine: the reported running time is never short.
+	startedAt := time.Now()
 	cmd, err := launch(r.containerLaunch(rec, rec.Init, join, flags, outW, errW), launchTimeout(ctx))
 	outW.Close()
 	errW.Close()
@@ -352,7 +384,7 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	}
 	start, _ := procStart(pid)
 	c.mu.Lock()
-	c.rec.State, c.rec.StartedAt, c.rec.PID, c.rec.PIDStart = kubelet.ContainerRunning, time.Now(), pid, start
+	c.rec.State, c.rec.StartedAt, c.rec.PID, c.rec.PIDStart = kubelet.ContainerRunning, startedAt, pid, start
 	c.pidfd = pidfd
 	perr = writeJSON(filepath.Join(r.containerDir(containerID), "state.json"), &c.rec)
 	c.mu.Unlock()
@@ -574,6 +606,11 @@ func (r *Runtime) ListContainers(ctx context.Context, filter *kubelet.ContainerF
 	r.mu.Unlock()
 	var out []*kubelet.ContainerStatus
 	for _, c := range all {
+		// Skip other sandboxes' containers before refresh and status
+		// take each one's lock.
+		if filter != nil && filter.SandboxID != "" && filter.SandboxID != c.sandboxID {
+			continue
+		}
 		r.refresh(c)
 		st := c.status()
 		if filter != nil {

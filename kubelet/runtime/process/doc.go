@@ -34,17 +34,29 @@
 // # Sandboxes
 //
 // RunPodSandbox makes the pod's cgroup, CgroupRoot[/CgroupParent]/pod<uid>,
-// and starts a pause process (this binary, re-executed; see below) in its
-// leaf cgroup "sandbox". The pause process holds the pod's namespaces for
-// the sandbox's lifetime: a new UTS namespace with the pod's hostname and
-// a new IPC namespace (unless the pod uses the host's network or IPC), the
-// network namespace at NetNSPath when given (else the host's network: the
-// runtime never invents one), and with PID mode Pod (the default) a new
-// PID namespace whose init it is, reaping orphans. PID mode Container gives
-// each container its own PID namespace, mode Node the host's. Sysctls are
-// written by the pause process inside those namespaces. The sandbox is
-// Ready while the pause process lives; StopPodSandbox kills the
-// containers and then the pause process.
+// and the pod's namespaces: a new UTS namespace with the pod's hostname
+// and a new IPC namespace (unless the pod uses the host's network or IPC),
+// the network namespace at NetNSPath when given (else the host's network:
+// the runtime never invents one). Sysctls are written inside those
+// namespaces. How the namespaces are kept depends on the PID mode:
+//
+//   - PID mode Pod: a pause process (this binary, re-executed; see below)
+//     in the pod's leaf cgroup "sandbox" holds them for the sandbox's
+//     lifetime, as init of a new PID namespace shared by the containers,
+//     reaping orphans. The sandbox is Ready while the pause process lives.
+//   - PID mode Container (each container its own PID namespace, the
+//     kubelet's default) or Node (the host's): no process is needed. The
+//     UTS and IPC namespaces are made on a throw-away thread and bound on
+//     the files ns/uts and ns/ipc in the sandbox's state directory
+//     (RootDir/sandboxes/<id>), as `ip netns` keeps network namespaces;
+//     containers join them with setns(2) just as they join a pause
+//     process's. This saves starting a program (this binary) per pod,
+//     most of a sandbox's cost when many pods start at once. The sandbox is Ready
+//     until it is stopped; StopPodSandbox and RemovePodSandbox unmount and
+//     remove the files, and a restarted runtime finds them again (after a
+//     reboot they are gone and the sandbox is not ready).
+//
+// StopPodSandbox kills the containers and then the pause process.
 //
 // # Containers
 //

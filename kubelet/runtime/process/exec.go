@@ -70,10 +70,11 @@ func (r *Runtime) ExecSync(ctx context.Context, containerID string, cmd []string
 	if err != nil {
 		return res, fmt.Errorf("exec in container %s: %w", containerID, err)
 	}
-	join, err := r.joins(s, mainPidfd)
+	join, release, err := r.joins(s, mainPidfd)
 	if err != nil {
 		return res, fmt.Errorf("exec in container %s: %w", containerID, err)
 	}
+	defer release()
 	ic := rec.Init
 	ic.Argv = slices.Clone(cmd)
 	var flags uintptr

@@ -50,9 +50,10 @@ type Runtime struct {
 	log  logr.Logger
 	cg   *cgroupHost
 
-	// cgMu serialises making pod cgroups with removing empty cgroup
-	// parents, so one sandbox does not remove a parent another fills.
-	cgMu sync.Mutex
+	// cgMu keeps removing empty cgroup parents (write lock) apart from
+	// making pod cgroups (read lock: pods are made in parallel), so one
+	// sandbox does not remove a parent another fills.
+	cgMu sync.RWMutex
 
 	mu         sync.Mutex // guards sandboxes and containers (the maps)
 	sandboxes  map[string]*sandbox
@@ -63,9 +64,14 @@ type Runtime struct {
 type sandbox struct {
 	opMu sync.Mutex // serialises Stop/Remove and container creation
 
-	mu    sync.Mutex // guards rec, pidfd and removed
+	mu    sync.Mutex // guards rec, pidfd, nsfds, live and removed
 	rec   sandboxRecord
-	pidfd int // pause process; -1 once it is gone
+	pidfd int // pause process; -1 once it is gone (or there is none)
+	// nsfds hold the namespaces of a sandbox without a pause process
+	// (rec.NoPause) for joining: its bound UTS and IPC namespaces and the
+	// network namespace at NetNSPath. live is set while they are held.
+	nsfds []nsJoin
+	live  bool
 	// removed is set once RemovePodSandbox took it out.
 	removed bool
 }
@@ -125,7 +131,13 @@ func (r *Runtime) recover() error {
 	}
 	for _, rec := range sbs {
 		s := &sandbox{rec: *rec, pidfd: -1}
-		if !rec.Stopped {
+		switch {
+		case rec.Stopped:
+		case rec.NoPause:
+			// Ready again if its namespaces are still bound (they are
+			// not after a reboot).
+			s.nsfds, s.live = r.openSandboxNamespaces(rec)
+		default:
 			s.pidfd = openPidfd(rec.PausePID, rec.PauseStart)
 		}
 		r.sandboxes[rec.ID] = s
@@ -135,7 +147,7 @@ func (r *Runtime) recover() error {
 		return err
 	}
 	for _, rec := range ctrs {
-		c := &container{rec: *rec, pidfd: -1, done: make(chan struct{})}
+		c := &container{sandboxID: rec.SandboxID, rec: *rec, pidfd: -1, done: make(chan struct{})}
 		if rec.State == kubelet.ContainerRunning {
 			c.pidfd = openPidfd(rec.PID, rec.PIDStart)
 			c.recovered = true
@@ -213,23 +225,30 @@ func validateSandboxConfig(c *kubelet.PodSandboxConfig) error {
 }
 
 // RunPodSandbox creates the pod's cgroup (CgroupRoot[/CgroupParent]/pod<uid>)
-// and starts its pause process in fresh UTS (hostname set) and IPC
-// namespaces, in the network namespace at NetNSPath (or the host's), and,
-// for PID mode Pod, in a fresh PID namespace whose init it is.
+// and the pod's namespaces: fresh UTS (hostname set) and IPC namespaces,
+// the network namespace at NetNSPath (or the host's), and, for PID mode
+// Pod, a fresh PID namespace whose init is the pod's pause process. With
+// PID mode Container or Node no process is needed: the UTS and IPC
+// namespaces are bound on files in the sandbox's state directory instead
+// (see the package documentation).
 func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxConfig) (string, error) {
 	if err := validateSandboxConfig(config); err != nil {
 		return "", err
 	}
 	cfg := cloneSandboxConfig(config)
 	id := newID()
-	rec := sandboxRecord{ID: id, Config: cfg, CreatedAt: time.Now()}
+	ns := cfg.Linux.Namespaces
+	rec := sandboxRecord{ID: id, Config: cfg, CreatedAt: time.Now(), NoPause: ns.PID != kubelet.NamespaceModePod}
 	ok := false
+	var nsfds []nsJoin // a pauseless sandbox's namespaces, kept on success
 	defer func() {
 		if !ok {
+			closeJoins(nsfds)
 			if rec.Cgroup.V2 != "" {
 				_ = killCgroup(rec.Cgroup, killTimeout)
 				_ = r.cg.remove(rec.Cgroup)
 			}
+			_ = unbindNamespaces(r.nsDir(id))
 			_ = os.RemoveAll(r.sandboxDir(id))
 		}
 	}()
@@ -249,16 +268,12 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 		name += "-" + id[:8]
 	}
 	var err error
-	r.cgMu.Lock()
+	r.cgMu.RLock()
 	rec.Cgroup, err = r.cg.child(r.cg.rootCgroup(), name, true)
-	r.cgMu.Unlock()
+	r.cgMu.RUnlock()
 	if err != nil {
 		return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
 	}
-	if rec.PauseCg, err = r.cg.child(rec.Cgroup, "sandbox", false); err != nil {
-		return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
-	}
-	ns := cfg.Linux.Namespaces
 	var flags uintptr
 	pc := pauseConfig{Sysctls: cfg.Linux.Sysctls}
 	if ns.Network == kubelet.NamespaceModePod {
@@ -277,22 +292,68 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 	if ns.PID == kubelet.NamespaceModePod {
 		flags |= unix.CLONE_NEWPID
 	}
-	var join []nsJoin
+	netFD := -1
 	if ns.Network == kubelet.NamespaceModePod && ns.NetNSPath != "" {
 		fd, err := unix.Open(ns.NetNSPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return "", fmt.Errorf("run sandbox %s/%s: open network namespace: %w: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err, kubelet.ErrInvalid)
 		}
-		defer unix.Close(fd)
-		join = append(join, nsJoin{fd: fd, flags: unix.CLONE_NEWNET})
+		netFD = fd
 		rec.IPs = netnsIPs(fd)
+	}
+	pidfd := -1
+	if rec.NoPause {
+		if netFD >= 0 {
+			// Held by the sandbox, for its containers to join.
+			nsfds = append(nsfds, nsJoin{fd: netFD, flags: unix.CLONE_NEWNET})
+		}
+		if err := bindNamespaces(r.nsDir(id), int(flags), netFD, pc.Hostname, pc.Sysctls); err != nil {
+			return "", fmt.Errorf("run sandbox %s/%s: make namespaces: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+		}
+		bound, err := openNamespaces(r.nsDir(id), int(flags))
+		if err != nil {
+			return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+		}
+		nsfds = append(nsfds, bound...)
+	} else {
+		if pidfd, err = r.startPause(ctx, &rec, pc, flags, netFD); err != nil {
+			return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+		}
+	}
+	if err := writeJSON(filepath.Join(r.sandboxDir(id), "state.json"), &rec); err != nil {
+		if pidfd >= 0 {
+			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+			unix.Close(pidfd)
+		}
+		return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+	}
+	ok = true
+	r.mu.Lock()
+	r.sandboxes[id] = &sandbox{rec: rec, pidfd: pidfd, nsfds: nsfds, live: rec.NoPause}
+	r.mu.Unlock()
+	r.log.V(1).Info("sandbox running", "sandbox", id, "pod", cfg.Metadata.Namespace+"/"+cfg.Metadata.Name, "pausePid", rec.PausePID)
+	return id, nil
+}
+
+// startPause starts the sandbox's pause process in its leaf cgroup
+// "sandbox", in new namespaces (flags) and the network namespace netFD
+// (when >= 0), records it in rec and returns its pidfd. It closes netFD.
+func (r *Runtime) startPause(ctx context.Context, rec *sandboxRecord, pc pauseConfig, flags uintptr, netFD int) (int, error) {
+	var join []nsJoin
+	if netFD >= 0 {
+		defer unix.Close(netFD)
+		join = append(join, nsJoin{fd: netFD, flags: unix.CLONE_NEWNET})
+	}
+	var err error
+	if rec.PauseCg, err = r.cg.child(rec.Cgroup, "sandbox", false); err != nil {
+		return -1, err
 	}
 	cmd, err := launch(launchSpec{
 		mode: helperPause, config: pc, join: join, cloneflags: flags,
 		cgroupDir: rec.PauseCg.V2, setsid: true,
 	}, launchTimeout(ctx))
 	if err != nil {
-		return "", fmt.Errorf("run sandbox %s/%s: start pause process: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+		return -1, fmt.Errorf("start pause process: %w", err)
 	}
 	go func() { _ = cmd.Wait() }() // reap; state is read through the pidfd
 	rec.PausePID = cmd.Process.Pid
@@ -300,19 +361,42 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 	pidfd, err := unix.PidfdOpen(rec.PausePID, 0)
 	if err != nil {
 		_ = cmd.Process.Kill()
-		return "", fmt.Errorf("run sandbox %s/%s: pidfd of pause process: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+		return -1, fmt.Errorf("pidfd of pause process: %w", err)
 	}
-	if err := writeJSON(filepath.Join(r.sandboxDir(id), "state.json"), &rec); err != nil {
-		unix.Close(pidfd)
-		_ = cmd.Process.Kill()
-		return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+	return pidfd, nil
+}
+
+// sandboxNSFlags returns the namespaces a pauseless sandbox binds.
+func sandboxNSFlags(ns kubelet.NamespaceOptions) int {
+	var flags int
+	if ns.Network == kubelet.NamespaceModePod {
+		flags |= unix.CLONE_NEWUTS
 	}
-	ok = true
-	r.mu.Lock()
-	r.sandboxes[id] = &sandbox{rec: rec, pidfd: pidfd}
-	r.mu.Unlock()
-	r.log.V(1).Info("sandbox running", "sandbox", id, "pod", cfg.Metadata.Namespace+"/"+cfg.Metadata.Name, "pausePid", rec.PausePID)
-	return id, nil
+	if ns.IPC == kubelet.NamespaceModePod {
+		flags |= unix.CLONE_NEWIPC
+	}
+	return flags
+}
+
+// openSandboxNamespaces opens the namespaces of a pauseless sandbox that
+// an earlier runtime made: the bound ones and the one at NetNSPath. It
+// reports false (holding nothing) when one is gone.
+func (r *Runtime) openSandboxNamespaces(rec *sandboxRecord) ([]nsJoin, bool) {
+	ns := rec.Config.Linux.Namespaces
+	var out []nsJoin
+	if ns.Network == kubelet.NamespaceModePod && ns.NetNSPath != "" {
+		fd, err := openNamespace(ns.NetNSPath)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, nsJoin{fd: fd, flags: unix.CLONE_NEWNET})
+	}
+	bound, err := openNamespaces(r.nsDir(rec.ID), sandboxNSFlags(ns))
+	if err != nil {
+		closeJoins(out)
+		return nil, false
+	}
+	return append(out, bound...), true
 }
 
 // netnsIPs lists the global unicast addresses in the network namespace fd.
@@ -356,10 +440,18 @@ func (r *Runtime) getSandbox(id string) (*sandbox, error) {
 func (s *sandbox) ready() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.rec.Stopped || s.pidfd < 0 {
+	return s.readyLocked()
+}
+
+// readyLocked is ready with s.mu held.
+func (s *sandbox) readyLocked() bool {
+	if s.rec.Stopped {
 		return false
 	}
-	return !pidfdExited(s.pidfd)
+	if s.rec.NoPause {
+		return s.live
+	}
+	return s.pidfd >= 0 && !pidfdExited(s.pidfd)
 }
 
 // sandboxContainers returns the containers of sandbox id.
@@ -406,6 +498,13 @@ func (r *Runtime) stopSandbox(ctx context.Context, s *sandbox) error {
 		}
 		unix.Close(s.pidfd)
 		s.pidfd = -1
+	}
+	if s.rec.NoPause {
+		closeJoins(s.nsfds)
+		s.nsfds, s.live = nil, false
+		if err := unbindNamespaces(r.nsDir(s.rec.ID)); err != nil {
+			errs = append(errs, fmt.Errorf("stop sandbox %s: %w", s.rec.ID, err))
+		}
 	}
 	// Anything left in the pod's cgroup (exec'd strays) goes too.
 	if err := killCgroup(s.rec.Cgroup, killTimeout); err != nil {
@@ -462,6 +561,9 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, sandboxID string) error 
 		r.cg.removeEmptyParents(p)
 		r.cgMu.Unlock()
 	}
+	if err := unbindNamespaces(r.nsDir(sandboxID)); err != nil {
+		return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
+	}
 	if err := os.RemoveAll(r.sandboxDir(sandboxID)); err != nil {
 		return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
 	}
@@ -494,7 +596,8 @@ func (s *sandbox) status() *kubelet.PodSandboxStatus {
 	return st
 }
 
-// PodSandboxStatus reports one sandbox: Ready while its pause process runs.
+// PodSandboxStatus reports one sandbox: Ready while its pause process runs
+// (without one: until it is stopped).
 func (r *Runtime) PodSandboxStatus(ctx context.Context, sandboxID string) (*kubelet.PodSandboxStatus, error) {
 	s, err := r.getSandbox(sandboxID)
 	if err != nil {

@@ -22,7 +22,11 @@ type sandboxRecord struct {
 	PauseCg    cgroup                    `json:"pauseCgroup"`
 	PausePID   int                       `json:"pausePid"`
 	PauseStart uint64                    `json:"pauseStart"`
-	IPs        []string                  `json:"ips,omitempty"`
+	// NoPause marks a sandbox without a pause process (PID mode Container
+	// or Node): its UTS and IPC namespaces are bound on files in
+	// RootDir/sandboxes/<id>/ns/ instead.
+	NoPause bool     `json:"noPause,omitempty"`
+	IPs     []string `json:"ips,omitempty"`
 }
 
 // containerRecord is a container's persisted state (RootDir/containers/<id>/state.json).
