@@ -17,6 +17,11 @@
 // requested resources), keeps per-cycle data in the CycleState, and answers
 // with a *Status (nil means Success).
 //
+// A plugin whose PreFilter or PreScore visits every pod of every node can
+// remember per-node results across cycles with a NodeMemo (and keep sums of
+// them with NodeAggregate), recomputing only for nodes whose NodeInfo
+// Generation changed.
+//
 // The scheduler itself (queue, cache, cycle) lives in package scheduler; the
 // default plugins live under scheduler/plugins.
 package framework

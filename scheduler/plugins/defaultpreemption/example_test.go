@@ -40,7 +40,7 @@ func Example() {
 	web := pod("web", "", 1000, "1")
 	state := framework.NewCycleState()
 	statuses := framework.NewDefaultNodeToStatus()
-	for _, ni := range snap.list {
+	for _, ni := range snap.Nodes {
 		statuses.Set(ni.NodeName(), fw.RunFilterPluginsWithNominatedPods(ctx, state, web, ni))
 	}
 	result, status := fw.RunPostFilterPlugins(ctx, state, web, statuses)

@@ -41,4 +41,16 @@
 // terms that the incoming pod matches, plus Args.HardPodAffinityWeight
 // (default 1) for each existing pod's required affinity term that the
 // incoming pod matches. NormalizeScore maps the sums onto [0, 100].
+//
+// # Cost
+//
+// PreFilter and PreScore visit every pod of every node, as Kubernetes'
+// plugin does, but remember each node's counts (framework.NodeMemo) keyed
+// by what they depend on besides the node: the incoming pod's terms, or
+// its namespace, namespace labels and labels. The next pod with the same
+// key (the next replica of a workload) only visits the nodes whose
+// NodeInfo changed since, and sums per domain are kept up to date by
+// adding and taking away those nodes' counts. The results are the same as
+// without the memo. Terms whose namespace selector needs namespace labels
+// are not memoised.
 package interpodaffinity

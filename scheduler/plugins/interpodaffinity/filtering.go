@@ -190,70 +190,126 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 // existingAntiAffinityCounts counts, per domain, the existing pods on
 // nodes whose required anti-affinity terms select pod. nodes are those
 // running pods with required anti-affinity; a node's counts are allocated
-// only when one of its pods' terms selects pod.
+// only when one of its pods' terms selects pod. Nodes that did not change
+// since a pod with the same namespace and labels was counted are not
+// visited again (pl.memos.existing).
 func (pl *InterPodAffinity) existingAntiAffinityCounts(ctx context.Context, pod *corev1.Pod, nsLabels labels.Set, nodes []*framework.NodeInfo) topologyToMatchedTermCount {
+	out := make(topologyToMatchedTermCount)
 	if len(nodes) == 0 {
-		return make(topologyToMatchedTermCount)
+		return out
+	}
+	compute := func(ni *framework.NodeInfo) []pairCount { return existingAntiAffinityPairs(ni, pod, nsLabels) }
+	visit := func(_ int, counts []pairCount) {
+		for _, c := range counts {
+			out.add(c.pair, c.n)
+		}
+	}
+	if pl.memos != nil {
+		_ = framework.NodeAggregate(ctx, pl.memos.existing, pl.handle.Parallelizer(), existingKey(pod, nsLabels), nodes, compute,
+			newCounts, addPairs, func(agg topologyToMatchedTermCount) { out = maps.Clone(agg) }, Name) // PreFilter reports ctx's error
+		return out
 	}
 	perNode := make([][]pairCount, len(nodes))
-	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) {
-		node := nodes[i].Node()
-		if node == nil {
-			return
-		}
-		var m []pairCount
-		for _, existing := range nodes[i].PodsWithRequiredAntiAffinity {
-			ts := existing.RequiredAntiAffinityTerms
-			for j := range ts {
-				t := &ts[j]
-				if !t.Matches(pod, nsLabels) {
-					continue
-				}
-				if v, ok := node.Labels[t.TopologyKey]; ok {
-					m = append(m, pairCount{topologyPair{t.TopologyKey, v}, 1})
-				}
+	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) { perNode[i] = compute(nodes[i]) }, Name)
+	for i, counts := range perNode {
+		visit(i, counts)
+	}
+	return out
+}
+
+// existingAntiAffinityPairs returns the domains of ni's node covered by a
+// required anti-affinity term of one of ni's pods that selects pod, whose
+// namespace has the labels nsLabels; one entry per term and pod.
+func existingAntiAffinityPairs(ni *framework.NodeInfo, pod *corev1.Pod, nsLabels labels.Set) []pairCount {
+	node := ni.Node()
+	if node == nil {
+		return nil
+	}
+	var m []pairCount
+	for _, existing := range ni.PodsWithRequiredAntiAffinity {
+		ts := existing.RequiredAntiAffinityTerms
+		for j := range ts {
+			t := &ts[j]
+			if !t.Matches(pod, nsLabels) {
+				continue
+			}
+			if v, ok := node.Labels[t.TopologyKey]; ok {
+				m = append(m, pairCount{topologyPair{t.TopologyKey, v}, 1})
 			}
 		}
-		perNode[i] = m
-	}, Name)
-	return merge(perNode)
+	}
+	return m
 }
 
 // incomingAffinityCounts counts, per domain, the existing pods that match
 // the incoming pod's required affinity terms and anti-affinity terms. A
-// node's counts are allocated only when one of its pods matches.
+// node's counts are allocated only when one of its pods matches. Nodes
+// that did not change since a pod with the same terms was counted are not
+// visited again (pl.memos.incoming), unless a term has a namespace
+// selector that needs namespace labels.
 func (pl *InterPodAffinity) incomingAffinityCounts(ctx context.Context, s *preFilterState, nodes []*framework.NodeInfo) (affinity, anti topologyToMatchedTermCount) {
+	affinity, anti = make(topologyToMatchedTermCount), make(topologyToMatchedTermCount)
 	if len(s.affinityTerms) == 0 && len(s.antiAffinityTerms) == 0 {
-		return make(topologyToMatchedTermCount), make(topologyToMatchedTermCount)
+		return affinity, anti
 	}
-	perNodeAffinity := make([][]pairCount, len(nodes))
-	perNodeAnti := make([][]pairCount, len(nodes))
-	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) {
-		node := nodes[i].Node()
-		if node == nil {
-			return
+	compute := func(ni *framework.NodeInfo) incomingPairs { return s.incomingPairs(ni) }
+	visit := func(_ int, p incomingPairs) {
+		for _, c := range p.affinity {
+			affinity.add(c.pair, c.n)
 		}
-		var a, aa []pairCount
-		for _, existing := range nodes[i].Pods {
-			if len(s.affinityTerms) > 0 && matchesAll(s.affinityTerms, existing.Pod, s.ns) {
-				for _, t := range s.affinityTerms {
-					if v, ok := node.Labels[t.TopologyKey]; ok {
-						a = append(a, pairCount{topologyPair{t.TopologyKey, v}, 1})
-					}
-				}
-			}
-			for _, t := range s.antiAffinityTerms {
-				if !t.matches(existing.Pod, s.ns) {
-					continue
-				}
+		for _, c := range p.anti {
+			anti.add(c.pair, c.n)
+		}
+	}
+	if pl.memos != nil {
+		if key, ok := incomingKey(s.affinityTerms, s.antiAffinityTerms); ok {
+			_ = framework.NodeAggregate(ctx, pl.memos.incoming, pl.handle.Parallelizer(), key, nodes, compute,
+				func() *incomingCounts {
+					return &incomingCounts{affinity: make(topologyToMatchedTermCount), anti: make(topologyToMatchedTermCount)}
+				},
+				func(agg *incomingCounts, p incomingPairs, sign int64) {
+					addPairs(agg.affinity, p.affinity, sign)
+					addPairs(agg.anti, p.anti, sign)
+				},
+				func(agg *incomingCounts) { affinity, anti = maps.Clone(agg.affinity), maps.Clone(agg.anti) }, Name) // PreFilter reports ctx's error
+			return affinity, anti
+		}
+	}
+	perNode := make([]incomingPairs, len(nodes))
+	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) { perNode[i] = compute(nodes[i]) }, Name)
+	for i, p := range perNode {
+		visit(i, p)
+	}
+	return affinity, anti
+}
+
+// incomingPairs returns the domains of ni's node of the incoming pod's
+// required affinity terms, once per pod of ni matching all of them, and
+// of its anti-affinity terms, once per term and pod of ni it selects.
+func (s *preFilterState) incomingPairs(ni *framework.NodeInfo) incomingPairs {
+	node := ni.Node()
+	if node == nil {
+		return incomingPairs{}
+	}
+	var a, aa []pairCount
+	for _, existing := range ni.Pods {
+		if len(s.affinityTerms) > 0 && matchesAll(s.affinityTerms, existing.Pod, s.ns) {
+			for _, t := range s.affinityTerms {
 				if v, ok := node.Labels[t.TopologyKey]; ok {
-					aa = append(aa, pairCount{topologyPair{t.TopologyKey, v}, 1})
+					a = append(a, pairCount{topologyPair{t.TopologyKey, v}, 1})
 				}
 			}
 		}
-		perNodeAffinity[i], perNodeAnti[i] = a, aa
-	}, Name)
-	return merge(perNodeAffinity), merge(perNodeAnti)
+		for _, t := range s.antiAffinityTerms {
+			if !t.matches(existing.Pod, s.ns) {
+				continue
+			}
+			if v, ok := node.Labels[t.TopologyKey]; ok {
+				aa = append(aa, pairCount{topologyPair{t.TopologyKey, v}, 1})
+			}
+		}
+	}
+	return incomingPairs{affinity: a, anti: aa}
 }
 
 // PreFilterExtensions returns the plugin: its counts depend on other pods.
@@ -360,13 +416,16 @@ func (pl *InterPodAffinity) Filter(_ context.Context, state *framework.CycleStat
 	return nil
 }
 
-// merge sums the per-node counts into one map.
-func merge(perNode [][]pairCount) topologyToMatchedTermCount {
-	out := make(topologyToMatchedTermCount)
-	for _, counts := range perNode {
-		for _, c := range counts {
-			out.add(c.pair, c.n)
-		}
+// incomingCounts is the aggregate of incomingPairs over nodes.
+type incomingCounts struct {
+	affinity, anti topologyToMatchedTermCount
+}
+
+func newCounts() topologyToMatchedTermCount { return make(topologyToMatchedTermCount) }
+
+// addPairs adds sign times each count of counts to m.
+func addPairs(m topologyToMatchedTermCount, counts []pairCount, sign int64) {
+	for _, c := range counts {
+		m.add(c.pair, sign*c.n)
 	}
-	return out
 }

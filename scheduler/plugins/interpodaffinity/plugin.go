@@ -64,12 +64,16 @@ func argsFrom(args any) (Args, error) {
 
 // InterPodAffinity is the PreFilter, Filter, PreScore and Score plugin for
 // pod affinity and anti-affinity, with Kubernetes' semantics. It is
-// immutable after New and safe for concurrent use; per-cycle data lives in
-// the CycleState.
+// immutable after New (but for its internally synchronised memos of per-node
+// counts, see framework.NodeMemo) and safe for concurrent use; per-cycle
+// data lives in the CycleState.
 type InterPodAffinity struct {
 	handle                             framework.Handle
 	hardPodAffinityWeight              int32
 	ignorePreferredTermsOfExistingPods bool
+	// memos keep per-node results across cycles; internally
+	// synchronised.
+	memos *memos
 }
 
 var (
@@ -100,6 +104,7 @@ func New(_ context.Context, args any, h framework.Handle) (framework.Plugin, err
 		handle:                             h,
 		hardPodAffinityWeight:              DefaultHardPodAffinityWeight,
 		ignorePreferredTermsOfExistingPods: a.IgnorePreferredTermsOfExistingPods,
+		memos:                              newMemos(),
 	}
 	if a.HardPodAffinityWeight != nil {
 		pl.hardPodAffinityWeight = *a.HardPodAffinityWeight

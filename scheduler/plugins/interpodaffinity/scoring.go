@@ -157,32 +157,58 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.Cycle
 		ns:                         ns,
 		hardPodAffinityWeight:      pl.hardPodAffinityWeight,
 	}
-	perNode := make([][]scoreEntry, len(all))
-	pl.handle.Parallelizer().Until(ctx, len(all), func(i int) {
-		node := all[i].Node()
+	compute := func(ni *framework.NodeInfo) []scoreEntry {
+		node := ni.Node()
 		if node == nil {
-			return
+			return nil
 		}
-		pods := all[i].PodsWithAffinity
+		pods := ni.PodsWithAffinity
 		if hasPreferred {
-			pods = all[i].Pods
+			pods = ni.Pods
 		}
 		if len(pods) == 0 || len(node.Labels) == 0 {
-			return
+			return nil
 		}
 		var m []scoreEntry
 		for _, existing := range pods {
 			sc.processExistingPod(existing, node, &m)
 		}
-		perNode[i] = m
-	}, Name)
-	if err := ctx.Err(); err != nil {
-		return framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
+		return m
 	}
 	s := &preScoreState{topologyScore: make(scoreMap)}
-	for _, entries := range perNode {
+	visit := func(_ int, entries []scoreEntry) {
 		for _, e := range entries {
 			s.topologyScore.add(e.key, e.value, e.delta)
+		}
+	}
+	key, memo := "", false
+	if pl.memos != nil {
+		key, memo = scoreKey(sc, hasPreferred)
+	}
+	if memo {
+		err := framework.NodeAggregate(ctx, pl.memos.score, pl.handle.Parallelizer(), key, all, compute,
+			func() scoreSums { return make(scoreSums) },
+			func(agg scoreSums, entries []scoreEntry, sign int64) {
+				for _, e := range entries {
+					agg.add(e, sign)
+				}
+			},
+			func(agg scoreSums) {
+				for d, sum := range agg {
+					s.topologyScore.add(d.key, d.value, sum.total)
+				}
+			}, Name)
+		if err != nil {
+			return framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
+		}
+	} else {
+		perNode := make([][]scoreEntry, len(all))
+		pl.handle.Parallelizer().Until(ctx, len(all), func(i int) { perNode[i] = compute(all[i]) }, Name)
+		if err := ctx.Err(); err != nil {
+			return framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
+		}
+		for i, entries := range perNode {
+			visit(i, entries)
 		}
 	}
 	if len(s.topologyScore) == 0 {
@@ -240,3 +266,26 @@ func (pl *InterPodAffinity) NormalizeScore(_ context.Context, state *framework.C
 
 // ScoreExtensions returns the plugin, which normalises its scores.
 func (pl *InterPodAffinity) ScoreExtensions() framework.ScoreExtensions { return pl }
+
+// scoreSums is the aggregate of PreScore's entries over nodes: per domain,
+// the sum of the deltas and the number of entries, so that a domain is
+// present exactly when some node has an entry for it (as in a scoreMap
+// built from the entries).
+type scoreSums map[topologyPair]scoreSum
+
+type scoreSum struct {
+	total, entries int64
+}
+
+// add adds sign times e to m.
+func (m scoreSums) add(e scoreEntry, sign int64) {
+	d := topologyPair{e.key, e.value}
+	s := m[d]
+	s.total += sign * e.delta
+	s.entries += sign
+	if s.entries == 0 {
+		delete(m, d)
+		return
+	}
+	m[d] = s
+}

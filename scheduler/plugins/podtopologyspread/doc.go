@@ -46,4 +46,14 @@
 // The plugin learns which through a WorkloadLister (Args.Workloads, or the
 // Handle when it implements one); without one, default constraints never
 // apply.
+//
+// # Cost
+//
+// PreFilter counts, per node, the pods each hard constraint's selector
+// selects, as Kubernetes' plugin does, but remembers those counts
+// (framework.NodeMemo) keyed by the pod's namespace and the constraints'
+// selectors: the next pod with the same ones only visits the pods of the
+// nodes whose NodeInfo changed since. Node eligibility (topology keys,
+// node inclusion policies) is checked for every node in every cycle, so
+// the counts are the same as without the memo.
 package podtopologyspread

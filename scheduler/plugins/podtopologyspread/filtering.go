@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/labels"
@@ -190,20 +191,22 @@ func (pl *PodTopologySpread) calPreFilterState(ctx context.Context, pod *corev1.
 		selects[i] = !cs[i].Selector.Empty()
 	}
 	ns := pod.Namespace
-	pl.parallelizer().Until(ctx, len(nodes), func(n int) {
+	// eligible marks, per node and constraint, the nodes that count
+	// (row[i] = 0) before the node's matching pods are added.
+	eligible := func(n int) bool {
 		row := counts[n*nc : (n+1)*nc]
 		for i := range row {
 			row[i] = -1
 		}
 		node := nodes[n].Node()
 		if node == nil {
-			return
+			return false
 		}
 		vals := values[n*nc : (n+1)*nc]
 		for i := range cs {
 			v, ok := node.Labels[cs[i].TopologyKey]
 			if !ok {
-				return // the node lacks a topology key: not eligible
+				return false // the node lacks a topology key: not eligible
 			}
 			vals[i] = v
 		}
@@ -217,24 +220,37 @@ func (pl *PodTopologySpread) calPreFilterState(ctx context.Context, pod *corev1.
 				visit = visit || selects[i]
 			}
 		}
-		if !visit {
-			return
-		}
-		for _, pi := range nodes[n].Pods {
-			p := pi.Pod
-			// Terminating pods and pods of other namespaces are not
-			// counted, as in countPodsMatchSelector.
-			if p.DeletionTimestamp != nil || p.Namespace != ns {
-				continue
-			}
-			podLabels := labels.Set(p.Labels)
-			for i := range row {
-				if row[i] >= 0 && selects[i] && cs[i].Selector.Matches(podLabels) {
-					row[i]++
-				}
+		return visit
+	}
+	// addMatching adds to row the pods of ni that each constraint selects.
+	addMatching := func(row []int, matching []int) {
+		for i := range row {
+			if row[i] >= 0 && selects[i] {
+				row[i] += matching[i]
 			}
 		}
-	}, Name)
+	}
+	if pl.matches != nil {
+		// The matching pods of nodes that did not change since a pod
+		// with the same namespace and selectors was counted are not
+		// counted again.
+		err := pl.matches.Visit(ctx, pl.parallelizer(), matchKey(ns, cs), nodes, func(ni *framework.NodeInfo) []int {
+			return matchingPods(ni, ns, cs, selects)
+		}, func(n int, matching []int) {
+			if eligible(n) {
+				addMatching(counts[n*nc:(n+1)*nc], matching)
+			}
+		}, Name)
+		if err != nil {
+			return nil, fmt.Errorf("podtopologyspread: %w", err)
+		}
+	} else {
+		pl.parallelizer().Until(ctx, len(nodes), func(n int) {
+			if eligible(n) {
+				addMatching(counts[n*nc:(n+1)*nc], matchingPods(nodes[n], ns, cs, selects))
+			}
+		}, Name)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("podtopologyspread: %w", err)
 	}
@@ -299,4 +315,44 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 // parallelizer returns the Handle's Parallelizer.
 func (pl *PodTopologySpread) parallelizer() framework.Parallelizer {
 	return pl.handle.Parallelizer()
+}
+
+// matchingPods returns, per constraint of cs that selects (selects[i]),
+// the number of ni's pods in namespace ns, not being deleted, that its
+// selector selects; 0 for the others.
+func matchingPods(ni *framework.NodeInfo, ns string, cs []constraint, selects []bool) []int {
+	out := make([]int, len(cs))
+	for _, pi := range ni.Pods {
+		p := pi.Pod
+		// Terminating pods and pods of other namespaces are not
+		// counted, as in countPodsMatchSelector.
+		if p.DeletionTimestamp != nil || p.Namespace != ns {
+			continue
+		}
+		podLabels := labels.Set(p.Labels)
+		for i := range cs {
+			if selects[i] && cs[i].Selector.Matches(podLabels) {
+				out[i]++
+			}
+		}
+	}
+	return out
+}
+
+// matchKey is the key of the matches memo for pods of namespace ns
+// counted by cs: the namespace and each constraint's selector (Nothing()
+// told apart from an empty selector).
+func matchKey(ns string, cs []constraint) string {
+	var b strings.Builder
+	b.WriteString(ns)
+	for i := range cs {
+		b.WriteByte(0)
+		if _, selects := cs[i].Selector.Requirements(); !selects {
+			b.WriteString("!")
+			continue
+		}
+		b.WriteString("=")
+		b.WriteString(cs[i].Selector.String())
+	}
+	return b.String()
 }

@@ -9,56 +9,15 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/types"
 	"github.com/rigging-dev/rigging/scheduler/framework"
+	"github.com/rigging-dev/rigging/scheduler/framework/frameworktest"
 	"github.com/rigging-dev/rigging/scheduler/plugins/podtopologyspread"
 )
 
 // snapshot is a minimal framework.SharedLister over fixed nodes and pods.
-type snapshot struct {
-	list   []*framework.NodeInfo
-	byName map[string]*framework.NodeInfo
-}
+type snapshot = frameworktest.Lister
 
 func newSnapshot(pods []*corev1.Pod, nodes []*corev1.Node) *snapshot {
-	s := &snapshot{byName: make(map[string]*framework.NodeInfo)}
-	for _, n := range nodes {
-		ni := framework.NewNodeInfo()
-		ni.SetNode(n)
-		s.list = append(s.list, ni)
-		s.byName[n.Name] = ni
-	}
-	for _, p := range pods {
-		if ni, ok := s.byName[p.Spec.NodeName]; ok {
-			ni.AddPod(p)
-		}
-	}
-	return s
-}
-
-func (s *snapshot) NodeInfos() framework.NodeInfoLister  { return s }
-func (s *snapshot) List() ([]*framework.NodeInfo, error) { return s.list, nil }
-func (s *snapshot) HavePodsWithAffinityList() ([]*framework.NodeInfo, error) {
-	var out []*framework.NodeInfo
-	for _, ni := range s.list {
-		if len(ni.PodsWithAffinity) > 0 {
-			out = append(out, ni)
-		}
-	}
-	return out, nil
-}
-func (s *snapshot) HavePodsWithRequiredAntiAffinityList() ([]*framework.NodeInfo, error) {
-	var out []*framework.NodeInfo
-	for _, ni := range s.list {
-		if len(ni.PodsWithRequiredAntiAffinity) > 0 {
-			out = append(out, ni)
-		}
-	}
-	return out, nil
-}
-func (s *snapshot) Get(name string) (*framework.NodeInfo, error) {
-	if ni, ok := s.byName[name]; ok {
-		return ni, nil
-	}
-	return nil, fmt.Errorf("node %q: %w", name, framework.ErrNotFound)
+	return frameworktest.NewLister(pods, nodes)
 }
 
 // handle is the part of framework.Handle the plugin uses; the other

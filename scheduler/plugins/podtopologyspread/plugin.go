@@ -63,6 +63,11 @@ type PodTopologySpread struct {
 	// spreading.
 	systemDefaulted bool
 	workloads       WorkloadLister
+	// matches remembers, per node, the pods each constraint's selector
+	// selects, for the next pod with the same namespace and selectors
+	// (see framework.NodeMemo); nil in a PodTopologySpread not made by
+	// New.
+	matches *framework.NodeMemo[[]int]
 }
 
 var (
@@ -94,7 +99,7 @@ func New(_ context.Context, args any, h framework.Handle) (framework.Plugin, err
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	pl := &PodTopologySpread{handle: h, workloads: a.Workloads}
+	pl := &PodTopologySpread{handle: h, workloads: a.Workloads, matches: framework.NewNodeMemo[[]int](16)}
 	if pl.workloads == nil {
 		if w, ok := h.(WorkloadLister); ok {
 			pl.workloads = w
