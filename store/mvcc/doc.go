@@ -43,4 +43,15 @@
 // transaction: after a crash it is entirely there or entirely absent, and
 // Open resumes from the last committed revision, with no gap. bbolt must
 // be on a file system that honours fsync.
+//
+// Under a replication layer (Options.Replicated, Store.ApplyReplicated)
+// the log index of each command is committed with its effect, and with
+// Options.SyncInterval the commit itself is deferred: commands are
+// applied into one bbolt transaction that is committed on a timer (or at
+// 10,000 requests, before a snapshot, a local write, Defrag or Close), so
+// a write costs the replicated log's fsync alone. Reads and watches see a
+// command as soon as it is applied (uncommitted records are served from
+// memory); after a crash the file holds the commands up to
+// Store.SyncedIndex and the layer replays its log from there. See
+// deferred.go.
 package mvcc

@@ -76,7 +76,8 @@ type CommandResult struct {
 }
 
 // ApplyReplicated applies cmds in order through the writer, with group
-// commit, and returns one result per command. The highest Index of the
+// commit, and returns one result per command. Each result is durable when
+// returned unless Options.SyncInterval defers the commit (see SyncedIndex). The highest Index of the
 // commands in each committed transaction is persisted in it, so
 // AppliedIndex never runs ahead of or behind what the file holds. The
 // outcome of each command depends only on the store's state and the
@@ -286,8 +287,15 @@ type SnapshotView struct {
 }
 
 // BeginSnapshot begins a view of the file as of now: everything applied so
-// far and nothing after. The caller must Release it.
+// far and nothing after, provided no command is applied meanwhile (the
+// replication layer calls it between applies). With Options.SyncInterval
+// it first commits and fsyncs every command applied so far, so the
+// replicated log may be truncated up to the view's AppliedIndex. The
+// caller must Release it.
 func (s *Store) BeginSnapshot() (*SnapshotView, error) {
+	if err := s.Sync(context.Background()); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	tx, _, err := s.view(0, func(*index, int64) bool { return true })
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
@@ -322,6 +330,9 @@ func (v *SnapshotView) Release() {
 // from one cluster's backup that seeds a new cluster, whose log starts
 // afresh. Call it before any command is applied.
 func (s *Store) ResetAppliedIndex() error {
+	if err := s.Sync(context.Background()); err != nil {
+		return fmt.Errorf("mvcc: reset applied index: %w", err)
+	}
 	s.mu.RLock()
 	db := s.db
 	s.mu.RUnlock()
@@ -332,5 +343,6 @@ func (s *Store) ResetAppliedIndex() error {
 		return fmt.Errorf("mvcc: reset applied index: %w", err)
 	}
 	s.applied.Store(0)
+	s.synced.Store(0)
 	return nil
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // Snapshot writes a consistent copy of the whole store, as of the current
-// revision, to w: a bbolt file that Restore turns back into a store serving
+// revision (with Options.SyncInterval, as of the last commit after it
+// first commits every write applied so far), to w: a bbolt file that Restore turns back into a store serving
 // the same revision, keys, history, compaction revision and leases. Writes
 // go on while it streams (it reads one bbolt transaction). It returns
 // ctx's error if ctx ends first. A very slow w holds that transaction
@@ -21,6 +22,10 @@ import (
 // (InitialMmapSize), writers.
 func (s *Store) Snapshot(ctx context.Context, w io.Writer) error {
 	if err := s.callErr(ctx); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	// With deferred sync, the file lacks what is not yet committed.
+	if err := s.Sync(ctx); err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	tx, at, err := s.view(0, func(*index, int64) bool { return true })

@@ -38,6 +38,10 @@ type Store struct {
 	rev int64
 	// compactRev is the compaction revision: reads before it fail.
 	compactRev int64
+	// pend is the set of records applied but not yet committed to the
+	// file (Options.SyncInterval); nil when the store commits every
+	// batch. The pointer is guarded by mu (see unsynced).
+	pend *unsynced
 
 	// cache holds recent records, decoded; nil when off.
 	cache *recordCache
@@ -61,6 +65,9 @@ type Store struct {
 	// applied is the last replicated log index applied (see
 	// ApplyReplicated); 0 for a store never fed by replication.
 	applied atomic.Uint64
+	// synced is the replicated log index the file holds durably (behind
+	// applied only with Options.SyncInterval).
+	synced atomic.Uint64
 	// compactMu serializes Compact calls.
 	compactMu sync.Mutex
 
@@ -150,6 +157,10 @@ func start(db *bolt.DB, opts Options) (*Store, error) {
 	s.hub = newHub(s.rev, opts.WatchBufferSize, s.readEvents)
 	if err := s.loadApplied(); err != nil {
 		return nil, err
+	}
+	s.synced.Store(s.applied.Load())
+	if s.deferring() {
+		s.pend = newUnsynced(s.rev)
 	}
 	progress := opts.Clock.NewTicker(opts.ProgressInterval)
 	s.spawn(s.runWriter)
@@ -294,7 +305,9 @@ func (s *Store) Get(ctx context.Context, key string, opts store.ReadOptions) (st
 	)
 	tx, at, err := s.view(opts.Revision, func(ix *index, at int64) bool {
 		if r, found = ix.get(key, at); found {
-			rec, cached = s.cache.get(r)
+			if rec, cached = s.cache.get(r); !cached {
+				rec, cached = s.pend.get(r)
+			}
 		}
 		return found && !cached
 	})
@@ -375,6 +388,8 @@ func (s *Store) List(ctx context.Context, prefix string, opts store.ListOptions)
 		for i, r := range page {
 			if rec, ok := s.cache.get(r); ok {
 				kvs[i] = rec.kv
+			} else if rec, ok := s.pend.get(r); ok {
+				kvs[i] = rec.kv
 			} else {
 				miss = true
 			}
@@ -422,6 +437,7 @@ func (s *Store) readEvents(prefix string, from, to int64, limit int) ([]store.Ev
 		return nil, 0, fmt.Errorf("watch %q from revision %d: %w", prefix, from, err)
 	}
 	tx, err := s.db.Begin(false)
+	pend := s.pend
 	s.mu.RUnlock()
 	if err != nil {
 		return nil, 0, fmt.Errorf("mvcc: begin read transaction: %w", err)
@@ -434,12 +450,49 @@ func (s *Store) readEvents(prefix string, from, to int64, limit int) ([]store.Ev
 		scanned int
 		last    int64
 	)
-	for k, v := c.Seek(revision{main: from}.key()); k != nil; k, v = c.Next() {
-		r, err := parseRevKey(k)
+	// The file's records up to the unsynced set's base, then the set's.
+	fileTo := to
+	if pend != nil {
+		fileTo = min(to, pend.base)
+	}
+	var pendRevs []revision
+	if pend != nil && to > pend.base {
+		pendRevs = pend.from(from)
+	}
+	// next yields the records in revision order: the file's, then the
+	// unsynced set's (marshalled, as the file's are).
+	k, fv := c.Seek(revision{main: from}.key())
+	next := func() (revision, []byte, bool, error) {
+		if k != nil {
+			r, err := parseRevKey(k)
+			if err != nil {
+				return revision{}, nil, false, err
+			}
+			if r.main <= fileTo {
+				v := fv
+				k, fv = c.Next()
+				return r, v, true, nil
+			}
+			k = nil
+		}
+		if len(pendRevs) == 0 {
+			return revision{}, nil, false, nil
+		}
+		r := pendRevs[0]
+		pendRevs = pendRevs[1:]
+		rec, ok := pend.get(r)
+		if !ok {
+			return revision{}, nil, false, fmt.Errorf("mvcc: unsynced record %d.%d is missing", r.main, r.sub)
+		}
+		v, err := marshalRecord(&rec)
+		return r, v, err == nil, err
+	}
+	for {
+		r, v, ok, err := next()
 		if err != nil {
 			return nil, 0, err
 		}
-		if r.main > to {
+		if !ok || r.main > to {
 			break
 		}
 		if r.main != last {
@@ -466,7 +519,10 @@ func (s *Store) readEvents(prefix string, from, to int64, limit int) ([]store.Ev
 			ev.KV = store.KeyValue{Key: rec.kv.Key, ModRevision: rec.kv.ModRevision}
 		}
 		if !rec.prev.isZero() {
-			prev, err := readRecord(b, rec.prev)
+			prev, ok := pend.get(rec.prev)
+			if !ok {
+				prev, err = readRecord(b, rec.prev)
+			}
 			if err != nil {
 				return nil, 0, fmt.Errorf("previous value of record %d.%d: %w", r.main, r.sub, err)
 			}

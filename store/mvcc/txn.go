@@ -174,10 +174,12 @@ func (s *Store) readTxn(t *store.Txn) (store.TxnResponse, error) {
 	}
 	revs := make([]revision, len(keys))
 	found := make([]bool, len(keys))
+	var pend *unsynced
 	tx, at, err := s.view(0, func(ix *index, at int64) bool {
 		for i, k := range keys {
 			revs[i], found[i] = ix.get(k, at)
 		}
+		pend = s.pend
 		return true
 	})
 	if err != nil {
@@ -190,6 +192,9 @@ func (s *Store) readTxn(t *store.Txn) (store.TxnResponse, error) {
 			return nil, nil
 		}
 		if rec, ok := s.cache.get(revs[i]); ok {
+			return &rec.kv, nil
+		}
+		if rec, ok := pend.get(revs[i]); ok {
 			return &rec.kv, nil
 		}
 		rec, err := readRecord(b, revs[i])

@@ -90,6 +90,9 @@ type watcher struct {
 	progressDue bool
 	progressRev int64
 	active      bool
+	// progressAsked marks a progress notification that RequestProgress
+	// asked for: it is sent even after a batch of events.
+	progressAsked bool
 }
 
 // signal wakes the watcher's goroutine without blocking.
@@ -246,6 +249,25 @@ func (h *hub) tick() {
 	}
 }
 
+// requestProgress marks every synced watcher that asked for progress
+// notifications as due for one at the current revision, idle or not.
+func (h *hub) requestProgress() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.all {
+		if !w.progress {
+			continue
+		}
+		w.mu.Lock()
+		if w.inSynced && !w.overflow {
+			w.progressDue, w.progressAsked = true, true
+			w.progressRev = h.rev
+			w.signal()
+		}
+		w.mu.Unlock()
+	}
+}
+
 // close ends every watcher with ErrClosed and waits for their goroutines.
 func (h *hub) close() {
 	h.mu.Lock()
@@ -298,12 +320,18 @@ func (w *watcher) run(resume int64) {
 			w.overflow = false
 			resume = w.resume
 		}
-		due, prev := w.progressDue, w.progressRev
-		w.progressDue = false
+		due, prev, asked := w.progressDue, w.progressRev, w.progressAsked
+		w.progressDue, w.progressAsked = false, false
 		w.mu.Unlock()
 		switch {
 		case len(q) > 0:
 			if !w.send(store.WatchResponse{Events: q, Revision: qrev}) {
+				return
+			}
+			// Every event up to prev was queued before the request
+			// marked the watcher, so it is in q or was sent before; q
+			// is complete up to qrev.
+			if asked && resume == 0 && !w.send(store.WatchResponse{Revision: max(prev, qrev)}) {
 				return
 			}
 		case due && resume == 0:
@@ -414,6 +442,21 @@ func (w *watcher) final(err error) {
 	case <-w.h.closing:
 		w.final(errClosed())
 	}
+}
+
+// RequestProgress asks for a progress notification, at the current
+// revision, on every watch that asked for progress notifications
+// (WatchOptions.ProgressNotify) and is not catching up from history; each
+// gets it once every change up to that revision has been sent to it, as
+// etcd's RequestProgress. A watcher catching up gets none: the caller waits
+// with a deadline. An API server's watch cache uses it to serve consistent
+// reads from memory. It does not block.
+func (s *Store) RequestProgress(ctx context.Context) error {
+	if err := s.callErr(ctx); err != nil {
+		return fmt.Errorf("request progress: %w", err)
+	}
+	s.hub.requestProgress()
+	return nil
 }
 
 // runProgress is the goroutine that ticks progress notifications.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -25,6 +26,7 @@ const (
 	reqCompact                    // persist a new compaction revision
 	reqDrop                       // remove compacted records
 	reqDefrag                     // rewrite the file; runs alone
+	reqSync                       // commit deferred writes (Options.SyncInterval); runs alone
 )
 
 // putMode is the guard of a reqPut.
@@ -144,6 +146,12 @@ func errClosed() error { return fmt.Errorf("mvcc: %w", store.ErrClosed) }
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
 	b := &batch{s: s, overlay: make(map[string]*pending), revoked: make(map[store.LeaseID]bool)}
+	var tick <-chan time.Time
+	if s.deferring() {
+		t := s.opts.Clock.NewTicker(s.opts.SyncInterval)
+		defer t.Stop()
+		tick = t.C()
+	}
 	var carry *request
 	for {
 		first := carry
@@ -151,13 +159,29 @@ func (s *Store) runWriter() {
 		if first == nil {
 			select {
 			case first = <-s.reqs:
+			case <-tick:
+				if b.open {
+					_ = s.commitOpen(b)
+				}
+				continue
 			case <-s.stop:
+				if b.open {
+					_ = s.commitOpen(b)
+				}
 				s.drainRequests()
 				return
 			}
 		}
-		if first.kind == reqDefrag {
-			first.done <- response{err: s.defrag(first.ctx)}
+		switch first.kind {
+		case reqDefrag:
+			err := s.commitOpen(b)
+			if err == nil {
+				err = s.defrag(first.ctx)
+			}
+			first.done <- response{err: err}
+			continue
+		case reqSync:
+			first.done <- response{err: s.commitOpen(b)}
 			continue
 		}
 		reqs := append(b.reqs[:0], first)
@@ -166,7 +190,7 @@ func (s *Store) runWriter() {
 		for len(reqs) < s.opts.MaxBatch && size < maxBatchBytes {
 			select {
 			case r := <-s.reqs:
-				if r.kind == reqDefrag {
+				if r.kind == reqDefrag || r.kind == reqSync {
 					carry = r
 					break collect
 				}
@@ -229,6 +253,16 @@ type batch struct {
 	compactRev int64 // new compaction revision, 0 if none
 	metaDirty  bool
 	applied    uint64 // highest replicated index in the batch, 0 if none
+
+	// Deferred sync (Options.SyncInterval): open means tx is kept open
+	// across batches with uncommitted changes, of openReqs requests and
+	// openBytes bytes; openApplied is the highest applied index written in
+	// tx; written are the records this batch wrote, for Store.pend.
+	open        bool
+	openReqs    int
+	openBytes   int
+	openApplied uint64
+	written     []pendingRecord
 }
 
 // grantedLease is a lease granted in this batch.
@@ -255,6 +289,7 @@ func (s *Store) applyBatch(b *batch) {
 	b.compactRev = 0
 	b.metaDirty = false
 	b.applied = 0
+	b.written = b.written[:0]
 	s.mu.RLock()
 	b.startRev = s.rev
 	db := s.db
@@ -268,15 +303,29 @@ func (s *Store) applyBatch(b *batch) {
 			r.done <- response{err: err}
 		}
 	}
-	tx, err := db.Begin(true)
-	if err != nil {
-		fail(fmt.Errorf("mvcc: begin write transaction: %w", err))
-		return
+	// abort rolls back the transaction, and with it any deferred writes
+	// before the batch: the store has failed (reads go on serving them
+	// from the unsynced set), and reopening it replays them from the
+	// replicated log.
+	abort := func(err error) {
+		_ = b.tx.Rollback()
+		b.tx, b.records, b.open = nil, nil, false
+		b.openReqs, b.openBytes = 0, 0
+		fail(err)
 	}
-	b.tx = tx
-	b.records = tx.Bucket(recordsBucket)
-	b.records.FillPercent = recordsFillPercent
+	if b.tx == nil {
+		tx, err := db.Begin(true)
+		if err != nil {
+			fail(fmt.Errorf("mvcc: begin write transaction: %w", err))
+			return
+		}
+		b.tx = tx
+		b.records = tx.Bucket(recordsBucket)
+		b.records.FillPercent = recordsFillPercent
+	}
+	tx := b.tx
 
+	size := 0
 	for _, r := range b.reqs {
 		var res response
 		if err := r.ctx.Err(); err != nil {
@@ -286,35 +335,49 @@ func (s *Store) applyBatch(b *batch) {
 		}
 		var be errBatch
 		if errors.As(res.err, &be) {
-			_ = tx.Rollback()
-			fail(be.err)
+			abort(be.err)
 			return
 		}
 		b.resp = append(b.resp, res)
+		size += r.size
 	}
 
 	if err := b.persistApplied(); err != nil {
-		_ = tx.Rollback()
-		fail(err)
+		abort(err)
 		return
 	}
 	if b.rev != b.startRev {
 		if err := tx.Bucket(metaBucket).Put(metaRevision, uint64Bytes(uint64(b.rev))); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("mvcc: write revision %d: %w", b.rev, err))
+			abort(fmt.Errorf("mvcc: write revision %d: %w", b.rev, err))
 			return
 		}
 	}
-	if !b.dirty() {
+	committed := false
+	switch {
+	case !b.dirty() && !b.open:
 		// Nothing to commit: every request failed validation or only read.
 		_ = tx.Rollback()
-	} else if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("mvcc: commit revisions %d to %d: %w", b.startRev+1, b.rev, err))
-		return
-	} else {
+		b.tx, b.records = nil, nil
+	case !b.dirty():
+		// Deferred writes before the batch stay open.
+	case s.deferring() && b.deferrable() && b.openReqs+len(b.reqs) < syncMaxRequests && b.openBytes+size < syncMaxBytes:
+		b.open = true
+		b.openReqs += len(b.reqs)
+		b.openBytes += size
+		b.openApplied = max(b.openApplied, b.applied)
+	default:
+		b.tx, b.records, b.open = nil, nil, false
+		b.openReqs, b.openBytes = 0, 0
+		b.openApplied = max(b.openApplied, b.applied)
+		if err := tx.Commit(); err != nil {
+			fail(fmt.Errorf("mvcc: commit revisions %d to %d: %w", b.startRev+1, b.rev, err))
+			return
+		}
 		s.commits.Add(1)
+		s.synced.Store(b.openApplied)
+		committed = true
 	}
-	s.publish(b)
+	s.publish(b, committed)
 	for i, r := range b.reqs {
 		r.done <- b.resp[i]
 	}
@@ -332,7 +395,11 @@ func (b *batch) dirty() bool { return b.rev != b.startRev || b.metaDirty }
 // readers, the lease table, then the events to watchers. It runs before
 // any request of the batch is answered, so a caller that saw its write
 // acknowledged reads it back and watchers started after it begin past it.
-func (s *Store) publish(b *batch) {
+//
+// With deferred sync, the records the batch wrote join the unsynced set
+// in the same critical section as the index names them, or, when the
+// batch committed (committed), the set is replaced by an empty one.
+func (s *Store) publish(b *batch, committed bool) {
 	if !b.dirty() {
 		return
 	}
@@ -350,6 +417,13 @@ func (s *Store) publish(b *batch) {
 	s.rev = b.rev
 	if b.compactRev > 0 {
 		s.compactRev = b.compactRev
+	}
+	if s.pend != nil {
+		if committed {
+			s.pend = newUnsynced(b.rev)
+		} else {
+			s.pend.add(b.written)
+		}
 	}
 	s.mu.Unlock()
 	s.leaseSeq = b.leaseSeq
@@ -470,6 +544,9 @@ func (b *batch) writeRecord(rec *record, rev revision) error {
 	}
 	if err := b.records.Put(rev.key(), data); err != nil {
 		return errBatch{fmt.Errorf("mvcc: write record of key %q at revision %d: %w", rec.kv.Key, rev.main, err)}
+	}
+	if b.s.deferring() {
+		b.written = append(b.written, pendingRecord{rev: rev, rec: *rec})
 	}
 	return nil
 }

@@ -10,7 +10,14 @@
 // replica it was made on, so a caller reads its own writes there. Each
 // command's log index is persisted with its effect in the engine's bbolt
 // transaction (mvcc.Store.ApplyReplicated), so the entries raft replays
-// after a restart are applied exactly once.
+// after a restart are applied exactly once. As etcd does with its
+// backend, the engine commits applied commands every
+// Config.EngineSyncInterval (100 ms) rather than fsync each one, so a
+// write costs one fsync (the raft log's) per replica: after a crash raft
+// replays the log after the engine's last commit. Snapshots are taken of
+// committed engine state only (the engine commits first), so the log is
+// never truncated past what the engine holds, and Open restores the
+// engine from raft's latest snapshot should it ever be behind it.
 //
 // Reads (Get, List, read-only Txn) are linearizable by default: the
 // leader confirms its leadership with a quorum and hands out its commit

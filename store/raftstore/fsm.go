@@ -160,7 +160,9 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []interface{} {
 	return out
 }
 
-// Snapshot begins a view of the engine as of the entries applied so far;
+// Snapshot begins a view of the engine as of the entries applied so far,
+// after the engine has committed and fsynced them (mvcc BeginSnapshot), so
+// raft never truncates its log past what the engine holds durably;
 // Persist streams it while applying goes on.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	v, err := f.store().BeginSnapshot()

@@ -46,6 +46,8 @@ func nodeID(i int) string { return fmt.Sprintf("n%d", i) }
 type clusterOptions struct {
 	// tls returns replica i's TLS configuration; nil means plain TCP.
 	tls func(i int) *tls.Config
+	// engineSync is Config.EngineSyncInterval (0: the default).
+	engineSync time.Duration
 }
 
 // newCluster starts n replicas: the first bootstraps alone, the others
@@ -82,8 +84,9 @@ func newClusterOpts(t testing.TB, n int, o clusterOptions) *cluster {
 func (c *cluster) config(i int, bootstrap bool) Config {
 	cfg := Config{
 		ID: nodeID(i), Dir: c.dirs[i], BindAddr: c.addrs[i], Bootstrap: bootstrap,
-		Raft:   testRaftConfig(),
-		Engine: mvcc.Options{ProgressInterval: 100 * time.Millisecond},
+		Raft:               testRaftConfig(),
+		Engine:             mvcc.Options{ProgressInterval: 100 * time.Millisecond},
+		EngineSyncInterval: c.opts.engineSync,
 	}
 	if c.opts.tls != nil {
 		cfg.TLS = c.opts.tls(i)

@@ -34,6 +34,11 @@ const (
 	// DefaultSnapshotThreshold is raft's SnapshotThreshold: log entries
 	// between snapshots.
 	DefaultSnapshotThreshold = 8192
+	// DefaultEngineSyncInterval is how often the engine commits (and
+	// fsyncs) the commands applied since its last commit: 100 ms, etcd's
+	// backend batch interval. The raft log, fsynced on every append, is
+	// the durable record of a write meanwhile; see Config.EngineSyncInterval.
+	DefaultEngineSyncInterval = 100 * time.Millisecond
 	// logCacheEntries is how many of the latest log entries are kept in
 	// memory in front of the log store (each one command, so 256 KiB of
 	// entries with 1 KiB values).
@@ -110,9 +115,19 @@ type Config struct {
 	// SnapshotThreshold is raft's SnapshotThreshold; 0 means
 	// DefaultSnapshotThreshold.
 	SnapshotThreshold uint64
-	// Engine configures the mvcc engine; Path, Dir and Replicated are set
-	// by Open.
+	// Engine configures the mvcc engine; Path, Dir, Replicated and
+	// SyncInterval are set by Open.
 	Engine mvcc.Options
+	// EngineSyncInterval is the engine's mvcc.Options.SyncInterval: how
+	// long applied commands may stay uncommitted in the engine's file, so
+	// that each write costs one fsync (the raft log's) rather than two.
+	// After a crash the engine resumes from the last index it committed
+	// and raft replays the log after it; snapshots are taken only of
+	// committed engine state (the engine commits first), so the log is
+	// never truncated past what the engine holds durably. 0 means
+	// DefaultEngineSyncInterval (100 ms); negative commits and fsyncs the
+	// engine on every apply.
+	EngineSyncInterval time.Duration
 	// RequestTimeout bounds a call whose context has no deadline; 0 means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -196,6 +211,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	eo.Dir = ""
 	eo.Replicated = true
 	eo.Logger = s.log
+	switch {
+	case cfg.EngineSyncInterval == 0:
+		eo.SyncInterval = DefaultEngineSyncInterval
+	case cfg.EngineSyncInterval > 0:
+		eo.SyncInterval = cfg.EngineSyncInterval
+	default:
+		eo.SyncInterval = 0
+	}
 	db, err := mvcc.Open(ctx, eo)
 	if err != nil {
 		return nil, fmt.Errorf("raftstore: open engine: %w", err)
@@ -275,6 +298,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			}
 		}
 	}
+	if err := s.catchUpEngine(logs, snaps); err != nil {
+		return fail(err)
+	}
 	// Followers read each entry back from the log to apply it, and the
 	// leader to send it: the cache serves the recent ones from memory
 	// (a tenth of the CPU time of 1-client puts went to those reads).
@@ -304,6 +330,53 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.expireLeases()
 	}()
 	return s, nil
+}
+
+// catchUpEngine makes sure the engine holds at least the state of raft's
+// latest snapshot. Raft starts applying after that snapshot's index
+// (NoSnapshotRestoreOnStart leaves the engine in place), so a command at
+// or below it that the engine lacks would never be applied. The engine
+// commits before every snapshot, so this happens only if its file lost
+// committed data; the log entries between the engine's applied index and
+// the snapshot's are then checked, and if any is a command or is gone,
+// the engine is restored from the snapshot.
+func (s *Store) catchUpEngine(logs raft.LogStore, snaps raft.SnapshotStore) error {
+	metas, err := snaps.List()
+	if err != nil {
+		return fmt.Errorf("raftstore: list snapshots: %w", err)
+	}
+	if len(metas) == 0 {
+		return nil
+	}
+	snap := metas[0] // the newest
+	applied := s.fsm.store().AppliedIndex()
+	if applied >= snap.Index {
+		return nil
+	}
+	lacks := false
+	for i := applied + 1; i <= snap.Index && !lacks; i++ {
+		var l raft.Log
+		if err := logs.GetLog(i, &l); err != nil || l.Type == raft.LogCommand {
+			lacks = true
+		}
+	}
+	if !lacks {
+		// Only entries that do not change the engine (no-ops,
+		// configuration changes) lie between.
+		return nil
+	}
+	s.log.Info("engine is behind raft's latest snapshot; restoring it from the snapshot", "applied", applied, "snapshot", snap.ID, "snapshotIndex", snap.Index)
+	_, rc, err := snaps.Open(snap.ID)
+	if err != nil {
+		return fmt.Errorf("raftstore: open snapshot %s: %w", snap.ID, err)
+	}
+	if err := s.fsm.Restore(rc); err != nil {
+		return err
+	}
+	if got := s.fsm.store().AppliedIndex(); got > snap.Index {
+		return fmt.Errorf("raftstore: snapshot %s at index %d holds applied index %d", snap.ID, snap.Index, got)
+	}
+	return nil
 }
 
 // DefaultRaftConfig is the raft configuration a replica runs with when
