@@ -51,10 +51,18 @@
 // kinds without the namespace). metadata.resourceVersion is not stored: it
 // is the store's mod revision of the key, set on every read, and every
 // write is a compare-and-swap on it, so a stale resourceVersion is a 409
-// Conflict. Lists without a resourceVersion read the store (consistent);
-// lists at resourceVersion 0 and all watches are served by a watch cache
-// per resource, which keeps the objects and the last Options.WatchCacheSize
-// events in memory and costs one store watch however many clients watch.
+// Conflict. Lists at resourceVersion 0 and all watches are served by a
+// watch cache per resource, which keeps the objects and the last
+// Options.WatchCacheSize events in memory, each object decoded once and
+// encoded once however many clients list or watch it, and costs one store
+// watch however many clients watch. A write hands the object it stored to
+// the cache, which then does not decode the store's event again. Lists
+// without a resourceVersion (and without limit or continue) are
+// consistent reads from the cache, as in Kubernetes: the store's current
+// revision is read and the cache waits until it has caught up with it
+// (asking the store for a progress notification when the store can be
+// asked, as store/mvcc can); otherwise, and for paginated lists, they
+// read the store.
 // The server compacts the store's history every
 // Options.CompactionInterval (5 minutes), keeping one interval.
 //

@@ -184,9 +184,16 @@ func (s *Server) writeList(w http.ResponseWriter, r *resource, res *listResult) 
 		s.writeError(w, errInternal(err))
 		return
 	}
+	// Each item's JSON is the cache's, encoded once and shared; it is
+	// copied into the response, not encoded again.
+	raws := make([][]byte, len(res.items))
 	size := 128 + len(mb)
-	for _, it := range res.items {
-		size += len(it.raw) + 1
+	for i, it := range res.items {
+		if raws[i], err = it.encoded(); err != nil {
+			s.writeError(w, errInternal(err))
+			return
+		}
+		size += len(raws[i]) + 1
 	}
 	b := make([]byte, 0, size)
 	b = append(b, `{"kind":"`...)
@@ -196,11 +203,11 @@ func (s *Server) writeList(w http.ResponseWriter, r *resource, res *listResult) 
 	b = append(b, `","metadata":`...)
 	b = append(b, mb...)
 	b = append(b, `,"items":[`...)
-	for i, it := range res.items {
+	for i, raw := range raws {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, it.raw...)
+		b = append(b, raw...)
 	}
 	b = append(b, "]}"...)
 	writeRaw(w, http.StatusOK, b)
@@ -218,9 +225,13 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, ri *reques
 		s.writeError(w, err)
 		return
 	}
-	out, err := s.create(r.Context(), ri.res, ri.namespace, obj, wo)
+	out, raw, err := s.createEncoded(r.Context(), ri.res, ri.namespace, obj, wo)
 	if err != nil {
 		s.writeError(w, err)
+		return
+	}
+	if raw != nil {
+		writeRaw(w, http.StatusCreated, raw)
 		return
 	}
 	s.writeObject(w, http.StatusCreated, out)

@@ -115,7 +115,12 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, ri *request
 		if it.obj == nil {
 			frame = watchFrame(metav1.Bookmark, res.bookmarkObject(it.rev, nil))
 		} else {
-			frame = watchFrame(it.typ, it.obj.raw)
+			raw, err := it.obj.encoded()
+			if err != nil {
+				s.log.Error(err, "cannot encode a watch event", "key", it.obj.key)
+				return false
+			}
+			frame = watchFrame(it.typ, raw)
 		}
 		_, err := w.Write(frame)
 		return err == nil

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/rigging-dev/rigging/api/field"
 	"github.com/rigging-dev/rigging/api/fields"
@@ -159,7 +160,9 @@ type listResult struct {
 //
 //   - continue set: the next page, from the store at the first page's
 //     revision (410 when it was compacted);
-//   - resourceVersion unset: the latest state, from the store (consistent);
+//   - resourceVersion unset: the latest state (consistent): from the
+//     watch cache once it has caught up with the store's current revision
+//     (see listConsistent), else from the store;
 //   - resourceVersionMatch=Exact, or a resourceVersion other than "0"
 //     with a limit and no match: the state at exactly that revision, from
 //     the store (410 when compacted);
@@ -176,6 +179,9 @@ func (s *Server) list(ctx context.Context, r *resource, lr *listRequest) (*listR
 	case lr.cont != "":
 		return s.listStore(ctx, r, lr, 0)
 	case lr.rv == "":
+		if res, ok := s.listConsistent(ctx, r, lr); ok {
+			return res, nil
+		}
 		return s.listStore(ctx, r, lr, 0)
 	case lr.rvMatch == matchExact, lr.rvMatch == "" && lr.limit > 0 && rv > 0:
 		return s.listStore(ctx, r, lr, rv)
@@ -190,6 +196,53 @@ func (s *Server) list(ctx context.Context, r *resource, lr *listRequest) (*listR
 		return nil, storeError(r, "", fmt.Errorf("%w: resource version %d", store.ErrFutureRevision, rv))
 	}
 	return res, err
+}
+
+// progressRequester is a store that can be asked to send every watch that
+// asked for progress notifications one at its current revision, as etcd's
+// RequestProgress (store/mvcc.Store is one).
+type progressRequester interface {
+	RequestProgress(ctx context.Context) error
+}
+
+// consistentReadWait bounds how long a consistent list waits for the watch
+// cache to catch up before reading the store instead (Kubernetes waits 3 s).
+const consistentReadWait = 3 * time.Second
+
+// listConsistent serves a list without resourceVersion, limit or continue
+// from the watch cache, as Kubernetes' consistent reads from cache do: it
+// reads the store's current revision (a quorum read for a replicated
+// store), asks the store for a progress notification when the cache is
+// behind it, waits until the cache has caught up with that revision and
+// lists from the cache. It reports false, and the caller reads the store,
+// when the list is paginated, the store cannot be asked for progress and
+// the cache is behind, or the cache does not catch up in
+// consistentReadWait.
+func (s *Server) listConsistent(ctx context.Context, r *resource, lr *listRequest) (*listResult, bool) {
+	if r.cache == nil || lr.limit > 0 {
+		return nil, false
+	}
+	resp, err := s.store.List(ctx, r.listPrefix(lr.namespace), store.ListOptions{CountOnly: true})
+	if err != nil {
+		return nil, false
+	}
+	if r.cache.revision() < resp.Revision {
+		pr, ok := s.store.(progressRequester)
+		if !ok || pr.RequestProgress(ctx) != nil {
+			return nil, false
+		}
+		wctx, cancel := context.WithTimeout(ctx, consistentReadWait)
+		err := r.cache.waitRev(wctx, resp.Revision)
+		cancel()
+		if err != nil {
+			return nil, false
+		}
+	}
+	items, rev := r.cache.list(watchRequest{namespace: lr.namespace, label: lr.label, field: lr.field})
+	if items == nil {
+		items = []*cachedObject{}
+	}
+	return &listResult{items: items, rev: rev}, true
 }
 
 // listStore lists from the store at rev (0: latest), a page of lr.limit

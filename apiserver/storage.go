@@ -45,14 +45,22 @@ func checkName(r *resource, name string) error {
 // cluster-scoped kinds): defaults, mutating admission, the strategy's
 // PrepareForCreate, system metadata, name generation, validation,
 // validating admission, then the store. obj is modified and returned with
-// its resourceVersion.
+// its resourceVersion; the watch cache shares its maps, slices and
+// pointers, so the caller must not modify it afterwards.
 func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, error) {
+	out, _, err := s.createEncoded(ctx, r, ns, obj, wo)
+	return out, err
+}
+
+// createEncoded is create that also returns the object's JSON as written
+// (nil for a dry run): the response body, shared with the watch cache.
+func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, []byte, error) {
 	m := obj.GetObjectMeta()
 	if r.info.Namespaced {
 		if m.Namespace == "" {
 			m.Namespace = ns
 		} else if ns != "" && m.Namespace != ns {
-			return nil, errBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+			return nil, nil, errBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 		}
 	} else {
 		m.Namespace = ""
@@ -60,7 +68,7 @@ func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.
 	r.applyDefaults(obj)
 	a := attributes(Create, r, "", m.Namespace, m.Name, obj, nil, wo.dryRun)
 	if err := s.admit(ctx, r, a); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.prepareForCreate(obj)
 	m = obj.GetObjectMeta()
@@ -71,7 +79,7 @@ func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.
 	m.ResourceVersion = ""
 	if r.prepareHook != nil {
 		if err := r.prepareHook(ctx, obj, nil); err != nil {
-			return nil, asStatus(err)
+			return nil, nil, asStatus(err)
 		}
 	}
 	generated := m.Name == "" && m.GenerateName != ""
@@ -79,35 +87,40 @@ func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.
 		m.Name = generateName(m.GenerateName)
 	}
 	if errs := r.validateCreate(obj); len(errs) > 0 {
-		return nil, errInvalidObject(r, m.Name, errs)
+		return nil, nil, errInvalidObject(r, m.Name, errs)
 	}
 	if err := checkName(r, m.Name); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a.Name = m.Name
 	if err := s.validateAdmission(ctx, r, a); err != nil {
 		s.refundQuota(ctx, a)
-		return nil, err
+		return nil, nil, err
 	}
 	commit, rollback := func() {}, func() {}
 	if r.beginWrite != nil {
 		var err error
 		if commit, rollback, err = r.beginWrite(ctx, obj, nil, wo.dryRun); err != nil {
 			s.refundQuota(ctx, a)
-			return nil, asStatus(err)
+			return nil, nil, asStatus(err)
 		}
 	}
 	if wo.dryRun {
-		return obj, nil
+		return obj, nil, nil
 	}
 	for attempt := 1; ; attempt++ {
 		raw, err := r.encodeForStore(obj)
 		if err != nil {
 			rollback()
 			s.refundQuota(ctx, a)
-			return nil, errInternal(err)
+			return nil, nil, errInternal(err)
 		}
-		resp, err := s.store.Create(ctx, r.key(m.Namespace, m.Name), raw, store.PutOptions{})
+		key := r.key(m.Namespace, m.Name)
+		h := r.cache.offer(r, key, raw, obj)
+		resp, err := s.store.Create(ctx, key, raw, store.PutOptions{})
+		if err != nil {
+			r.cache.settle(h, 0, nil)
+		}
 		if errors.Is(err, store.ErrExists) && generated && attempt < maxGenerateNameAttempts {
 			m.Name = generateName(m.GenerateName)
 			continue
@@ -115,12 +128,26 @@ func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.
 		if err != nil {
 			rollback()
 			s.refundQuota(ctx, a)
-			return nil, storeError(r, m.Name, err)
+			return nil, nil, storeError(r, m.Name, err)
 		}
+		out := s.settleWrite(r, h, obj, resp.KV.ModRevision)
 		commit()
-		m.ResourceVersion = formatRV(resp.KV.ModRevision)
-		return obj, nil
+		return obj, out, nil
 	}
+}
+
+// settleWrite sets the resourceVersion of obj, just written at rev with
+// the offer h, encodes it (the response body) and hands both to the watch
+// cache. It returns nil when obj cannot be encoded: writing the response
+// then reports the error.
+func (s *Server) settleWrite(r *resource, h *handoff, obj metav1.Object, rev int64) []byte {
+	obj.GetObjectMeta().ResourceVersion = formatRV(rev)
+	raw, err := marshalObject(obj)
+	if err != nil {
+		raw = nil
+	}
+	r.cache.settle(h, rev, raw)
+	return raw
 }
 
 // get returns the object ns/name of r as of rv: "" reads the latest from
@@ -162,7 +189,8 @@ func (s *Server) get(ctx context.Context, r *resource, ns, name, rv string) (met
 // written. When the new object has a deletionTimestamp, no finalizers and
 // the stored one a grace period of 0, the object is deleted instead, as
 // Kubernetes does when the last finalizer goes. It returns the object as
-// written, and whether it was deleted.
+// written, and whether it was deleted. The watch cache shares the written
+// object's maps, slices and pointers: the caller must not modify it.
 func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name string, wo writeOptions,
 	tryUpdate func(cur metav1.Object) (metav1.Object, error)) (metav1.Object, bool, error) {
 	key := r.key(ns, name)
@@ -217,7 +245,11 @@ func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name str
 			nm.ResourceVersion = curRV
 			return next, false, nil
 		}
+		h := r.cache.offer(r, key, raw, next)
 		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision})
+		if err != nil {
+			r.cache.settle(h, 0, nil)
+		}
 		if errors.Is(err, store.ErrConflict) {
 			rollback()
 			continue
@@ -226,8 +258,8 @@ func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name str
 			rollback()
 			return nil, false, storeError(r, name, err)
 		}
+		s.settleWrite(r, h, next, wr.KV.ModRevision)
 		commit()
-		nm.ResourceVersion = formatRV(wr.KV.ModRevision)
 		return next, false, nil
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rigging-dev/rigging/api/fields"
@@ -53,6 +54,14 @@ type watchCache struct {
 	stopped    bool
 	// advanced is closed, and replaced, whenever rev grows.
 	advanced chan struct{}
+	// curRev is rev, readable without mu (by writers settling an offer).
+	curRev atomic.Int64
+
+	// pmu guards pending: the objects that writes in flight (or just
+	// done) offer the cache, by store key (see watchcache_handoff.go).
+	// Lock order: pmu before mu.
+	pmu     sync.Mutex
+	pending map[string][]*handoff
 }
 
 // cachedObject is one object as the cache keeps it. It is shared by every
@@ -61,9 +70,34 @@ type cachedObject struct {
 	key       string
 	namespace string
 	obj       metav1.Object // resourceVersion set
-	raw       []byte        // obj's JSON
 	labels    labels.Set
 	fields    fields.Set
+	// src, when set, is the write that handed obj over at rev; its
+	// result may already hold obj's JSON.
+	src *handoff
+	rev int64
+	// raw is obj's JSON, encoded once on first use by encoded and shared
+	// by every list and watch that sends the object.
+	rawOnce sync.Once
+	raw     []byte
+	rawErr  error
+}
+
+// encoded returns the object's JSON, encoding it on the first call; the
+// bytes are shared and must not be modified. Any goroutine may call it.
+func (o *cachedObject) encoded() ([]byte, error) {
+	o.rawOnce.Do(func() {
+		if o.src != nil {
+			res := o.src.result.Load()
+			o.src = nil // only read here: let the offer go
+			if res != nil && res.rev == o.rev {
+				o.raw = res.raw
+				return
+			}
+		}
+		o.raw, o.rawErr = marshalObject(o.obj)
+	})
+	return o.raw, o.rawErr
 }
 
 // cacheEvent is one change. For a deletion, obj is the object's last state
@@ -104,6 +138,7 @@ func newWatchCache(s *Server, r *resource) *watchCache {
 		ring:     make([]*cacheEvent, s.opts.WatchCacheSize),
 		watchers: map[*cacheWatcher]struct{}{},
 		advanced: make(chan struct{}),
+		pending:  map[string][]*handoff{},
 	}
 }
 
@@ -111,6 +146,7 @@ func newWatchCache(s *Server, r *resource) *watchCache {
 func (c *watchCache) setRev(rev int64) {
 	if rev > c.rev {
 		c.rev = rev
+		c.curRev.Store(rev)
 		close(c.advanced)
 		c.advanced = make(chan struct{})
 	}
@@ -204,10 +240,12 @@ func (c *watchCache) load(ctx context.Context) (<-chan store.WatchResponse, erro
 	c.mu.Lock()
 	c.objects, c.windowFrom = objects, rev
 	c.rev = 0
+	c.curRev.Store(0)
 	c.setRev(rev)
 	clear(c.ring)
 	c.head, c.n = 0, 0
 	c.mu.Unlock()
+	c.sweepPending(rev)
 	c.once.Do(func() { close(c.readyCh) })
 	return ch, nil
 }
@@ -251,20 +289,21 @@ func (c *watchCache) newCachedObject(key string, value []byte, rev int64) (*cach
 }
 
 // newCachedObjectFrom wraps a decoded object, which the cache then owns.
+// Its JSON is encoded when first needed.
 func (r *resource) newCachedObjectFrom(key string, obj metav1.Object) (*cachedObject, error) {
-	raw, err := marshalObject(obj)
-	if err != nil {
-		return nil, err
-	}
+	return r.newCachedObjectLazy(key, obj), nil
+}
+
+// newCachedObjectLazy wraps obj without encoding it.
+func (r *resource) newCachedObjectLazy(key string, obj metav1.Object) *cachedObject {
 	m := obj.GetObjectMeta()
 	return &cachedObject{
 		key:       key,
 		namespace: m.Namespace,
 		obj:       obj,
-		raw:       raw,
 		labels:    labels.Set(m.Labels),
 		fields:    r.selectableFields(obj),
-	}, nil
+	}
 }
 
 // apply turns store events into cache events, applies them and sends them
@@ -286,10 +325,16 @@ func (c *watchCache) apply(events []store.Event) {
 		prev := current(key)
 		switch e.Type {
 		case store.EventPut:
-			co, err := c.newCachedObject(key, e.KV.Value, e.KV.ModRevision)
-			if err != nil {
-				c.s.log.Error(err, "skipping undecodable stored object", "key", key)
-				continue
+			var co *cachedObject
+			if h := c.claim(key, e.KV.Value, e.KV.ModRevision); h != nil {
+				// The writer's object: no need to decode the bytes again.
+				co = c.r.newCachedObjectFromHandoff(h, e.KV.ModRevision)
+			} else {
+				var err error
+				if co, err = c.newCachedObject(key, e.KV.Value, e.KV.ModRevision); err != nil {
+					c.s.log.Error(err, "skipping undecodable stored object", "key", key)
+					continue
+				}
 			}
 			typ := metav1.Modified
 			if prev == nil {

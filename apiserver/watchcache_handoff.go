@@ -1,0 +1,171 @@
+package apiserver
+
+import (
+	"bytes"
+	"reflect"
+	"sync/atomic"
+
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+)
+
+// A write hands the object it has just encoded to the watch cache, so that
+// the cache does not decode the stored bytes again when the store's event
+// for the write arrives (and, when the writer has encoded its response by
+// then, does not encode it again either).
+//
+// The store publishes a write's event before it answers the writer, so the
+// writer cannot key its offer by the revision it will get: it offers the
+// object before the write, keyed by the store key, and the cache claims the
+// offer for the first event of that key whose value is byte for byte the
+// offered encoding. Equal bytes decode to the same object, so a claim is
+// right even when the event is another writer's identical write.
+
+// handoff is one write's offer.
+type handoff struct {
+	key   string
+	value []byte        // the bytes written to the store
+	obj   metav1.Object // a shallow copy of the written object; the cache's once claimed
+	// result is set by the writer after a successful write: its revision
+	// and the object's JSON at that revision (the response body).
+	result atomic.Pointer[handoffResult]
+	// rev and claimed are guarded by watchCache.pmu.
+	rev     int64 // the write's revision once known; 0 while in flight
+	claimed bool
+}
+
+// handoffResult is what a successful write adds to its offer.
+type handoffResult struct {
+	rev int64
+	raw []byte
+}
+
+// shallowCopy returns a new object of r sharing obj's maps, slices and
+// pointers: fields that neither the writer (which must not modify what a
+// write returned) nor the cache (which never modifies what it holds)
+// change afterwards. Its ObjectMeta is its own, so the cache may set the
+// resourceVersion.
+func (r *resource) shallowCopy(obj metav1.Object) metav1.Object {
+	cp := reflect.New(r.typ)
+	cp.Elem().Set(reflect.ValueOf(obj).Elem())
+	return cp.Interface().(metav1.Object)
+}
+
+// offer registers obj, just encoded as value for key, before it is written.
+// The writer must call settle with the outcome. A nil cache, or a nil
+// receiver, offers nothing.
+func (c *watchCache) offer(r *resource, key string, value []byte, obj metav1.Object) *handoff {
+	if c == nil {
+		return nil
+	}
+	h := &handoff{key: key, value: value, obj: r.shallowCopy(obj)}
+	c.pmu.Lock()
+	c.pending[key] = append(c.pending[key], h)
+	c.pmu.Unlock()
+	return h
+}
+
+// settle records the outcome of h's write: rev > 0 and raw (the object's
+// JSON at rev) on success, 0 on failure. An offer the cache can no longer
+// claim is forgotten.
+func (c *watchCache) settle(h *handoff, rev int64, raw []byte) {
+	if h == nil {
+		return
+	}
+	if rev > 0 && raw != nil {
+		h.result.Store(&handoffResult{rev: rev, raw: raw})
+	}
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	h.rev = rev
+	if h.claimed {
+		return
+	}
+	// The cache applies events in revision order: once it is at rev
+	// without having claimed h, it never will.
+	if rev == 0 || c.curRev.Load() >= rev {
+		c.removePending(h)
+	}
+}
+
+// claim returns the unclaimed offer for key whose bytes are value, if any,
+// now owned by the cache, and forgets the settled offers of key at or
+// before rev, which no later event can match. Only the run goroutine calls
+// it.
+func (c *watchCache) claim(key string, value []byte, rev int64) *handoff {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	hs := c.pending[key]
+	if len(hs) == 0 {
+		return nil
+	}
+	var found *handoff
+	kept := hs[:0]
+	for _, h := range hs {
+		switch {
+		case found == nil && bytes.Equal(h.value, value):
+			h.claimed = true
+			h.value = nil // no other event will be compared with it
+			found = h
+		case h.rev != 0 && h.rev <= rev:
+			// settled and passed: forget it.
+		default:
+			kept = append(kept, h)
+		}
+	}
+	clear(hs[len(kept):])
+	if len(kept) == 0 {
+		delete(c.pending, key)
+	} else {
+		c.pending[key] = kept
+	}
+	return found
+}
+
+// sweepPending forgets the settled offers at or before rev: after a load
+// at rev, no event will claim them.
+func (c *watchCache) sweepPending(rev int64) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	for key, hs := range c.pending {
+		kept := hs[:0]
+		for _, h := range hs {
+			if h.rev == 0 || h.rev > rev {
+				kept = append(kept, h)
+			}
+		}
+		clear(hs[len(kept):])
+		if len(kept) == 0 {
+			delete(c.pending, key)
+		} else {
+			c.pending[key] = kept
+		}
+	}
+}
+
+// removePending forgets h. c.pmu must be held.
+func (c *watchCache) removePending(h *handoff) {
+	hs := c.pending[h.key]
+	for i, x := range hs {
+		if x == h {
+			hs = append(hs[:i], hs[i+1:]...)
+			hs[len(hs):cap(hs)][0] = nil
+			break
+		}
+	}
+	if len(hs) == 0 {
+		delete(c.pending, h.key)
+	} else {
+		c.pending[h.key] = hs
+	}
+}
+
+// newCachedObjectFromHandoff makes the cache's object of a claimed offer
+// for the event at rev.
+func (r *resource) newCachedObjectFromHandoff(h *handoff, rev int64) *cachedObject {
+	obj := h.obj
+	obj.GetObjectMeta().ResourceVersion = formatRV(rev)
+	co := r.newCachedObjectLazy(h.key, obj)
+	co.src = h
+	co.rev = rev
+	return co
+}
