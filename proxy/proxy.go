@@ -1,12 +1,14 @@
 package proxy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -76,7 +78,15 @@ type Proxy struct {
 	metrics *metrics
 	dirty   chan struct{} // a change is waiting; capacity 1
 	// syncMu serialises Sync: the Dataplane allows one Apply at a time.
+	// It also guards applied.
 	syncMu sync.Mutex
+	// applied is the State last handed to the Dataplane in full or in
+	// part with success: what the dataplane is known to hold. nil when
+	// unknown (before the first success, or after a failure), which makes
+	// the next sync a full Apply.
+	applied *State
+	// syncs counts successful syncs by mode, "incremental" or "full".
+	syncs *prometheus.CounterVec
 
 	// mu guards the fields below.
 	mu          sync.Mutex
@@ -127,7 +137,16 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Proxy{opts: opts, metrics: m, dirty: make(chan struct{}, 1), logged: map[Skipped]bool{}}, nil
+	syncs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rigging_proxy_syncs_total",
+		Help: "Successful syncs by mode: incremental (ServiceApplier, changed frontends only) or full (Apply of the whole State).",
+	}, []string{"mode"})
+	if opts.Metrics != nil {
+		if err := opts.Metrics.Register(syncs); err != nil {
+			return nil, fmt.Errorf("proxy: register metrics: %w", err)
+		}
+	}
+	return &Proxy{opts: opts, metrics: m, syncs: syncs, dirty: make(chan struct{}, 1), logged: map[Skipped]bool{}}, nil
 }
 
 // Run watches Services and EndpointSlices, applies the State once their
@@ -222,11 +241,13 @@ func (p *Proxy) loop(ctx context.Context) {
 	defer resync.Stop()
 	var last time.Time
 	for {
+		full := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.dirty:
 		case <-resync.C:
+			full = true
 		}
 		if !last.IsZero() {
 			if wait := p.opts.MinSyncInterval - p.opts.Now().Sub(last); wait > 0 {
@@ -244,7 +265,7 @@ func (p *Proxy) loop(ctx context.Context) {
 		default:
 		}
 		last = p.opts.Now()
-		if err := p.Sync(ctx); err != nil {
+		if err := p.sync(ctx, full); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -262,10 +283,26 @@ func (p *Proxy) loop(ctx context.Context) {
 }
 
 // Sync computes the State from the caches and applies it now, updating
-// metrics and health. Run calls it; it is exported for programs that drive
-// the proxy themselves, and fails before Run has set up its caches. Only
-// one Sync runs at a time.
-func (p *Proxy) Sync(ctx context.Context) error {
+// metrics and health. Run calls it after changes; it is exported for
+// programs that drive the proxy themselves, and fails before Run has set
+// up its caches. Only one Sync or Resync runs at a time.
+//
+// When the Dataplane implements ServiceApplier and the proxy knows what
+// the dataplane holds (its last successful sync), Sync diffs the new State
+// against that and calls ApplyService for each frontend added, changed
+// (Backends, Affinity or Balancing) or removed (nil), which costs in the
+// dataplane what changed rather than what exists. It hands the whole
+// State to Apply instead when the dataplane has no ServiceApplier, when
+// more than a quarter of the frontends changed, before the first success,
+// and when an ApplyService fails (the failure is logged and the full
+// Apply decides the result).
+func (p *Proxy) Sync(ctx context.Context) error { return p.sync(ctx, false) }
+
+// Resync is Sync that always hands the whole State to Apply, so that the
+// dataplane repairs drift; Run calls it every ResyncPeriod.
+func (p *Proxy) Resync(ctx context.Context) error { return p.sync(ctx, true) }
+
+func (p *Proxy) sync(ctx context.Context, full bool) error {
 	p.mu.Lock()
 	sl, el := p.svcLister, p.sliceLister
 	p.mu.Unlock()
@@ -277,7 +314,34 @@ func (p *Proxy) Sync(ctx context.Context) error {
 	start := p.opts.Now()
 	st, skipped := DesiredSkipped(sl.List(nil), el.List(nil), Node{Name: p.opts.NodeName, Addresses: p.opts.NodeAddresses})
 	p.logSkipped(skipped)
-	err := p.opts.Dataplane.Apply(ctx, st)
+	return p.apply(ctx, st, full, start)
+}
+
+// apply hands st to the Dataplane, incrementally when it can (see Sync),
+// and records the outcome in metrics and health. start is when the sync
+// began, for the duration histogram. The caller holds syncMu.
+func (p *Proxy) apply(ctx context.Context, st *State, full bool, start time.Time) error {
+	mode := "full"
+	err := errors.New("not applied")
+	if sa, ok := p.opts.Dataplane.(ServiceApplier); ok && !full && p.applied != nil {
+		changes := diffStates(p.applied, st)
+		if total := max(len(p.applied.Services), len(st.Services)); len(changes)*4 <= total {
+			mode = "incremental"
+			err = applyChanges(ctx, sa, st, changes)
+			if err != nil {
+				p.opts.Logger.Error(err, "incremental sync failed; applying the whole State", "changes", len(changes))
+			}
+		}
+	}
+	if err != nil {
+		// What the dataplane holds is unknown until Apply succeeds.
+		p.applied = nil
+		mode = "full"
+		err = p.opts.Dataplane.Apply(ctx, st)
+	}
+	if err == nil {
+		p.applied = st
+	}
 	p.metrics.syncDuration.Observe(p.opts.Now().Sub(start).Seconds())
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -286,6 +350,7 @@ func (p *Proxy) Sync(ctx context.Context) error {
 		p.metrics.syncErrors.Inc()
 		return fmt.Errorf("proxy: apply %d services: %w", len(st.Services), err)
 	}
+	p.syncs.WithLabelValues(mode).Inc()
 	p.lastSuccess = p.opts.Now()
 	p.metrics.lastSuccess.Set(float64(p.lastSuccess.UnixNano()) / 1e9)
 	eps := 0
@@ -294,6 +359,62 @@ func (p *Proxy) Sync(ctx context.Context) error {
 	}
 	p.metrics.services.Set(float64(len(st.Services)))
 	p.metrics.endpoints.Set(float64(eps))
+	return nil
+}
+
+// diffStates returns the frontends added, changed (Backends, Affinity or
+// Balancing) or removed from old to cur, sorted so that the dataplane sees
+// them in a stable order. It costs a map lookup per frontend of cur, and
+// one per frontend of old when some were removed.
+func diffStates(old, cur *State) []ServiceKey {
+	var keys []ServiceKey
+	kept := 0 // keys of cur also in old
+	for k, n := range cur.Services {
+		o, ok := old.Services[k]
+		if ok {
+			kept++
+		}
+		if !ok || !sameService(o, n) {
+			keys = append(keys, k)
+		}
+	}
+	if kept < len(old.Services) { // some were removed
+		for k := range old.Services {
+			if _, ok := cur.Services[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.SortFunc(keys, compareKeys)
+	return keys
+}
+
+func sameService(a, b *Service) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Affinity == b.Affinity && a.Balancing == b.Balancing && slices.Equal(a.Backends, b.Backends)
+}
+
+func compareKeys(a, b ServiceKey) int {
+	if c := a.Addr.Compare(b.Addr); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Protocol, b.Protocol)
+}
+
+// applyChanges calls ApplyService for each key, with st's Service or nil
+// when st has none, and stops at the first error.
+func applyChanges(ctx context.Context, sa ServiceApplier, st *State, keys []ServiceKey) error {
+	for _, k := range keys {
+		svc := st.Services[k] // nil when removed
+		if err := sa.ApplyService(ctx, k, svc); err != nil {
+			return fmt.Errorf("apply service %s: %w", k, err)
+		}
+	}
 	return nil
 }
 

@@ -255,3 +255,52 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// serviceRecorder is recorder with a ServiceApplier: it counts Applies and
+// ApplyService calls.
+type serviceRecorder struct {
+	recorder
+	services int // ApplyService calls; guarded by recorder.mu
+}
+
+var _ proxy.ServiceApplier = (*serviceRecorder)(nil)
+
+func (r *serviceRecorder) ApplyService(context.Context, proxy.ServiceKey, *proxy.Service) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.services++
+	return nil
+}
+
+// TestResyncAppliesWholeState checks that, with a ServiceApplier and
+// nothing changing, Run still hands the whole State to Apply every
+// ResyncPeriod.
+func TestResyncAppliesWholeState(t *testing.T) {
+	env := envtest.Start(t)
+	rec := &serviceRecorder{recorder: recorder{changed: make(chan struct{}, 1)}}
+	p, err := proxy.New(proxy.Options{Client: env.Client, Dataplane: rec, NodeName: "n",
+		ResyncPeriod: 10 * time.Millisecond, MinSyncInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	// recorder.Apply signals changed on every successful Apply.
+	rec.waitFor(t, "three Applies", func(*proxy.State) bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.applies >= 3
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.services != 0 {
+		t.Errorf("%d ApplyService calls with nothing changing, want 0", rec.services)
+	}
+}
