@@ -259,7 +259,7 @@ func (r *Reconciler) claimReplicaSets(ctx context.Context, d *appsv1.Deployment)
 			}
 		case matches && rs.DeletionTimestamp == nil && d.DeletionTimestamp == nil:
 			if !checked {
-				checked, adoptErr = true, r.recheck(ctx, d)
+				checked, adoptErr = true, controller.RecheckOwner(ctx, r.deps, d)
 			}
 			if adoptErr != nil {
 				errs = append(errs, adoptErr)
@@ -276,29 +276,9 @@ func (r *Reconciler) claimReplicaSets(ctx context.Context, d *appsv1.Deployment)
 	return owned, errors.Join(errs...)
 }
 
-// recheck reads d from the server before the first adoption: adopting is
-// only right while d exists with the same UID and is not being deleted.
-func (r *Reconciler) recheck(ctx context.Context, d *appsv1.Deployment) error {
-	fresh, err := r.deps.Namespace(d.Namespace).Get(ctx, d.Name, client.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("recheck deployment %s/%s before adopting: %w", d.Namespace, d.Name, err)
-	}
-	if fresh.UID != d.UID {
-		return fmt.Errorf("deployment %s/%s: UID %s in cache, %s on the server: not adopting", d.Namespace, d.Name, d.UID, fresh.UID)
-	}
-	if fresh.DeletionTimestamp != nil {
-		return fmt.Errorf("deployment %s/%s is being deleted: not adopting", d.Namespace, d.Name)
-	}
-	return nil
-}
-
-// ownerRef is the controller reference d sets on its ReplicaSets.
+// ownerRef is the controller reference d sets on what it manages.
 func ownerRef(d *appsv1.Deployment) metav1.OwnerReference {
-	yes := true
-	return metav1.OwnerReference{
-		APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID,
-		Controller: &yes, BlockOwnerDeletion: &yes,
-	}
+	return controller.ControllerRef("apps/v1", "Deployment", &d.ObjectMeta)
 }
 
 // updateOwners adopts rs into d (adopt) or releases it.

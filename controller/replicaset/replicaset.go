@@ -170,7 +170,7 @@ func (r *Reconciler) claimPods(ctx context.Context, rs *appsv1.ReplicaSet, sel l
 	var adoptErr error
 	canAdopt := func() error {
 		if !checked {
-			checked, adoptErr = true, r.recheck(ctx, rs)
+			checked, adoptErr = true, controller.RecheckOwner(ctx, r.rss, rs)
 		}
 		return adoptErr
 	}
@@ -202,30 +202,9 @@ func (r *Reconciler) claimPods(ctx context.Context, rs *appsv1.ReplicaSet, sel l
 	return owned, errors.Join(errs...)
 }
 
-// recheck reads rs from the server, not the cache, before the first
-// adoption: adopting is only right while rs exists with the same UID and is
-// not being deleted (Kubernetes does the same).
-func (r *Reconciler) recheck(ctx context.Context, rs *appsv1.ReplicaSet) error {
-	fresh, err := r.rss.Namespace(rs.Namespace).Get(ctx, rs.Name, client.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("recheck replicaset %s/%s before adopting: %w", rs.Namespace, rs.Name, err)
-	}
-	if fresh.UID != rs.UID {
-		return fmt.Errorf("replicaset %s/%s: UID %s in cache, %s on the server: not adopting", rs.Namespace, rs.Name, rs.UID, fresh.UID)
-	}
-	if fresh.DeletionTimestamp != nil {
-		return fmt.Errorf("replicaset %s/%s is being deleted: not adopting", rs.Namespace, rs.Name)
-	}
-	return nil
-}
-
-// ownerRef is the controller reference rs sets on its pods.
+// ownerRef is the controller reference rs sets on what it manages.
 func ownerRef(rs *appsv1.ReplicaSet) metav1.OwnerReference {
-	yes := true
-	return metav1.OwnerReference{
-		APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID,
-		Controller: &yes, BlockOwnerDeletion: &yes,
-	}
+	return controller.ControllerRef("apps/v1", "ReplicaSet", &rs.ObjectMeta)
 }
 
 func (r *Reconciler) adopt(ctx context.Context, pod *corev1.Pod, rs *appsv1.ReplicaSet) (*corev1.Pod, error) {
