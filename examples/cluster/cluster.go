@@ -27,6 +27,9 @@ type cluster struct {
 	// realNode is "" when none runs (not root).
 	nodes    []string
 	realNode string
+	// podCgroup is the cgroup under which the real node's pods run and to
+	// which the service proxy is attached; "" without a real node.
+	podCgroup string
 	// closers run at stop, after the components' goroutines have ended.
 	closers []func() error
 

@@ -8,8 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	appsv1 "github.com/rigging-dev/rigging/api/apps/v1"
@@ -25,14 +28,21 @@ import (
 // answers with its pod's name.
 const (
 	demoServeArg = "serve-demo"
-	demoPort     = 8080
-	demoReplicas = 3
-	demoName     = "web"
+	// demoClientArg starts this program as the demo's client of the
+	// Service: it runs in the pods' cgroup, where the service proxy's
+	// programs translate the ClusterIP.
+	demoClientArg = "demo-client"
+	demoPort      = 8080
+	demoReplicas  = 3
+	demoName      = "web"
 )
 
 // serveDemoIfAsked runs the demo web server and reports true when the
 // program was started as one.
 func serveDemoIfAsked() bool {
+	if len(os.Args) >= 4 && os.Args[1] == demoClientArg {
+		os.Exit(demoClient(os.Args[2], os.Args[3]))
+	}
 	if len(os.Args) < 2 || os.Args[1] != demoServeArg {
 		return false
 	}
@@ -146,7 +156,16 @@ func runDemo(ctx context.Context, c *cluster, o options, out io.Writer) error {
 	if len(seen) != demoReplicas {
 		return fmt.Errorf("demo: %d distinct pods answered, want %d", len(seen), demoReplicas)
 	}
-	fmt.Fprintf(out, "demo passed: %d pods of deployment/%s ready on node %s, each answered with its own name\n", demoReplicas, demoName, c.realNode)
+	if c.podCgroup != "" {
+		if err := checkService(wctx, c, exe, created.Spec.ClusterIP, seen); err != nil {
+			return err
+		}
+	}
+	via := ""
+	if c.podCgroup != "" {
+		via = ", and the Service's ClusterIP spread requests over them"
+	}
+	fmt.Fprintf(out, "demo passed: %d pods of deployment/%s ready on node %s, each answered with its own name%s\n", demoReplicas, demoName, c.realNode, via)
 	return nil
 }
 
@@ -274,4 +293,88 @@ func checkEndpoints(ctx context.Context, c *cluster) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// demoClient GETs url n times, each on a new connection, and prints each
+// answer on a line; it returns the exit code.
+func demoClient(url, n string) int {
+	var count int
+	if _, err := fmt.Sscan(n, &count); err != nil || count <= 0 {
+		fmt.Fprintf(os.Stderr, "demo client: bad count %q\n", n)
+		return 2
+	}
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range count {
+		body, err := get(context.Background(), hc, url)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "demo client:", err)
+			return 1
+		}
+		fmt.Print(body)
+	}
+	return 0
+}
+
+// checkService sends requests to the Service's ClusterIP from a process in
+// the pods' cgroup (where the eBPF service proxy is attached) and checks
+// that they reach the Deployment's pods, more than one of them.
+func checkService(ctx context.Context, c *cluster, exe, clusterIP string, pods map[string]bool) error {
+	const requests = 12
+	dir := filepath.Join(c.podCgroup, fmt.Sprintf("demo-client-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("demo: cgroup for the service client: %w", err)
+	}
+	defer os.Remove(dir)
+	cg, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("demo: cgroup for the service client: %w", err)
+	}
+	defer cg.Close()
+	url := fmt.Sprintf("http://%s/", net.JoinHostPort(clusterIP, "80"))
+	// The proxy programs endpoints within its batching interval (1 s) of
+	// their becoming ready: until then the service may have fewer
+	// backends, so the batch of requests is repeated until they spread.
+	var hits map[string]int
+	var lastErr error
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		cmd := exec.CommandContext(ctx, exe, demoClientArg, url, fmt.Sprint(requests))
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cg.Fd())}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		hits = map[string]int{}
+		if err != nil {
+			// Not programmed yet (no backend: connect is refused with
+			// EPERM): try again until the deadline.
+			lastErr = fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+			out = nil
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line == "" {
+				continue
+			}
+			var pod string
+			if _, err := fmt.Sscanf(line, "hello from %s", &pod); err != nil || !pods[pod] {
+				return fmt.Errorf("demo: service/%s answered %q, not one of its pods", demoName, line)
+			}
+			hits[pod]++
+		}
+		if len(hits) == len(pods) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("demo: %d requests to service/%s at %s reached only %v (last error: %v): %w", requests, demoName, url, hits, lastErr, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	names := make([]string, 0, len(hits))
+	for p, n := range hits {
+		names = append(names, fmt.Sprintf("%s×%d", p, n))
+	}
+	sort.Strings(names)
+	c.progress("GET %s (service/%s, %d requests through the eBPF proxy) -> %s", url, demoName, requests, strings.Join(names, " "))
+	return nil
 }

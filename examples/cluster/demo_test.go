@@ -57,12 +57,12 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo failed: %v\nstderr:\n%s", err, errs.String())
 	}
-	for _, want := range []string{"pods ready 3/3", "service/web has 3 ready endpoints", "demo passed", "stopped cleanly"} {
+	for _, want := range []string{"pods ready 3/3", "service/web has 3 ready endpoints", "through the eBPF proxy", "ClusterIP spread requests", "demo passed", "stopped cleanly"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if got := strings.Count(out.String(), "GET http://"); got != demoReplicas {
+	if got := strings.Count(out.String(), "-> hello from"); got != demoReplicas {
 		t.Errorf("%d pods answered, want %d", got, demoReplicas)
 	}
 }

@@ -1,8 +1,10 @@
 // Command cluster runs a whole Rigging cluster in one process: the store
 // (store/mvcc in a data directory), the API server on 127.0.0.1 with a
 // kubeconfig written out for kubectl, the scheduler, the controller manager
-// and a kubelet whose containers are real processes (kubelet/runtime/process),
-// plus any number of simulated nodes (kubelet/runtime/fake).
+// a kubelet whose containers are real processes (kubelet/runtime/process) on
+// a bridge network (cni/bridge), and the service proxy with the eBPF
+// dataplane (proxy/ebpf) attached to the pods' cgroup, plus any number of
+// simulated nodes (kubelet/runtime/fake).
 //
 // Usage:
 //
@@ -17,8 +19,9 @@
 // With -demo it creates a Deployment of three replicas of a small HTTP
 // server (this program itself, started by the kubelet as a container) and a
 // Service, waits until every pod is Ready while showing progress, sends a
-// request to each pod, prints the answers, and exits 0; it exits non-zero
-// with the reason if anything fails.
+// request to each pod and to the Service's ClusterIP (from a process in the
+// pods' cgroup, where the proxy balances it), prints the answers, and exits
+// 0; it exits non-zero with the reason if anything fails.
 //
 // The kubelet needs root (it makes cgroups and namespaces for the
 // containers); without root the cluster runs with simulated nodes only and

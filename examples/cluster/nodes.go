@@ -18,6 +18,8 @@ import (
 	"github.com/rigging-dev/rigging/kubelet"
 	"github.com/rigging-dev/rigging/kubelet/runtime/fake"
 	"github.com/rigging-dev/rigging/kubelet/runtime/process"
+	"github.com/rigging-dev/rigging/proxy"
+	"github.com/rigging-dev/rigging/proxy/ebpf"
 )
 
 // startNodes starts the kubelets: the real node (process runtime, bridge
@@ -53,13 +55,21 @@ func startNodes(ctx context.Context, c *cluster, o options) error {
 
 func startRealNode(c *cluster, o options, name string) error {
 	root := filepath.Join(o.dataDir, "nodes", name)
+	cgRoot, err := ebpf.Cgroup2Root()
+	if err != nil {
+		return fmt.Errorf("find cgroup v2: %w", err)
+	}
+	podCgroups := filepath.Join(cgRoot, "rigging")
 	rt, err := process.New(process.Options{
 		RootDir:    filepath.Join(root, "runtime"),
-		CgroupRoot: "", // default: <cgroup2 mount>/rigging
+		CgroupRoot: podCgroups,
 		Logger:     c.log.WithName("runtime").WithValues("node", name),
 	})
 	if err != nil {
 		return fmt.Errorf("process runtime: %w", err)
+	}
+	if err := startProxy(c, name, podCgroups); err != nil {
+		return err
 	}
 	netnsDir := filepath.Join(root, "netns")
 	network := &nodeNetwork{c: c.cp.client, node: name, dataDir: filepath.Join(root, "cni")}
@@ -302,4 +312,43 @@ func removePods(rt kubelet.Runtime, netnsDir string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// startProxy runs the service proxy with the eBPF dataplane attached to
+// the cgroup under which the process runtime puts every pod: connections
+// from pods (and from anything else started in that cgroup tree) to a
+// Service's ClusterIP are sent to one of its ready endpoints, as Cilium's
+// kube-proxy replacement does. The programs and maps are removed at stop.
+func startProxy(c *cluster, node, cgroup string) error {
+	if err := os.MkdirAll(cgroup, 0o755); err != nil {
+		return fmt.Errorf("pod cgroup root: %w", err)
+	}
+	dp, err := ebpf.New(context.Background(), ebpf.Options{
+		PinPath:    "/sys/fs/bpf/rigging-cluster-" + fmt.Sprint(os.Getpid()),
+		CgroupPath: cgroup,
+		Logger:     c.log.WithName("dataplane"),
+	})
+	if err != nil {
+		return fmt.Errorf("eBPF service dataplane: %w", err)
+	}
+	px, err := proxy.New(proxy.Options{
+		Client:    c.cp.client,
+		Dataplane: dp,
+		NodeName:  node,
+		Logger:    c.log.WithName("proxy"),
+	})
+	if err != nil {
+		_ = dp.Uninstall(context.Background())
+		return fmt.Errorf("proxy: %w", err)
+	}
+	c.g.Go(func() error {
+		if err := px.Run(c.gctx); err != nil && c.gctx.Err() == nil {
+			return fmt.Errorf("proxy: %w", err)
+		}
+		return nil
+	})
+	c.closers = append(c.closers, func() error { return dp.Uninstall(context.Background()) })
+	c.podCgroup = cgroup
+	c.progress("service proxy started (eBPF socket load balancing on cgroup %s)", cgroup)
+	return nil
 }
