@@ -7,8 +7,8 @@
 // then Start, which loads the watch caches and creates the built-in
 // namespaces (default, kube-system, kube-public, kube-node-lease) and the
 // system priority classes. The *Server is an http.Handler: mount it on an
-// http.Server of your own (authentication and TLS are the caller's, for
-// now). Close stops it. Register serves a kind of your own with the same
+// http.Server of your own (TLS is the caller's; Options.Authenticator
+// authenticates requests, see authn.go). Close stops it. Register serves a kind of your own with the same
 // machinery; its zero Strategy behaves like a Kubernetes custom resource
 // with a status subresource.
 //

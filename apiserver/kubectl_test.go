@@ -137,8 +137,9 @@ spec:
 	k.must("", []string{"get", "all"}, "pod/web", "deployment.apps/web")
 	k.must("", []string{"describe", "pod", "web"}, "Name:", "web", "Service Account:  default", "BestEffort")
 	k.must("", []string{"run", "box", "--image=busybox", "--restart=Never"}, "pod/box created")
-	// kubectl's generators (create configmap, create namespace, ...) send
-	// Protocol Buffers, which the server does not read; manifests work.
+	// Manifests, in JSON after kubectl's conversion; kubectl's generators
+	// (create configmap, ...), which send Protocol Buffers from 1.32 on,
+	// are tested in kubectl_protobuf_test.go.
 	k.must("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {k: v}\n", []string{"create", "-f", "-"}, "configmap/cfg created")
 	k.must("", []string{"get", "configmap", "cfg", "-o", "yaml"}, "k: v", "resourceVersion:")
 	k.must("apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n", []string{"apply", "-f", "-"}, "namespace/team created")
