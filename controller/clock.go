@@ -31,6 +31,30 @@ func (RealClock) Now() time.Time { return time.Now() }
 // NewTimer returns a time.Timer.
 func (RealClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
 
+// NewTimerAt returns a time.Timer firing at t.
+func (RealClock) NewTimerAt(t time.Time) Timer { return realTimer{time.NewTimer(time.Until(t))} }
+
+// DeadlineClock is a Clock that arms a timer for an absolute time. With a
+// relative NewTimer, a step of a fake clock that lands between reading
+// Now and arming the timer delays the timer by the step; NewTimerAt has no
+// such gap. RealClock and FakeClock implement it; queues use it when their
+// Clock does (see TimerAt).
+type DeadlineClock interface {
+	Clock
+	// NewTimerAt returns a timer that fires once the clock reads t or
+	// later (at once when it already does).
+	NewTimerAt(t time.Time) Timer
+}
+
+// TimerAt arms a timer of c for the absolute time t: through NewTimerAt
+// when c is a DeadlineClock, else through NewTimer(t - c.Now()).
+func TimerAt(c Clock, t time.Time) Timer {
+	if dc, ok := c.(DeadlineClock); ok {
+		return dc.NewTimerAt(t)
+	}
+	return c.NewTimer(t.Sub(c.Now()))
+}
+
 type realTimer struct{ t *time.Timer }
 
 func (r realTimer) C() <-chan time.Time { return r.t.C }
@@ -59,8 +83,20 @@ func (f *FakeClock) Now() time.Time {
 func (f *FakeClock) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := &fakeTimer{clock: f, at: f.now.Add(d), c: make(chan time.Time, 1)}
-	if d <= 0 {
+	return f.timerAtLocked(f.now.Add(d))
+}
+
+// NewTimerAt returns a timer that fires when the fake time reaches t (at
+// once when it already has).
+func (f *FakeClock) NewTimerAt(t time.Time) Timer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.timerAtLocked(t)
+}
+
+func (f *FakeClock) timerAtLocked(at time.Time) *fakeTimer {
+	t := &fakeTimer{clock: f, at: at, c: make(chan time.Time, 1)}
+	if !at.After(f.now) {
 		t.c <- f.now
 		return t
 	}
@@ -124,3 +160,8 @@ func (t *fakeTimer) Stop() bool {
 	}
 	return false
 }
+
+var (
+	_ DeadlineClock = RealClock{}
+	_ DeadlineClock = (*FakeClock)(nil)
+)

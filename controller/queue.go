@@ -210,7 +210,7 @@ func (q *Queue[T]) delayLoop() {
 		var timerC <-chan time.Time
 		var timer Timer
 		if waiting.Len() > 0 {
-			timer = q.clock.NewTimer(waiting[0].readyAt.Sub(now))
+			timer = TimerAt(q.clock, waiting[0].readyAt)
 			timerC = timer.C()
 		}
 		select {

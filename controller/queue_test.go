@@ -201,3 +201,74 @@ func TestQueueShutDown(t *testing.T) {
 		t.Errorf("Get after drain = %q, false; want shutdown", item)
 	}
 }
+
+// stepAfterNow is a FakeClock that steps itself by step right after the
+// n-th call of Now returns: a test's Step landing between the delay loop
+// reading the time and arming its timer.
+type stepAfterNow struct {
+	*FakeClock
+	mu    sync.Mutex // guards calls and n
+	calls int
+	n     int
+	step  time.Duration
+}
+
+func (c *stepAfterNow) Now() time.Time {
+	now := c.FakeClock.Now()
+	c.mu.Lock()
+	c.calls++
+	fire := c.calls == c.n
+	c.mu.Unlock()
+	if fire {
+		c.FakeClock.Step(c.step)
+	}
+	return now
+}
+
+func (c *stepAfterNow) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
+}
+
+func TestQueueAddAfterSurvivesStepBeforeTimerIsArmed(t *testing.T) {
+	clock := &stepAfterNow{FakeClock: NewFakeClock(time.Unix(1000, 0)), step: 10 * time.Second}
+	q := newTestQueue(t, QueueOptions{Clock: clock})
+	// The delay loop reads the time once when it starts, then waits; the
+	// next two reads are AddAfter's (for readyAt) and the delay loop's
+	// (before arming the timer), after which the clock reaches readyAt.
+	waitFor(t, "delay loop started", func() bool { return clock.count() == 1 })
+	clock.mu.Lock()
+	clock.n = 3
+	clock.mu.Unlock()
+	q.AddAfter("a", 10*time.Second)
+	waitFor(t, "item due at the stepped time", func() bool { return q.Len() == 1 })
+	if got := clock.count(); got < 3 {
+		t.Fatalf("Now called %d times, the step never happened", got)
+	}
+}
+
+func TestFakeClockNewTimerAt(t *testing.T) {
+	clock := NewFakeClock(time.Unix(1000, 0))
+	at := clock.Now().Add(10 * time.Second)
+	clock.Step(4 * time.Second)
+	tm := clock.NewTimerAt(at)
+	clock.Step(5 * time.Second)
+	select {
+	case <-tm.C():
+		t.Fatal("timer fired 1 s before its time")
+	default:
+	}
+	clock.Step(time.Second)
+	select {
+	case got := <-tm.C():
+		if !got.Equal(at) {
+			t.Errorf("timer delivered %v, want %v", got, at)
+		}
+	default:
+		t.Fatal("timer did not fire at its time")
+	}
+	if past := clock.NewTimerAt(at); len(past.C()) != 1 {
+		t.Error("a timer for a past time did not fire at once")
+	}
+}
