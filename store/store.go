@@ -170,6 +170,22 @@ type WatchOptions struct {
 	ProgressNotify bool
 }
 
+// ProgressRequester is an optional ability of a Store: asking, at once,
+// for a progress notification on its open watches, as etcd's
+// RequestProgress. An API server's watch cache uses it to serve consistent
+// reads from memory: it reads the store's current revision, asks for
+// progress, and serves the read once its watch has reached that revision.
+type ProgressRequester interface {
+	// RequestProgress makes every open watch that asked for progress
+	// notifications (WatchOptions.ProgressNotify) and is not catching up
+	// on history receive one, at a revision no older than the store's
+	// revision when RequestProgress was called, once every change up to
+	// that revision has been delivered to it. It does not wait for the
+	// notifications to be delivered. A watch catching up on history may
+	// get none; callers wait with a deadline.
+	RequestProgress(ctx context.Context) error
+}
+
 // EventType says what happened to a key.
 type EventType int
 

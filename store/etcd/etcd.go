@@ -92,6 +92,13 @@ type Config struct {
 // Revisions are etcd's own, reported verbatim: a fresh etcd starts at
 // revision 1, so the first write through a Store on a fresh etcd is revision
 // 2, and writes outside Options.Prefix advance the revision too.
+//
+// Store does not implement store.ProgressRequester: on etcd servers without
+// the fix for etcd-io/etcd#15220 (Debian bookworm's 3.4.23 among them) a
+// requested progress notification can overtake events still queued for a
+// watch, and a watch cache trusting it would serve a read that misses
+// them. An API server over this Store therefore serves consistent lists
+// from etcd itself.
 type Store struct {
 	client     *clientv3.Client
 	ownsClient bool

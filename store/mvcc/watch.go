@@ -444,6 +444,8 @@ func (w *watcher) final(err error) {
 	}
 }
 
+var _ store.ProgressRequester = (*Store)(nil)
+
 // RequestProgress asks for a progress notification, at the current
 // revision, on every watch that asked for progress notifications
 // (WatchOptions.ProgressNotify) and is not catching up from history; each

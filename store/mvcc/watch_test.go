@@ -428,3 +428,31 @@ func TestWatchRevisionLargerThanBuffer(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestProgress: with the clock stopped, only RequestProgress can
+// bring the idle watcher its notification, at the current revision; a
+// watcher that did not ask for progress gets nothing.
+func TestRequestProgress(t *testing.T) {
+	clock := NewFakeClock(time.Unix(1000, 0))
+	s := openTest(t, Options{Clock: clock, ProgressInterval: time.Second})
+	ctx := t.Context()
+	ch, err := s.Watch(ctx, "p/", store.WatchOptions{ProgressNotify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, err := s.Watch(ctx, "p/", store.WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := mustPut(t, s, "q/x", "v", store.NoLease)
+	if err := s.RequestProgress(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := next(t, ch); !r.IsProgressNotify() || r.Revision != w.Revision {
+		t.Fatalf("%+v, want a progress notification at %d", r, w.Revision)
+	}
+	p := mustPut(t, s, "p/a", "v", store.NoLease)
+	if r := next(t, quiet); len(r.Events) != 1 || r.Revision != p.Revision {
+		t.Fatalf("watcher without ProgressNotify got %+v, want only the event at %d", r, p.Revision)
+	}
+}

@@ -1,6 +1,7 @@
 package raftstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -48,6 +49,8 @@ type clusterOptions struct {
 	tls func(i int) *tls.Config
 	// engineSync is Config.EngineSyncInterval (0: the default).
 	engineSync time.Duration
+	// progress is the engine's ProgressInterval (0: 100 ms).
+	progress time.Duration
 }
 
 // newCluster starts n replicas: the first bootstraps alone, the others
@@ -85,7 +88,7 @@ func (c *cluster) config(i int, bootstrap bool) Config {
 	cfg := Config{
 		ID: nodeID(i), Dir: c.dirs[i], BindAddr: c.addrs[i], Bootstrap: bootstrap,
 		Raft:               testRaftConfig(),
-		Engine:             mvcc.Options{ProgressInterval: 100 * time.Millisecond},
+		Engine:             mvcc.Options{ProgressInterval: cmp.Or(c.opts.progress, 100*time.Millisecond)},
 		EngineSyncInterval: c.opts.engineSync,
 	}
 	if c.opts.tls != nil {

@@ -395,6 +395,20 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts store.WatchOption
 	return s.engine().Watch(ctx, prefix, opts)
 }
 
+var _ store.ProgressRequester = (*Store)(nil)
+
+// RequestProgress asks this replica's engine for a progress notification
+// on every watch that asked for them (watches are served by the replica
+// they were opened on); see store.ProgressRequester. Revisions read from
+// this replica with a linearizable read are never ahead of its engine, so
+// the notification's revision is no older than such a read.
+func (s *Store) RequestProgress(ctx context.Context) error {
+	if err := s.callErr(ctx); err != nil {
+		return fmt.Errorf("request progress: %w", err)
+	}
+	return s.engine().RequestProgress(ctx)
+}
+
 // Compact compacts every replica at revision; see store.Compactor.
 func (s *Store) Compact(ctx context.Context, revision int64) error {
 	r, err := s.propose(ctx, &raftpb.Command{Kind: raftpb.Kind_KIND_COMPACT, Revision: revision})

@@ -33,7 +33,9 @@
 //     lists at old revisions and bad or foreign continue tokens.
 //   - Watch: history replay, resumption from any revision, prefixes, order
 //     and exactly-once delivery under concurrent writers, progress
-//     notifications, compaction, cancellation, slow and many watchers.
+//     notifications, compaction, cancellation, slow and many watchers; and,
+//     when the store implements [store.ProgressRequester] (optional),
+//     a requested progress notification at the current revision.
 //   - Compact: reads before the compaction revision fail with
 //     [store.ErrCompacted], reads at or after it and the latest state do not
 //     change.
@@ -41,7 +43,7 @@
 //     deleting all of a lease's keys in one revision), unknown leases.
 //   - Txn: comparisons, Then and Else, atomic multi-key writes, results, and
 //     invalid transactions; run only when the store implements
-//     [store.Transactor] (the one optional ability), skipped otherwise.
+//     [store.Transactor] (optional), skipped otherwise.
 //   - Input: empty, oversized and negative arguments fail with
 //     [store.ErrInvalid] or [store.ErrTooLarge] and change nothing; a
 //     cancelled context ends every call promptly with its error.

@@ -283,6 +283,17 @@ func (h *harness) transactor() store.Transactor {
 	return tx
 }
 
+// progressRequester returns the store as a store.ProgressRequester, or
+// skips the test.
+func (h *harness) progressRequester() store.ProgressRequester {
+	h.t.Helper()
+	pr, ok := h.s.(store.ProgressRequester)
+	if !ok {
+		h.t.Skipf("store %T does not implement store.ProgressRequester, which is optional", h.s)
+	}
+	return pr
+}
+
 // putEvent is the watch event of a Create, Put or Update that returned r.
 func putEvent(r store.WriteResponse) store.Event {
 	return store.Event{Type: store.EventPut, KV: r.KV, PrevKV: r.PrevKV}

@@ -14,6 +14,7 @@ func watchTests() []test {
 		{"PrefixIsolation", testWatchPrefixIsolation},
 		{"ConcurrentWritersExactlyOnce", testWatchConcurrentWriters},
 		{"ProgressNotify", testWatchProgressNotify},
+		{"RequestProgress", testWatchRequestProgress},
 		{"CompactedRevision", testWatchCompacted},
 		{"CancelClosesChannel", testWatchCancel},
 		{"SlowWatcherDoesNotBlockWriters", testWatchSlowWatcher},
@@ -143,6 +144,23 @@ func testWatchProgressNotify(h *harness) {
 	h.waitProgress(s, 2, 2)
 	h.put("q/3", "v", store.PutOptions{}) // 3
 	h.waitProgress(s, 2, 3)
+}
+
+// RequestProgress (an optional ability) brings a watcher that asked for
+// progress notifications one at the store's current revision, after the
+// events before it.
+func testWatchRequestProgress(h *harness) {
+	pr := h.progressRequester()
+	s := h.watch("p/", store.WatchOptions{ProgressNotify: true})
+	p1 := h.create("p/1", "v", store.PutOptions{})
+	q1 := h.create("q/1", "v", store.PutOptions{})
+	if d := diff([]store.Event{putEvent(p1)}, h.mustUntil(s, p1.Revision)); d != "" {
+		h.t.Errorf("events before the progress notification (-want +got):\n%s", d)
+	}
+	if err := pr.RequestProgress(h.ctx); err != nil {
+		h.t.Fatalf("RequestProgress: %v", err)
+	}
+	h.waitProgress(s, p1.Revision, q1.Revision)
 }
 
 // waitProgress waits up to ProgressTimeout for a progress notification at
