@@ -20,6 +20,7 @@ func (w *podWorker) startCreated(ctx context.Context, cur *instance) {
 	if err := w.k.cfg.Runtime.StartContainer(ctx, cur.ID); err != nil {
 		w.k.runtimeErr("start_container", err)
 		w.waiting[cur.Metadata.Name] = corev1.ContainerStateWaiting{Reason: "RunContainerError", Message: err.Error()}
+		w.containerEventf(cur.Metadata.Name, corev1.EventTypeWarning, eventFailed, "Error: %v", err)
 		return
 	}
 	w.startSeen[cur.ID] = w.k.clock.Now()
@@ -84,6 +85,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, c *core
 	cfg, err := w.containerConfig(pod, c, src, attempt)
 	if err != nil {
 		w.waiting[c.Name] = corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
+		k.containerEventf(pod, c, corev1.EventTypeWarning, eventFailed, "Error: %v", err)
 		return
 	}
 	// The kubelet owns the log layout: make the container's log directory
@@ -96,15 +98,19 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, c *core
 	if err != nil {
 		k.runtimeErr("create_container", err)
 		w.waiting[c.Name] = corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
+		k.containerEventf(pod, c, corev1.EventTypeWarning, eventFailed, "Error: %v", err)
 		return
 	}
 	w.lastAttempt[c.Name] = attempt
 	delete(w.waiting, c.Name)
+	k.containerEventf(pod, c, corev1.EventTypeNormal, eventCreated, "Created container: %s", c.Name)
 	if err := k.cfg.Runtime.StartContainer(ctx, id); err != nil {
 		k.runtimeErr("start_container", err)
 		k.log.Error(err, "start container", "pod", pod.Namespace+"/"+pod.Name, "container", c.Name)
+		k.containerEventf(pod, c, corev1.EventTypeWarning, eventFailed, "Error: %v", err)
 	} else {
 		w.startSeen[id] = k.clock.Now()
+		k.containerEventf(pod, c, corev1.EventTypeNormal, eventStarted, "Started container %s", c.Name)
 		if c.Lifecycle != nil && c.Lifecycle.PostStart != nil {
 			h := c.Lifecycle.PostStart
 			if ok, herr := runHandler(ctx, k, c, id, w.podIP(), h.Exec, h.HTTPGet, h.TCPSocket, 30*time.Second); !ok {
@@ -253,6 +259,7 @@ func (w *podWorker) killAll(ctx context.Context, pod *corev1.Pod, grace time.Dur
 				}
 				c := findContainer(pod, name)
 				w.stopProbes(cur.ID)
+				w.k.containerEventf(pod, c, corev1.EventTypeNormal, eventKilling, "Stopping container %s", name)
 				g := max(deadline.Sub(w.k.clock.Now()), 0)
 				if parallel {
 					wg.Go(func() { w.killContainer(ctx, pod, c, cur, g) })

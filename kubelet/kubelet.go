@@ -21,6 +21,7 @@ import (
 	"github.com/rigging-dev/rigging/api/names"
 	"github.com/rigging-dev/rigging/api/resource"
 	"github.com/rigging-dev/rigging/client"
+	"github.com/rigging-dev/rigging/client/events"
 	"github.com/rigging-dev/rigging/cni"
 	"github.com/rigging-dev/rigging/cni/netns"
 	"github.com/rigging-dev/rigging/controller"
@@ -143,6 +144,11 @@ type Config struct {
 	// grace periods and active deadlines. Default controller.RealClock.
 	// Tests pass a *controller.FakeClock.
 	Clock controller.Clock
+	// Recorder receives the kubelet's Events (Created, Started, Killing,
+	// BackOff, Unhealthy, Failed, FailedMount, and the node's Starting).
+	// Default: an events.APIRecorder on Client with source "kubelet" and
+	// host NodeName, stamped by Clock, which Run stops when it returns.
+	Recorder events.Recorder
 }
 
 // Kubelet is a running node agent. Make one with New and Run it once.
@@ -170,6 +176,8 @@ type Kubelet struct {
 	closed  bool
 
 	stats *statsCache
+	// volSources watches the Secrets and ConfigMaps of pods' volumes.
+	volSources *volumeSources
 
 	runOnce sync.Once
 }
@@ -223,6 +231,9 @@ func New(cfg Config) (*Kubelet, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = controller.RealClock{}
 	}
+	if err := setDefaultRecorder(&cfg); err != nil {
+		return nil, err
+	}
 	if len(cfg.Addresses) == 0 {
 		cfg.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}}
 		if h, err := os.Hostname(); err == nil && h != "" {
@@ -231,6 +242,7 @@ func New(cfg Config) (*Kubelet, error) {
 	}
 	k := &Kubelet{cfg: cfg, log: cfg.Logger.WithValues("node", cfg.NodeName), clock: cfg.Clock,
 		workers: map[string]*podWorker{}, stats: newStatsCache()}
+	k.volSources = newVolumeSources(cfg.Client)
 	for _, a := range cfg.Addresses {
 		if a.Type == corev1.NodeInternalIP {
 			if net.ParseIP(a.Address) == nil {
@@ -323,6 +335,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		return errors.New("kubelet: Run called twice")
 	}
 	defer k.listener.Close()
+	defer k.startEvents()()
 	if v, err := k.cfg.Runtime.Version(ctx); err == nil {
 		k.runtimeName = v.RuntimeName
 	} else {

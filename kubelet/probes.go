@@ -148,6 +148,7 @@ func (p *containerProbes) run(ctx context.Context, typ probeType, pr *corev1.Pro
 			label = "failed"
 			p.k.log.V(1).Info("probe failed", "pod", p.pod.Namespace+"/"+p.pod.Name, "container", p.container.Name,
 				"probe", string(typ), "error", errString(err))
+			p.k.containerEventf(p.pod, p.container, corev1.EventTypeWarning, eventUnhealthy, "%s probe failed: %s", typ, errString(err))
 		}
 		p.k.metrics.probes.WithLabelValues(string(typ), label).Inc()
 		if ok {

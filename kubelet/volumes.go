@@ -1,6 +1,8 @@
 package kubelet
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,72 +22,119 @@ func (k *Kubelet) podDir(uid string) string {
 func (k *Kubelet) podLogDir(uid string) string { return filepath.Join(k.podDir(uid), "logs") }
 
 // setupVolumes makes the pod's volumes on the host and returns the host
-// path of each by volume name. Secrets and ConfigMaps are read through src.
+// path of each by volume name. Secrets and ConfigMaps are read through src
+// (their later changes reach the volume through refreshVolumes). A volume
+// that cannot be set up is reported as a FailedMount event.
 func (k *Kubelet) setupVolumes(src *envSource, pod *corev1.Pod) (map[string]string, error) {
 	out := map[string]string{}
 	base := filepath.Join(k.podDir(string(pod.UID)), "volumes")
-	for _, v := range pod.Spec.Volumes {
+	for i := range pod.Spec.Volumes {
+		v := &pod.Spec.Volumes[i]
 		switch {
 		case v.EmptyDir != nil:
 			dir := filepath.Join(base, "empty-dir", v.Name)
 			if err := os.MkdirAll(dir, 0o777); err != nil {
-				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+				return nil, k.failedMount(pod, v.Name, err)
 			}
 			out[v.Name] = dir
 		case v.HostPath != nil:
 			if err := checkHostPath(v.HostPath); err != nil {
-				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+				return nil, k.failedMount(pod, v.Name, err)
 			}
 			out[v.Name] = v.HostPath.Path
 		case v.Secret != nil:
-			dir := filepath.Join(base, "secret", v.Name)
 			s, err := src.secret(v.Secret.SecretName)
 			if err != nil {
-				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+				return nil, k.failedMount(pod, v.Name, err)
 			}
-			var data map[string][]byte
-			if s == nil {
-				if !isTrue(v.Secret.Optional) {
-					return nil, fmt.Errorf("volume %q: secret %q not found", v.Name, v.Secret.SecretName)
-				}
-			} else {
-				data = s.Data
+			c := sourceContent{}
+			if s != nil {
+				c = sourceContent{rv: s.ResourceVersion, data: s.Data, found: true}
 			}
-			if err := writeVolumeFiles(dir, data, v.Secret.Items, v.Secret.DefaultMode, corev1.SecretVolumeSourceDefaultMode, isTrue(v.Secret.Optional)); err != nil {
-				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+			if out[v.Name], err = k.writeSourceVolume(pod, v, c); err != nil {
+				return nil, k.failedMount(pod, v.Name, err)
 			}
-			out[v.Name] = dir
 		case v.ConfigMap != nil:
-			dir := filepath.Join(base, "configmap", v.Name)
 			cm, err := src.configMap(v.ConfigMap.Name)
 			if err != nil {
-				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+				return nil, k.failedMount(pod, v.Name, err)
 			}
-			var data map[string][]byte
-			if cm == nil {
-				if !isTrue(v.ConfigMap.Optional) {
-					return nil, fmt.Errorf("volume %q: configmap %q not found", v.Name, v.ConfigMap.Name)
-				}
-			} else {
-				data = map[string][]byte{}
-				for key, val := range cm.Data {
-					data[key] = []byte(val)
-				}
-				for key, val := range cm.BinaryData {
-					data[key] = val
-				}
+			c := sourceContent{}
+			if cm != nil {
+				c = sourceContent{rv: cm.ResourceVersion, data: configMapData(cm), found: true}
 			}
-			if err := writeVolumeFiles(dir, data, v.ConfigMap.Items, v.ConfigMap.DefaultMode, corev1.ConfigMapVolumeSourceDefaultMode, isTrue(v.ConfigMap.Optional)); err != nil {
-				return nil, fmt.Errorf("volume %q: %w", v.Name, err)
+			if out[v.Name], err = k.writeSourceVolume(pod, v, c); err != nil {
+				return nil, k.failedMount(pod, v.Name, err)
 			}
-			out[v.Name] = dir
 		case v.CSI != nil, v.PersistentVolumeClaim != nil, v.Ephemeral != nil:
-			return nil, fmt.Errorf("volume %q: CSI-backed volumes are not supported by this kubelet yet", v.Name)
+			return nil, k.failedMount(pod, v.Name, errors.New("CSI-backed volumes are not supported by this kubelet yet"))
 		default:
-			return nil, fmt.Errorf("volume %q: unsupported volume type", v.Name)
+			return nil, k.failedMount(pod, v.Name, errors.New("unsupported volume type"))
 		}
 	}
 	return out, nil
+}
+
+// refreshVolumes brings the pod's secret and configMap volumes up to date
+// with their objects, as the kubelet's watches of them see them (see
+// volume_sources.go): a volume whose object changed since it was written
+// is written again, atomically, while the containers run. It starts the
+// watches of the pod's sources on its first call. A volume that cannot be
+// refreshed (a source that is gone and not optional) keeps its files and
+// is reported as a FailedMount event, once per change of the source.
+func (w *podWorker) refreshVolumes(ctx context.Context, pod *corev1.Pod) {
+	k := w.k
+	k.volSources.track(ctx, w.uid, pod, w.poke)
+	for i := range pod.Spec.Volumes {
+		v := &pod.Spec.Volumes[i]
+		key, ok := sourceOf(pod.Namespace, v)
+		if !ok {
+			continue
+		}
+		c, synced := k.volSources.lookup(key)
+		if !synced {
+			continue
+		}
+		if rv, ok := k.volSources.lastWritten(w.uid, v.Name); ok && rv == c.rv {
+			continue
+		}
+		if _, err := k.writeSourceVolume(pod, v, c); err != nil {
+			k.log.Error(err, "refresh volume", "pod", pod.Namespace+"/"+pod.Name, "volume", v.Name)
+			_ = k.failedMount(pod, v.Name, err)
+		}
+	}
+}
+
+// writeSourceVolume writes secret or configMap volume v of pod from c,
+// the content of its object, and returns its host path.
+func (k *Kubelet) writeSourceVolume(pod *corev1.Pod, v *corev1.Volume, c sourceContent) (string, error) {
+	base := filepath.Join(k.podDir(string(pod.UID)), "volumes")
+	var dir, kind, name string
+	var items []corev1.KeyToPath
+	var defaultMode *int32
+	var fallback int32
+	var optional bool
+	if s := v.Secret; s != nil {
+		dir, kind, name = filepath.Join(base, "secret", v.Name), "secret", s.SecretName
+		items, defaultMode, fallback, optional = s.Items, s.DefaultMode, corev1.SecretVolumeSourceDefaultMode, isTrue(s.Optional)
+	} else {
+		cm := v.ConfigMap
+		dir, kind, name = filepath.Join(base, "configmap", v.Name), "configmap", cm.Name
+		items, defaultMode, fallback, optional = cm.Items, cm.DefaultMode, corev1.ConfigMapVolumeSourceDefaultMode, isTrue(cm.Optional)
+	}
+	// Whatever the outcome, this version of the source has been tried.
+	k.volSources.setWritten(string(pod.UID), v.Name, c.rv)
+	if !c.found && !optional {
+		return "", fmt.Errorf("%s %q not found", kind, name)
+	}
+	payload, err := volumePayload(c.data, items, defaultMode, fallback, optional)
+	if err != nil {
+		return "", err
+	}
+	if _, err := writeAtomic(dir, payload); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
 
 // checkHostPath checks (and for the OrCreate types makes) a hostPath.
@@ -150,78 +199,44 @@ func checkHostPath(hp *corev1.HostPathVolumeSource) error {
 	return nil
 }
 
-// writeVolumeFiles writes data into dir as Kubernetes' secret and
-// configMap volumes do: every key as a file, or only items (key -> path,
-// with a per-item mode), with defaultMode otherwise. A key in items that
-// data lacks is an error unless optional. Files no longer in data are
-// removed.
-func writeVolumeFiles(dir string, data map[string][]byte, items []corev1.KeyToPath, defaultMode *int32, fallback int32, optional bool) error {
+// volumePayload is the files of a secret or configMap volume, as
+// Kubernetes makes them: every key of data as a file, or only items (key
+// -> path, with a per-item mode), with defaultMode (else fallback) as the
+// mode. A key in items that data lacks is an error unless optional; a
+// missing optional object (nil data) gives no files.
+func volumePayload(data map[string][]byte, items []corev1.KeyToPath, defaultMode *int32, fallback int32, optional bool) (map[string]volumeFile, error) {
 	mode := fallback
 	if defaultMode != nil {
 		mode = *defaultMode
 	}
 	if mode < 0 || mode > 0o777 {
-		return fmt.Errorf("defaultMode %#o is out of range", mode)
+		return nil, fmt.Errorf("defaultMode %#o is out of range", mode)
 	}
-	type file struct {
-		data []byte
-		mode int32
-	}
-	files := map[string]file{}
+	files := map[string]volumeFile{}
 	if len(items) == 0 {
 		for key, v := range data {
-			files[key] = file{v, mode}
+			files[key] = volumeFile{v, os.FileMode(mode)}
 		}
-	} else {
-		for _, it := range items {
-			v, ok := data[it.Key]
-			if !ok {
-				if optional {
-					continue
-				}
-				return fmt.Errorf("configured key %q not found", it.Key)
+		return files, nil
+	}
+	for _, it := range items {
+		v, ok := data[it.Key]
+		if !ok {
+			if optional {
+				continue
 			}
-			m := mode
-			if it.Mode != nil {
-				m = *it.Mode
-			}
-			files[it.Path] = file{v, m}
+			return nil, fmt.Errorf("configured key %q not found", it.Key)
 		}
+		m := mode
+		if it.Mode != nil {
+			m = *it.Mode
+		}
+		if m < 0 || m > 0o777 {
+			return nil, fmt.Errorf("mode %#o of item %q is out of range", m, it.Key)
+		}
+		files[it.Path] = volumeFile{v, os.FileMode(m)}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for p, f := range files {
-		clean := filepath.Clean(p)
-		if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
-			return fmt.Errorf("path %q must be relative and may not contain '..'", p)
-		}
-		full := filepath.Join(dir, clean)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		tmp := full + ".tmp"
-		if err := os.WriteFile(tmp, f.data, os.FileMode(f.mode)); err != nil {
-			return err
-		}
-		if err := os.Chmod(tmp, os.FileMode(f.mode)); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, full); err != nil {
-			return err
-		}
-	}
-	// Remove files that are no longer in the object.
-	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if _, ok := files[rel]; !ok {
-			return os.Remove(path)
-		}
-		return nil
-	})
+	return files, nil
 }
 
 // mountsFor returns the container's mounts.

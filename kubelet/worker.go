@@ -93,6 +93,7 @@ func (w *podWorker) latest() (*corev1.Pod, bool) {
 func (w *podWorker) run(ctx context.Context) {
 	defer w.k.workerDone(w)
 	defer w.stopAllProbes()
+	defer w.k.volSources.release(w.uid)
 	relist := time.NewTicker(w.k.cfg.RelistPeriod)
 	defer relist.Stop()
 	for {
@@ -271,6 +272,7 @@ func (w *podWorker) reconcile(ctx context.Context, pod *corev1.Pod) (time.Time, 
 	}
 	initDone, initFailed := w.initialized, false
 	if sandboxErr == nil {
+		w.refreshVolumes(ctx, pod)
 		if !initDone {
 			initDone, initFailed, next = w.runInitContainers(ctx, pod, insts, src)
 			w.initialized = initDone
@@ -390,6 +392,7 @@ func (w *podWorker) driveContainer(ctx context.Context, pod *corev1.Pod, c *core
 			}
 			k.log.Info("container failed its probe; restarting", "pod", pod.Namespace+"/"+pod.Name, "container", c.Name, "probe", which)
 			w.stopProbes(cur.ID)
+			k.containerEventf(pod, c, corev1.EventTypeNormal, eventKilling, "Container %s failed %s probe, will be restarted", c.Name, which)
 			w.killContainer(ctx, pod, c, cur, w.probeGrace(pod, c, which))
 			w.poke()
 		}
@@ -431,6 +434,7 @@ func (w *podWorker) restartIfDue(ctx context.Context, pod *corev1.Pod, c *corev1
 	if in, until, delay := w.backoff.inBackOff(c.Name, exited, now); in {
 		w.waiting[c.Name] = corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
 			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", delay, c.Name, pod.Name, pod.Namespace, pod.UID)}
+		w.k.containerEventf(pod, c, corev1.EventTypeWarning, eventBackOff, "%s", backOffMessage(pod, c))
 		return until
 	}
 	w.backoff.next(c.Name, now)

@@ -103,6 +103,11 @@ func runLeader(ctx context.Context, c *client.Client, opts Options) error {
 	}
 	var patches sync.WaitGroup // status patches in flight
 	defer patches.Wait()
+	rec, err := newEventRecorder(c)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
 	userOutcome := opts.OnOutcome
 	opts.Binder = framework.PodBinderFunc(func(ctx context.Context, pod *corev1.Pod, node string) error {
 		return pods.Namespace(pod.Namespace).Bind(ctx, &corev1.Binding{
@@ -119,6 +124,7 @@ func runLeader(ctx context.Context, c *client.Client, opts Options) error {
 	})
 	opts.NamespaceLister = informerLister{l: nsInf.Lister()}
 	opts.OnOutcome = func(o Outcome) {
+		recordOutcome(rec, o)
 		if o.Err != nil {
 			patches.Add(1)
 			go func() {

@@ -17,6 +17,7 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/types"
 	"github.com/rigging-dev/rigging/client"
+	"github.com/rigging-dev/rigging/client/events"
 	"github.com/rigging-dev/rigging/controller"
 )
 
@@ -38,6 +39,7 @@ type Reconciler struct {
 	podList *client.Lister[corev1.Pod]
 	clock   controller.Clock
 	log     logr.Logger
+	events  events.Recorder
 
 	// mu guards exp.
 	mu  sync.Mutex
@@ -74,10 +76,14 @@ func NewReconciler(c *client.Client, depInf *client.Informer[appsv1.Deployment],
 	if clock == nil {
 		clock = controller.RealClock{}
 	}
+	rec, err := events.New(c, events.Options{Component: EventComponent, Clock: clock, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("new deployment reconciler: %w", err)
+	}
 	return &Reconciler{
 		deps: deps, rss: rss,
 		depList: depInf.Lister(), rsList: rsInf.Lister(), rsInf: rsInf, podList: podInf.Lister(),
-		clock: clock, log: log,
+		clock: clock, log: log, events: rec,
 		exp: map[types.NamespacedName]*expectations{},
 	}, nil
 }

@@ -216,6 +216,9 @@ func (s *syncer) getNewRS(ctx context.Context, existing *appsv1.ReplicaSet, oldR
 		}
 		return nil, fmt.Errorf("create replicaset %s/%s: %w", d.Namespace, newRS.Name, err)
 	}
+	if !alreadyExists && n > 0 {
+		r.scalingEvent(d, created.Name, 0, n)
+	}
 	if err := s.setRevision(ctx, newRevision); err != nil {
 		return nil, err
 	}
@@ -247,6 +250,7 @@ func (s *syncer) scaleRS(ctx context.Context, rs *appsv1.ReplicaSet, n int32) (b
 		return false, rs, fmt.Errorf("scale replicaset %s/%s from %d to %d: %w", rs.Namespace, rs.Name, rsReplicas(rs), n, err)
 	}
 	if rsReplicas(rs) != n {
+		s.r.scalingEvent(s.d, rs.Name, rsReplicas(rs), n)
 		s.r.log.V(1).Info("scaled replicaset", "deployment", s.d.Name, "namespace", s.d.Namespace,
 			"replicaset", rs.Name, "from", rsReplicas(rs), "to", n)
 	}

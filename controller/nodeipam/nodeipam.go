@@ -11,9 +11,9 @@ import (
 	"github.com/go-logr/logr"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
-	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/types"
 	"github.com/rigging-dev/rigging/client"
+	"github.com/rigging-dev/rigging/client/events"
 	"github.com/rigging-dev/rigging/controller"
 )
 
@@ -21,7 +21,7 @@ import (
 // wires it into a Manager. Any number of workers may call Reconcile.
 type Reconciler struct {
 	nodeClient *client.Resource[corev1.Node]
-	events     *client.Resource[corev1.Event]
+	recorder   events.Recorder
 	nodes      *client.Lister[corev1.Node]
 	clock      controller.Clock
 	log        logr.Logger
@@ -64,10 +64,6 @@ func NewReconciler(c *client.Client, nodeInf *client.Informer[corev1.Node], opts
 	if err != nil {
 		return nil, fmt.Errorf("new node IPAM reconciler: %w", err)
 	}
-	events, err := client.For[corev1.Event](c)
-	if err != nil {
-		return nil, fmt.Errorf("new node IPAM reconciler: %w", err)
-	}
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("new node IPAM reconciler: %w", err)
@@ -80,8 +76,12 @@ func NewReconciler(c *client.Client, nodeInf *client.Informer[corev1.Node], opts
 	if log.GetSink() == nil {
 		log = logr.Discard()
 	}
+	rec, err := events.New(c, events.Options{Component: EventComponent, Clock: clock, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("new node IPAM reconciler: %w", err)
+	}
 	return &Reconciler{
-		nodeClient: nodes, events: events, nodes: nodeInf.Lister(), clock: clock,
+		nodeClient: nodes, recorder: rec, nodes: nodeInf.Lister(), clock: clock,
 		log: log.WithValues("controller", Name), metrics: m, sets: sets,
 		assigned: map[string]*assignment{}, waiting: map[string]bool{}, reported: map[types.UID]bool{},
 	}, nil
@@ -161,7 +161,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req controller.Request) (con
 			r.metrics.exhausted(full.Cluster())
 			r.log.Info("no pod CIDR available for node", "node", node.Name, "clusterCIDR", full.Cluster().String(), "error", err.Error())
 			if report {
-				r.recordExhausted(ctx, node, full)
+				r.recordExhausted(node, full)
 			}
 			return controller.Result{RequeueAfter: RetryExhausted}, nil
 		}
@@ -292,24 +292,10 @@ func (r *Reconciler) allocateLocked() ([]netip.Prefix, *CIDRSet, error) {
 	return out, nil, nil
 }
 
-// recordExhausted records the CIDRNotAvailable event of node; a failure is
-// logged only.
-func (r *Reconciler) recordExhausted(ctx context.Context, node *corev1.Node, full *CIDRSet) {
-	ts := metav1.NewTime(r.clock.Now())
-	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{GenerateName: node.Name + ".", Namespace: corev1.NamespaceDefault},
-		InvolvedObject: corev1.ObjectReference{Kind: "Node", APIVersion: "v1", Name: node.Name, UID: node.UID},
-		Reason:         ReasonCIDRNotAvailable,
-		Message: fmt.Sprintf("Node %s status is now: %s (no free /%d is left in cluster CIDR %v: all %d are in use)",
-			node.Name, ReasonCIDRNotAvailable, full.MaskSize(), full.Cluster(), full.Size()),
-		Type:                corev1.EventTypeWarning,
-		Source:              corev1.EventSource{Component: "cidrAllocator"},
-		FirstTimestamp:      ts,
-		LastTimestamp:       ts,
-		Count:               1,
-		ReportingController: "node-ipam-controller",
-	}
-	if _, err := r.events.Namespace(corev1.NamespaceDefault).Create(ctx, ev, client.CreateOptions{}); err != nil {
-		r.log.Error(err, "record event", "reason", ReasonCIDRNotAvailable, "node", node.Name)
-	}
+// recordExhausted records the CIDRNotAvailable event of node, through
+// the recorder (which never blocks; it drops what it cannot write).
+func (r *Reconciler) recordExhausted(node *corev1.Node, full *CIDRSet) {
+	r.recorder.Eventf(node, corev1.EventTypeWarning, ReasonCIDRNotAvailable,
+		"Node %s status is now: %s (no free /%d is left in cluster CIDR %v: all %d are in use)",
+		node.Name, ReasonCIDRNotAvailable, full.MaskSize(), full.Cluster(), full.Size())
 }

@@ -208,6 +208,10 @@ func TestExhaustionReleaseAndReuse(t *testing.T) {
 	if ev.InvolvedObject.Kind != "Node" || ev.InvolvedObject.Name != "c" || ev.Type != corev1.EventTypeWarning {
 		t.Errorf("event %+v", ev)
 	}
+	if ev.Source.Component != nodeipam.EventComponent || ev.Count != 1 || ev.InvolvedObject.APIVersion != "v1" {
+		t.Errorf("event source %+v, count %d, involvedObject %+v; want source %s, count 1, apiVersion v1",
+			ev.Source, ev.Count, ev.InvolvedObject, nodeipam.EventComponent)
+	}
 	if !strings.Contains(ev.Message, "10.1.0.0/23") || !strings.Contains(ev.Message, "CIDRNotAvailable") {
 		t.Errorf("event message %q does not name the reason and the exhausted range", ev.Message)
 	}

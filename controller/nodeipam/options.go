@@ -25,6 +25,10 @@ const (
 // that cannot get a pod CIDR because its range is exhausted.
 const ReasonCIDRNotAvailable = "CIDRNotAvailable"
 
+// EventComponent is the source component of the controller's events, as
+// Kubernetes' node IPAM controller names it.
+const EventComponent = "cidrAllocator"
+
 // RetryExhausted is how often a node waiting for a free pod CIDR is tried
 // again on the Clock, besides at once whenever a node's CIDRs are
 // released.

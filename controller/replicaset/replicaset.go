@@ -14,11 +14,17 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/types"
 	"github.com/rigging-dev/rigging/client"
+	"github.com/rigging-dev/rigging/client/events"
 	"github.com/rigging-dev/rigging/controller"
 )
 
 // Name is the controller's name in logs and metrics.
 const Name = "replicaset"
+
+// EventComponent is the source component of the controller's events
+// (SuccessfulCreate, FailedCreate, SuccessfulDelete, FailedDelete on the
+// ReplicaSet), as Kubernetes names it.
+const EventComponent = "replicaset-controller"
 
 // BurstReplicas caps how many pods one reconcile creates or deletes, as
 // Kubernetes' controller does (500).
@@ -36,6 +42,7 @@ type Reconciler struct {
 	rsList  *client.Lister[appsv1.ReplicaSet]
 	podList *client.Lister[corev1.Pod]
 	clock   controller.Clock
+	events  events.Recorder
 
 	mu  sync.Mutex
 	exp map[types.NamespacedName]*expectations
@@ -70,11 +77,15 @@ func NewReconciler(c *client.Client, rsInf *client.Informer[appsv1.ReplicaSet], 
 	if clock == nil {
 		clock = controller.RealClock{}
 	}
+	rec, err := events.New(c, events.Options{Component: EventComponent, Clock: clock})
+	if err != nil {
+		return nil, fmt.Errorf("new replicaset reconciler: %w", err)
+	}
 	return &Reconciler{
 		rss: rss, pods: pods,
 		rsList: rsInf.Lister(), podList: podInf.Lister(),
-		clock: clock,
-		exp:   map[types.NamespacedName]*expectations{},
+		clock: clock, events: rec,
+		exp: map[types.NamespacedName]*expectations{},
 	}, nil
 }
 
@@ -106,6 +117,13 @@ func Add(mgr *controller.Manager, c *client.Client, opts controller.Options) (*c
 	}
 	return ctrl, nil
 }
+
+// SetRecorder replaces the recorder of the reconciler's events; call it
+// before the reconciler runs. The default, made by NewReconciler, is an
+// events.APIRecorder writing through the reconciler's client with source
+// EventComponent; its writer goroutine runs only while events wait to be
+// written.
+func (r *Reconciler) SetRecorder(rec events.Recorder) { r.events = rec }
 
 // Reconcile syncs the ReplicaSet req names: adoption and release, pod
 // creation or deletion, then status. It returns a RequeueAfter when a
@@ -300,8 +318,10 @@ func (r *Reconciler) manageReplicas(ctx context.Context, rs *appsv1.ReplicaSet, 
 		_, err := slowStartBatch(n, 1, func() error {
 			pod, err := r.pods.Namespace(rs.Namespace).Create(ctx, podFromTemplate(rs), client.CreateOptions{})
 			if err != nil {
+				r.events.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 				return err
 			}
+			r.events.Eventf(rs, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", pod.Name)
 			mu.Lock()
 			names = append(names, pod.Name)
 			mu.Unlock()
@@ -337,6 +357,9 @@ func (r *Reconciler) manageReplicas(ctx context.Context, rs *appsv1.ReplicaSet, 
 				err := r.pods.Namespace(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 				if err != nil && !client.IsNotFound(err) {
 					errs[i] = fmt.Errorf("delete pod %s/%s: %w", p.Namespace, p.Name, err)
+					r.events.Eventf(rs, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+				} else if err == nil {
+					r.events.Eventf(rs, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 				}
 			})
 		}
