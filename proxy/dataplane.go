@@ -31,6 +31,16 @@ import (
 //     programmed state in the kernel, so a restarted proxy adopts it and
 //     traffic keeps flowing; Uninstall (an optional ability, see
 //     Uninstaller) removes everything.
+//
+// Ownership: the State handed to Apply, its map and every Service in it
+// are the dataplane's to read, during Apply and after it returns, and
+// nobody's to modify. The Proxy keeps its own State, which it updates in
+// place between syncs, and hands Apply a State of its own (a copy of the
+// map); a Service, once handed to Apply or ApplyService, is never modified
+// by the Proxy (a changed frontend gets a new Service). A dataplane may
+// therefore keep the State or its Services instead of copying them; the
+// dataplanes here copy what they program (proxy/ebpf into its map mirror,
+// proxy/nftables into its snapshot) and keep no reference.
 type Dataplane interface {
 	// Apply makes the programmed services equal desired.
 	Apply(ctx context.Context, desired *State) error
@@ -47,9 +57,13 @@ type Uninstaller interface {
 // ServiceApplier is implemented by dataplanes that can change one frontend
 // without being handed the whole State, so that one endpoint change costs
 // the same at 100,000 services as at ten. ApplyService with a nil Service
-// removes the frontend. The proxy uses it, when present, for the services
-// that changed since its last Apply, and still calls Apply periodically to
-// repair drift.
+// removes the frontend. The proxy uses it, when present, for the frontends
+// that changed since its last sync, one call per frontend added, changed
+// or removed, in key order; it does not call it for a frontend that did
+// not change. It still calls Apply periodically to repair drift, and after
+// a failure. ApplyService is called from one goroutine at a time, never
+// concurrently with Apply. The Service it is given follows Dataplane's
+// ownership rule: the dataplane may keep it, and nobody modifies it.
 type ServiceApplier interface {
 	ApplyService(ctx context.Context, key ServiceKey, svc *Service) error
 }

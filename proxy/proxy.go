@@ -1,14 +1,12 @@
 package proxy
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
@@ -23,9 +21,9 @@ import (
 
 // The defaults of Options.
 const (
-	// DefaultResyncPeriod is how often the whole State is applied again
-	// even when nothing changed, so that the dataplane repairs drift:
-	// 30 s, kube-proxy's default syncPeriod.
+	// DefaultResyncPeriod is how often the whole State is recomputed and
+	// applied again, whatever changed in between, so that the dataplane
+	// repairs drift: 30 s, kube-proxy's default syncPeriod.
 	DefaultResyncPeriod = 30 * time.Second
 	// DefaultMinSyncInterval is the least time between two applies, so
 	// that a burst of changes is applied in one batch: 1 s, kube-proxy's
@@ -47,9 +45,10 @@ type Options struct {
 	// NodeAddresses are the node's addresses, the frontends of NodePort
 	// services. Default none: no NodePort frontends.
 	NodeAddresses []netip.Addr
-	// ResyncPeriod is how often the State is applied even without a
-	// change (see DefaultResyncPeriod, 30 s). Health turns bad when no
-	// apply succeeded for twice this.
+	// ResyncPeriod is the time from one resync (see Proxy.Resync) to the
+	// next, however many incremental syncs come between (see
+	// DefaultResyncPeriod, 30 s). Health turns bad when no sync succeeded
+	// for twice this.
 	ResyncPeriod time.Duration
 	// MinSyncInterval is the least time between applies (see
 	// DefaultMinSyncInterval, 1 s): changes arriving meanwhile are
@@ -76,17 +75,27 @@ type Options struct {
 type Proxy struct {
 	opts    Options
 	metrics *metrics
-	dirty   chan struct{} // a change is waiting; capacity 1
-	// syncMu serialises Sync: the Dataplane allows one Apply at a time.
-	// It also guards applied.
-	syncMu sync.Mutex
-	// applied is the State last handed to the Dataplane in full or in
-	// part with success: what the dataplane is known to hold. nil when
-	// unknown (before the first success, or after a failure), which makes
-	// the next sync a full Apply.
-	applied *State
 	// syncs counts successful syncs by mode, "incremental" or "full".
 	syncs *prometheus.CounterVec
+	// signal says a change is waiting; capacity 1.
+	signal chan struct{}
+
+	// dirtyMu guards dirty.
+	dirtyMu sync.Mutex
+	// dirty holds the serviceIDs of the Services whose Service or
+	// EndpointSlices changed since the last sync took them.
+	dirty map[string]struct{}
+
+	// syncMu serialises syncs: the Dataplane allows one call at a time.
+	// It also guards tracker and known.
+	syncMu sync.Mutex
+	// tracker holds the desired State, updated in place Service by
+	// Service; nil before the first sync.
+	tracker *tracker
+	// known is true when the dataplane is known to hold tracker's State:
+	// after a successful sync, and false after a failed one, which makes
+	// the next sync hand the whole State to Apply.
+	known bool
 
 	// mu guards the fields below.
 	mu          sync.Mutex
@@ -94,7 +103,6 @@ type Proxy struct {
 	sliceLister *client.Lister[discoveryv1.EndpointSlice]
 	lastSuccess time.Time
 	lastErr     error
-	logged      map[Skipped]bool // skipped ports already logged
 	healthAddr  net.Addr
 	ran         bool
 }
@@ -139,14 +147,14 @@ func New(opts Options) (*Proxy, error) {
 	}
 	syncs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rigging_proxy_syncs_total",
-		Help: "Successful syncs by mode: incremental (ServiceApplier, changed frontends only) or full (Apply of the whole State).",
+		Help: "Successful syncs by mode: incremental (only the changed frontends, through ServiceApplier; nothing when none changed) or full (Apply of the whole State).",
 	}, []string{"mode"})
 	if opts.Metrics != nil {
 		if err := opts.Metrics.Register(syncs); err != nil {
 			return nil, fmt.Errorf("proxy: register metrics: %w", err)
 		}
 	}
-	return &Proxy{opts: opts, metrics: m, syncs: syncs, dirty: make(chan struct{}, 1), logged: map[Skipped]bool{}}, nil
+	return &Proxy{opts: opts, metrics: m, syncs: syncs, signal: make(chan struct{}, 1), dirty: map[string]struct{}{}}, nil
 }
 
 // Run watches Services and EndpointSlices, applies the State once their
@@ -175,10 +183,15 @@ func (p *Proxy) Run(ctx context.Context) error {
 	}
 	svcInf := client.NewInformer(svcs, client.InformerOptions{})
 	sliceInf := client.NewInformer(slices, client.InformerOptions{})
-	if _, err := svcInf.AddEventHandler(changeHandler[corev1.Service](p.changed)); err != nil {
+	if err := sliceInf.AddIndexers(client.Indexers[discoveryv1.EndpointSlice]{sliceServiceIndex: indexSliceByService}); err != nil {
 		return fmt.Errorf("proxy: %w", err)
 	}
-	if _, err := sliceInf.AddEventHandler(changeHandler[discoveryv1.EndpointSlice](p.changed)); err != nil {
+	svcReg, err := svcInf.AddEventHandler(p.serviceHandler())
+	if err != nil {
+		return fmt.Errorf("proxy: %w", err)
+	}
+	sliceReg, err := sliceInf.AddEventHandler(p.sliceHandler())
+	if err != nil {
 		return fmt.Errorf("proxy: %w", err)
 	}
 	p.mu.Lock()
@@ -213,7 +226,11 @@ func (p *Proxy) Run(ctx context.Context) error {
 	g.Go(func() error { return svcInf.Run(ctx) })
 	g.Go(func() error { return sliceInf.Run(ctx) })
 	g.Go(func() error {
-		if !client.WaitForCacheSync(ctx, svcInf, sliceInf) {
+		// The handlers' registrations, not the informers: once the
+		// handlers have seen the initial lists, the first (full) sync
+		// takes their marks, and the next sync does not recompute
+		// every Service again.
+		if !client.WaitForCacheSync(ctx, svcReg, sliceReg) {
 			return nil
 		}
 		p.loop(ctx)
@@ -226,28 +243,23 @@ func (p *Proxy) Run(ctx context.Context) error {
 	return err
 }
 
-// changed records that an object changed; the loop applies soon.
-func (p *Proxy) changed() {
-	select {
-	case p.dirty <- struct{}{}:
-	default:
-	}
-}
-
-// loop applies the State on changes, batched by MinSyncInterval, and every
-// ResyncPeriod.
+// loop syncs on changes, at most once per MinSyncInterval (a change after
+// a quieter spell is synced at once; changes arriving meanwhile are
+// batched into the next sync), and resyncs every ResyncPeriod.
 func (p *Proxy) loop(ctx context.Context) {
-	resync := time.NewTimer(0) // the first sync happens at once
+	resync := time.NewTimer(p.opts.ResyncPeriod)
 	defer resync.Stop()
 	var last time.Time
-	for {
-		full := false
-		select {
-		case <-ctx.Done():
-			return
-		case <-p.dirty:
-		case <-resync.C:
-			full = true
+	for first := true; ; first = false {
+		full := first // the first sync is a resync, at once
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.signal:
+			case <-resync.C:
+				full = true
+			}
 		}
 		if !last.IsZero() {
 			if wait := p.opts.MinSyncInterval - p.opts.Now().Sub(last); wait > 0 {
@@ -261,7 +273,7 @@ func (p *Proxy) loop(ctx context.Context) {
 			}
 		}
 		select { // this sync covers any change signalled so far
-		case <-p.dirty:
+		case <-p.signal:
 		default:
 		}
 		last = p.opts.Now()
@@ -270,161 +282,19 @@ func (p *Proxy) loop(ctx context.Context) {
 				return
 			}
 			p.opts.Logger.Error(err, "sync failed; retrying", "after", p.opts.MinSyncInterval)
-			p.changed()
+			p.wake()
 		}
-		if !resync.Stop() {
-			select {
-			case <-resync.C:
-			default:
+		if full {
+			// ResyncPeriod after the last resync, however many
+			// incremental syncs come between: steady churn must not
+			// put off the repair of drift.
+			if !resync.Stop() {
+				select {
+				case <-resync.C:
+				default:
+				}
 			}
-		}
-		resync.Reset(p.opts.ResyncPeriod)
-	}
-}
-
-// Sync computes the State from the caches and applies it now, updating
-// metrics and health. Run calls it after changes; it is exported for
-// programs that drive the proxy themselves, and fails before Run has set
-// up its caches. Only one Sync or Resync runs at a time.
-//
-// When the Dataplane implements ServiceApplier and the proxy knows what
-// the dataplane holds (its last successful sync), Sync diffs the new State
-// against that and calls ApplyService for each frontend added, changed
-// (Backends, Affinity or Balancing) or removed (nil), which costs in the
-// dataplane what changed rather than what exists. It hands the whole
-// State to Apply instead when the dataplane has no ServiceApplier, when
-// more than a quarter of the frontends changed, before the first success,
-// and when an ApplyService fails (the failure is logged and the full
-// Apply decides the result).
-func (p *Proxy) Sync(ctx context.Context) error { return p.sync(ctx, false) }
-
-// Resync is Sync that always hands the whole State to Apply, so that the
-// dataplane repairs drift; Run calls it every ResyncPeriod.
-func (p *Proxy) Resync(ctx context.Context) error { return p.sync(ctx, true) }
-
-func (p *Proxy) sync(ctx context.Context, full bool) error {
-	p.mu.Lock()
-	sl, el := p.svcLister, p.sliceLister
-	p.mu.Unlock()
-	if sl == nil {
-		return errors.New("proxy: sync before Run")
-	}
-	p.syncMu.Lock()
-	defer p.syncMu.Unlock()
-	start := p.opts.Now()
-	st, skipped := DesiredSkipped(sl.List(nil), el.List(nil), Node{Name: p.opts.NodeName, Addresses: p.opts.NodeAddresses})
-	p.logSkipped(skipped)
-	return p.apply(ctx, st, full, start)
-}
-
-// apply hands st to the Dataplane, incrementally when it can (see Sync),
-// and records the outcome in metrics and health. start is when the sync
-// began, for the duration histogram. The caller holds syncMu.
-func (p *Proxy) apply(ctx context.Context, st *State, full bool, start time.Time) error {
-	mode := "full"
-	err := errors.New("not applied")
-	if sa, ok := p.opts.Dataplane.(ServiceApplier); ok && !full && p.applied != nil {
-		changes := diffStates(p.applied, st)
-		if total := max(len(p.applied.Services), len(st.Services)); len(changes)*4 <= total {
-			mode = "incremental"
-			err = applyChanges(ctx, sa, st, changes)
-			if err != nil {
-				p.opts.Logger.Error(err, "incremental sync failed; applying the whole State", "changes", len(changes))
-			}
-		}
-	}
-	if err != nil {
-		// What the dataplane holds is unknown until Apply succeeds.
-		p.applied = nil
-		mode = "full"
-		err = p.opts.Dataplane.Apply(ctx, st)
-	}
-	if err == nil {
-		p.applied = st
-	}
-	p.metrics.syncDuration.Observe(p.opts.Now().Sub(start).Seconds())
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.lastErr = err
-	if err != nil {
-		p.metrics.syncErrors.Inc()
-		return fmt.Errorf("proxy: apply %d services: %w", len(st.Services), err)
-	}
-	p.syncs.WithLabelValues(mode).Inc()
-	p.lastSuccess = p.opts.Now()
-	p.metrics.lastSuccess.Set(float64(p.lastSuccess.UnixNano()) / 1e9)
-	eps := 0
-	for _, s := range st.Services {
-		eps += len(s.Backends)
-	}
-	p.metrics.services.Set(float64(len(st.Services)))
-	p.metrics.endpoints.Set(float64(eps))
-	return nil
-}
-
-// diffStates returns the frontends added, changed (Backends, Affinity or
-// Balancing) or removed from old to cur, sorted so that the dataplane sees
-// them in a stable order. It costs a map lookup per frontend of cur, and
-// one per frontend of old when some were removed.
-func diffStates(old, cur *State) []ServiceKey {
-	var keys []ServiceKey
-	kept := 0 // keys of cur also in old
-	for k, n := range cur.Services {
-		o, ok := old.Services[k]
-		if ok {
-			kept++
-		}
-		if !ok || !sameService(o, n) {
-			keys = append(keys, k)
-		}
-	}
-	if kept < len(old.Services) { // some were removed
-		for k := range old.Services {
-			if _, ok := cur.Services[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-	}
-	slices.SortFunc(keys, compareKeys)
-	return keys
-}
-
-func sameService(a, b *Service) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Affinity == b.Affinity && a.Balancing == b.Balancing && slices.Equal(a.Backends, b.Backends)
-}
-
-func compareKeys(a, b ServiceKey) int {
-	if c := a.Addr.Compare(b.Addr); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Port, b.Port); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Protocol, b.Protocol)
-}
-
-// applyChanges calls ApplyService for each key, with st's Service or nil
-// when st has none, and stops at the first error.
-func applyChanges(ctx context.Context, sa ServiceApplier, st *State, keys []ServiceKey) error {
-	for _, k := range keys {
-		svc := st.Services[k] // nil when removed
-		if err := sa.ApplyService(ctx, k, svc); err != nil {
-			return fmt.Errorf("apply service %s: %w", k, err)
-		}
-	}
-	return nil
-}
-
-func (p *Proxy) logSkipped(skipped []Skipped) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, s := range skipped {
-		if !p.logged[s] {
-			p.logged[s] = true
-			p.opts.Logger.Info("service port skipped", "service", s.Service, "reason", s.Reason)
+			resync.Reset(p.opts.ResyncPeriod)
 		}
 	}
 }
@@ -469,13 +339,4 @@ func (p *Proxy) HealthAddr() net.Addr {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.healthAddr
-}
-
-// changeHandler is an informer handler that calls f on every change.
-func changeHandler[T any](f func()) client.Handler[T] {
-	return client.HandlerFuncs[T]{
-		AddFunc:    func(*T, bool) { f() },
-		UpdateFunc: func(o, n *T) { f() },
-		DeleteFunc: func(*T, bool) { f() },
-	}
 }

@@ -234,8 +234,9 @@ func TestHealthz(t *testing.T) {
 	rec.mu.Lock()
 	rec.fail = errors.New("kernel says no")
 	rec.mu.Unlock()
-	if err := p.Sync(t.Context()); err == nil {
-		t.Error("Sync with a failing dataplane succeeded")
+	// Sync with nothing changed calls no dataplane; Resync applies.
+	if err := p.Resync(t.Context()); err == nil {
+		t.Error("Resync with a failing dataplane succeeded")
 	}
 }
 

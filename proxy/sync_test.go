@@ -4,152 +4,93 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
+	"strings"
 	"testing"
-	"time"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	discoveryv1 "github.com/rigging-dev/rigging/api/discovery/v1"
-	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/client"
 )
 
-// serviceRecorder is a fake Dataplane with a ServiceApplier that records
-// every call as a line: "Apply <n> services", "ApplyService <key>
-// <backends>" or "ApplyService <key> removed".
-type serviceRecorder struct {
-	calls       []string
-	failService error // returned by ApplyService when set
-	failApply   error // returned by Apply when set
-}
+// svcName and ip name the i-th test Service and its cluster IP.
+func svcName(i int) string { return fmt.Sprintf("s%d", i) }
+func ip(i int) string      { return fmt.Sprintf("10.96.0.%d", i) }
 
-var _ ServiceApplier = (*serviceRecorder)(nil)
+// backend is the i-th test Service's first endpoint.
+func backend(i int) string { return fmt.Sprintf("10.0.0.%d", i) }
 
-func (r *serviceRecorder) Apply(_ context.Context, st *State) error {
-	r.calls = append(r.calls, fmt.Sprintf("Apply %d services", len(st.Services)))
-	return r.failApply
-}
-
-func (r *serviceRecorder) ApplyService(_ context.Context, k ServiceKey, svc *Service) error {
-	if svc == nil {
-		r.calls = append(r.calls, fmt.Sprintf("ApplyService %s removed", k))
-	} else {
-		r.calls = append(r.calls, fmt.Sprintf("ApplyService %s %v", k, svc.Backends))
-	}
-	return r.failService
-}
-
-func (r *serviceRecorder) Close() error { return nil }
-
-// take returns the calls recorded since the last take.
-func (r *serviceRecorder) take() []string {
-	c := r.calls
-	r.calls = nil
-	return c
-}
-
-// counterValue returns c's count.
-func counterValue(c prometheus.Counter) float64 {
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		panic(err)
-	}
-	return m.GetCounter().GetValue()
-}
-
-func newTestProxy(t testing.TB, dp Dataplane) *Proxy {
-	t.Helper()
-	// apply never touches the client; New only requires one.
-	p, err := New(Options{Client: &client.Client{}, Dataplane: dp, NodeName: "n"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func key(i int) ServiceKey {
-	return ServiceKey{Addr: netip.AddrFrom4([4]byte{10, 96, byte(i >> 8), byte(i)}), Port: 80, Protocol: TCP}
-}
-
-// states returns n frontends, each with one backend 10.0.x.y:8080.
-func testState(n int) *State {
-	st := &State{Services: map[ServiceKey]*Service{}}
-	for i := range n {
-		st.Services[key(i)] = &Service{Name: fmt.Sprintf("default/s%d:http", i),
-			Backends: []Backend{{netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 8080}}}
-	}
-	return st
-}
-
-// with returns a copy of st with f applied to copies of the services at keys.
-func with(st *State, f func(*Service), keys ...ServiceKey) *State {
-	out := &State{Services: map[ServiceKey]*Service{}}
-	for k, s := range st.Services {
-		out.Services[k] = s
-	}
-	for _, k := range keys {
-		c := *out.Services[k]
-		c.Backends = append([]Backend(nil), c.Backends...)
-		f(&c)
-		out.Services[k] = &c
-	}
-	return out
-}
-
-func addBackend(s *Service) {
-	s.Backends = append(s.Backends, Backend{netip.MustParseAddr("10.1.0.1"), 8080})
-}
-
-func without(st *State, k ServiceKey) *State {
-	out := with(st, func(*Service) {})
-	delete(out.Services, k)
-	return out
-}
-
-func TestApplyIncremental(t *testing.T) {
+func TestSyncIncremental(t *testing.T) {
 	rec := &serviceRecorder{}
-	p := newTestProxy(t, rec)
-	ctx := t.Context()
-	s0 := testState(8)
-	s1 := with(s0, addBackend, key(3))
-	s2 := without(s1, key(5))
-	s3 := with(s2, func(s *Service) { s.Affinity = time.Minute }, key(0))
-	s4 := with(s3, func(s *Service) { s.Balancing = BalanceMaglev }, key(1))
-	s5 := with(s4, addBackend, key(0), key(1), key(2)) // 3 of 8 > a quarter
+	p, c := newTestProxy(t, rec)
+	node := p.node()
 	steps := []struct {
-		name  string
-		st    *State
-		full  bool
-		calls []string
+		name   string
+		change func()
+		full   bool
+		calls  []string
 	}{
-		{"first sync is full", s0, false, []string{"Apply 8 services"}},
-		{"endpoint change", s1, false, []string{"ApplyService 10.96.0.3:80/TCP [10.0.0.3:8080 10.1.0.1:8080]"}},
-		{"no change", s1, false, nil},
-		{"frontend removed", s2, false, []string{"ApplyService 10.96.0.5:80/TCP removed"}},
-		{"affinity change", s3, false, []string{"ApplyService 10.96.0.0:80/TCP [10.0.0.0:8080]"}},
-		{"balancing change", s4, false, []string{"ApplyService 10.96.0.1:80/TCP [10.0.0.1:8080]"}},
-		{"periodic resync", s4, true, []string{"Apply 7 services"}},
-		{"many changes", s5, false, []string{"Apply 7 services"}},
-		{"unchanged after a full Apply", with(s5, func(*Service) {}), false, nil},
-		{"frontend added", func() *State { s := with(s5, func(*Service) {}); s.Services[key(5)] = s0.Services[key(5)]; return s }(), false,
+		{"first sync is full", func() {
+			for i := range 8 {
+				c.putService(testService(svcName(i), ip(i)))
+				c.putSlice(testSlice(svcName(i), svcName(i), backend(i)))
+			}
+		}, false, []string{"Apply 8 services"}},
+		{"endpoint added", func() { c.putSlice(testSlice("s3", "s3", backend(3), "10.1.0.1")) }, false,
+			[]string{"ApplyService 10.96.0.3:80/TCP [10.0.0.3:8080 10.1.0.1:8080]"}},
+		{"service changed, no frontend did", func() {
+			s := testService("s3", ip(3))
+			s.Labels = map[string]string{"team": "a"}
+			c.putService(s)
+		}, false, nil},
+		{"nothing changed", func() {}, false, nil},
+		{"service deleted", func() { c.deleteService("default", "s5") }, false,
+			[]string{"ApplyService 10.96.0.5:80/TCP removed"}},
+		{"affinity set", func() {
+			s := testService("s0", ip(0))
+			s.Spec.SessionAffinity = corev1.ServiceAffinityClientIP
+			c.putService(s)
+		}, false, []string{"ApplyService 10.96.0.0:80/TCP [10.0.0.0:8080]"}},
+		{"port added", func() {
+			s := testService("s1", ip(1))
+			s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: "https", Port: 443})
+			c.putService(s)
+		}, false, []string{"ApplyService 10.96.0.1:443/TCP []"}},
+		{"slice moved to another service", func() { c.putSlice(testSlice("s2", "s4", backend(2))) }, false,
+			[]string{"ApplyService 10.96.0.2:80/TCP []", "ApplyService 10.96.0.4:80/TCP [10.0.0.2:8080 10.0.0.4:8080]"}},
+		{"slice's service label removed", func() { c.putSlice(testSlice("s2", "", backend(2))) }, false,
+			[]string{"ApplyService 10.96.0.4:80/TCP [10.0.0.4:8080]"}},
+		{"periodic resync", func() {}, true, []string{"Apply 8 services"}},
+		{"many changes", func() {
+			for _, i := range []int{0, 6, 7} {
+				c.putSlice(testSlice(svcName(i), svcName(i), backend(i), "10.1.0.1"))
+			}
+		}, false, []string{"Apply 8 services"}},
+		{"service recreated, its slice still there", func() { c.putService(testService("s5", ip(5))) }, false,
 			[]string{"ApplyService 10.96.0.5:80/TCP [10.0.0.5:8080]"}},
+		{"slice deleted", func() { c.deleteSlice("default", "s6") }, false,
+			[]string{"ApplyService 10.96.0.6:80/TCP []"}},
 	}
 	for _, s := range steps {
-		if err := p.apply(ctx, s.st, s.full, time.Now()); err != nil {
-			t.Fatalf("%s: apply: %v", s.name, err)
+		s.change()
+		sync := p.Sync
+		if s.full {
+			sync = p.Resync
+		}
+		if err := sync(t.Context()); err != nil {
+			t.Fatalf("%s: sync: %v", s.name, err)
 		}
 		if diff := cmp.Diff(s.calls, rec.take()); diff != "" {
 			t.Errorf("%s: calls (-want +got):\n%s", s.name, diff)
 		}
-		if p.applied != s.st {
-			t.Errorf("%s: last-applied State is not the one just applied", s.name)
+		want, _ := c.desired(node)
+		if diff := cmp.Diff(want, p.tracker.state, addrs); diff != "" {
+			t.Errorf("%s: State (-Desired +incremental):\n%s", s.name, diff)
 		}
 	}
-	if got, want := counterValue(p.syncs.WithLabelValues("incremental")), 7.0; got != want {
+	if got, want := counterValue(p.syncs.WithLabelValues("incremental")), 10.0; got != want {
 		t.Errorf("incremental syncs: %v, want %v", got, want)
 	}
 	if got, want := counterValue(p.syncs.WithLabelValues("full")), 3.0; got != want {
@@ -157,45 +98,48 @@ func TestApplyIncremental(t *testing.T) {
 	}
 }
 
-func TestApplyServiceErrorFallsBackToApply(t *testing.T) {
+func TestSyncFallsBackToApply(t *testing.T) {
 	rec := &serviceRecorder{}
-	p := newTestProxy(t, rec)
+	p, c := newTestProxy(t, rec)
 	ctx := t.Context()
-	s0 := testState(8)
-	if err := p.apply(ctx, s0, false, time.Now()); err != nil {
+	for i := range 8 {
+		c.putService(testService(svcName(i), ip(i)))
+		c.putSlice(testSlice(svcName(i), svcName(i), backend(i)))
+	}
+	if err := p.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rec.take()
 
 	// ApplyService fails: the whole State goes to Apply, which succeeds.
 	rec.failService = errors.New("map full")
-	s1 := with(s0, addBackend, key(2))
-	if err := p.apply(ctx, s1, false, time.Now()); err != nil {
-		t.Fatalf("apply with a failing ApplyService and a working Apply: %v", err)
+	c.putSlice(testSlice("s2", "s2", backend(2), "10.1.0.1"))
+	if err := p.Sync(ctx); err != nil {
+		t.Fatalf("sync with a failing ApplyService and a working Apply: %v", err)
 	}
 	want := []string{"ApplyService 10.96.0.2:80/TCP [10.0.0.2:8080 10.1.0.1:8080]", "Apply 8 services"}
 	if diff := cmp.Diff(want, rec.take()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
-	if p.applied != s1 {
-		t.Error("last-applied State is not the one Apply accepted")
+	if !p.known {
+		t.Error("the dataplane's programming is unknown after a successful Apply")
 	}
 
 	// Both fail: the sync fails, and the next one is full whatever changed.
 	rec.failApply = errors.New("kernel says no")
-	s2 := with(s1, addBackend, key(4))
-	if err := p.apply(ctx, s2, false, time.Now()); err == nil {
-		t.Fatal("apply succeeded with ApplyService and Apply failing")
+	c.putSlice(testSlice("s4", "s4", backend(4), "10.1.0.1"))
+	if err := p.Sync(ctx); err == nil {
+		t.Fatal("sync succeeded with ApplyService and Apply failing")
 	}
 	want = []string{"ApplyService 10.96.0.4:80/TCP [10.0.0.4:8080 10.1.0.1:8080]", "Apply 8 services"}
 	if diff := cmp.Diff(want, rec.take()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
-	if p.applied != nil {
-		t.Error("last-applied State kept after a failed Apply")
+	if p.known {
+		t.Error("the dataplane's programming is known after a failed Apply")
 	}
 	rec.failService, rec.failApply = nil, nil
-	if err := p.apply(ctx, s2, false, time.Now()); err != nil {
+	if err := p.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"Apply 8 services"}, rec.take()); diff != "" {
@@ -206,106 +150,200 @@ func TestApplyServiceErrorFallsBackToApply(t *testing.T) {
 	}
 }
 
-func TestApplyWithoutServiceApplier(t *testing.T) {
-	var got []string
-	p := newTestProxy(t, DataplaneFunc(func(_ context.Context, st *State) error {
-		got = append(got, fmt.Sprintf("Apply %d services", len(st.Services)))
+// TestSyncWithoutServiceApplier checks that a Dataplane without
+// ServiceApplier gets the whole State on each change (and nothing when no
+// frontend changed), and that a State it was given is never modified
+// afterwards.
+func TestSyncWithoutServiceApplier(t *testing.T) {
+	var got []*State
+	p, c := newTestProxy(t, DataplaneFunc(func(_ context.Context, st *State) error {
+		got = append(got, st)
 		return nil
 	}))
-	s0 := testState(8)
-	for _, st := range []*State{s0, with(s0, addBackend, key(1)), without(s0, key(1))} {
-		if err := p.apply(t.Context(), st, false, time.Now()); err != nil {
+	var want []*State // deep copies of what Desired said at each Apply
+	sync := func(applies bool) {
+		t.Helper()
+		if err := p.Sync(t.Context()); err != nil {
 			t.Fatal(err)
 		}
+		if applies {
+			st, _ := c.desired(p.node())
+			want = append(want, st)
+		}
 	}
-	want := []string{"Apply 8 services", "Apply 8 services", "Apply 7 services"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("calls (-want +got):\n%s", diff)
+	for i := range 8 {
+		c.putService(testService(svcName(i), ip(i)))
+		c.putSlice(testSlice(svcName(i), svcName(i), backend(i)))
+	}
+	sync(true)
+	c.putSlice(testSlice("s1", "s1", backend(1), "10.1.0.1"))
+	sync(true)
+	s := testService("s1", ip(1))
+	s.Annotations = map[string]string{"note": "no frontend changes"}
+	c.putService(s)
+	sync(false)
+	c.deleteService("default", "s1")
+	sync(true)
+	c.putSlice(testSlice("s2", "s2"))
+	sync(true)
+	if diff := cmp.Diff(want, got, addrs); diff != "" {
+		t.Errorf("States applied, as they are now (-Desired then +applied):\n%s", diff)
+	}
+}
+
+// TestSkippedLogging checks that a skipped port is logged once while it
+// stays skipped, and again when it is skipped again after being fixed.
+func TestSkippedLogging(t *testing.T) {
+	var logged []string
+	log := funcr.New(func(_, args string) { logged = append(logged, args) }, funcr.Options{})
+	p, err := New(Options{Client: &client.Client{}, Dataplane: &serviceRecorder{}, NodeName: "n", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCaches(t, p)
+	sctp := func() *corev1.Service {
+		s := testService("sig", ip(1))
+		s.Spec.Ports[0].Protocol = corev1.ProtocolSCTP
+		return s
+	}
+	steps := []struct {
+		name   string
+		change func()
+		full   bool
+		logged []string
+	}{
+		{"skipped on the first sync", func() { c.putService(sctp()) }, false,
+			[]string{`"level"=0 "msg"="service port skipped" "service"="default/sig:http" "reason"="protocol SCTP not supported"`}},
+		{"still skipped after a change", func() {
+			s := sctp()
+			s.Labels = map[string]string{"a": "b"}
+			c.putService(s)
+		}, false, nil},
+		{"still skipped on a resync", func() {}, true, nil},
+		{"fixed", func() { c.putService(testService("sig", ip(1))) }, false, nil},
+		{"skipped again", func() { c.putService(sctp()) }, false,
+			[]string{`"level"=0 "msg"="service port skipped" "service"="default/sig:http" "reason"="protocol SCTP not supported"`}},
+		{"deleted", func() { c.deleteService("default", "sig") }, false, nil},
+		{"recreated skipped, seen by a resync", func() { c.putService(sctp()) }, true,
+			[]string{`"level"=0 "msg"="service port skipped" "service"="default/sig:http" "reason"="protocol SCTP not supported"`}},
+	}
+	for _, s := range steps {
+		s.change()
+		sync := p.Sync
+		if s.full {
+			sync = p.Resync
+		}
+		if err := sync(t.Context()); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if diff := cmp.Diff(s.logged, logged); diff != "" {
+			t.Errorf("%s: logged (-want +got):\n%s", s.name, diff)
+		}
+		logged = nil
+		if n := len(p.tracker.services); strings.HasPrefix(s.name, "deleted") && n != 0 {
+			t.Errorf("%s: %d Services tracked, want none", s.name, n)
+		}
 	}
 }
 
 // nopApplier is a Dataplane with a ServiceApplier that does nothing.
-type nopApplier struct{ services int }
+type nopApplier struct{ services, applies int }
 
-func (d *nopApplier) Apply(context.Context, *State) error { return nil }
+func (d *nopApplier) Apply(context.Context, *State) error { d.applies++; return nil }
 func (d *nopApplier) ApplyService(context.Context, ServiceKey, *Service) error {
 	d.services++
 	return nil
 }
 func (d *nopApplier) Close() error { return nil }
 
-// benchObjects returns n Services with one port each and an EndpointSlice
-// of two ready endpoints for each.
-func benchObjects(n int) ([]*corev1.Service, []*discoveryv1.EndpointSlice) {
-	svcs := make([]*corev1.Service, n)
-	sls := make([]*discoveryv1.EndpointSlice, n)
+// benchCaches returns a Proxy with a nopApplier over caches holding n
+// Services with one port each and an EndpointSlice of two ready endpoints
+// for each, synced once.
+func benchCaches(b *testing.B, n int) (*Proxy, *caches, *nopApplier) {
+	dp := &nopApplier{}
+	p, c := newTestProxy(b, dp)
 	for i := range n {
-		name := fmt.Sprintf("s%d", i)
-		svcs[i] = &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name},
-			Spec: corev1.ServiceSpec{ClusterIPs: []string{fmt.Sprintf("10.%d.%d.%d", 96+i>>16, byte(i>>8), byte(i))},
-				Ports: []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP}}},
-		}
-		sls[i] = benchSlice(name, i, 1)
+		name := svcName(i)
+		c.putService(testService(name, fmt.Sprintf("10.%d.%d.%d", 96+i>>16, byte(i>>8), byte(i))))
+		c.putSlice(benchSlice(name, i, 1))
 	}
-	return svcs, sls
+	if err := p.Sync(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	return p, c, dp
 }
 
+// benchSlice is the EndpointSlice of the i-th Service at generation gen:
+// its second endpoint's address changes with gen.
 func benchSlice(name string, i, gen int) *discoveryv1.EndpointSlice {
-	return &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Namespace: "default", Name: name, Labels: map[string]string{discoveryv1.LabelServiceName: name}},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: new("http"), Port: new(int32(8080))}},
-		Endpoints: []discoveryv1.Endpoint{
-			{Addresses: []string{fmt.Sprintf("10.%d.%d.%d", 1+i>>16, byte(i>>8), byte(i))}},
-			{Addresses: []string{fmt.Sprintf("11.%d.%d.%d", byte(gen>>16), byte(gen>>8), byte(gen))}},
-		},
+	return testSlice(name, name, fmt.Sprintf("10.%d.%d.%d", 1+i>>16, byte(i>>8), byte(i)),
+		fmt.Sprintf("11.%d.%d.%d", byte(gen>>16), byte(gen>>8), byte(gen)))
+}
+
+// BenchmarkSyncOneChange measures one endpoint change (an EndpointSlice
+// written to the cache, its handler, and Sync) at 1,000 to 100,000
+// Services with a ServiceApplier that does nothing.
+func BenchmarkSyncOneChange(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			p, c, dp := benchCaches(b, n)
+			for i := 0; b.Loop(); i++ {
+				j := i % n
+				c.putSlice(benchSlice(svcName(j), j, i+2))
+				if err := p.Sync(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if dp.services != b.N {
+				b.Fatalf("%d ApplyService calls for %d changes", dp.services, b.N)
+			}
+		})
 	}
 }
 
-// BenchmarkSyncOneChange measures one endpoint change at 100,000 services
-// with a ServiceApplier that does nothing: "desired" is the whole sync
-// (Desired over every object, the diff, one ApplyService); "diff" is the
-// diff and ApplyService alone, from precomputed States.
-func BenchmarkSyncOneChange(b *testing.B) {
+// BenchmarkResync measures the periodic resync at 100,000 Services: the
+// whole State recomputed from the caches and handed to a no-op Apply.
+func BenchmarkResync(b *testing.B) {
 	const n = 100_000
-	svcs, sls := benchObjects(n)
-	node := Node{Name: "n"}
-	b.Run("desired", func(b *testing.B) {
-		dp := &nopApplier{}
-		p := newTestProxy(b, dp)
-		if err := p.apply(b.Context(), Desired(svcs, sls, node), false, time.Now()); err != nil {
+	p, _, dp := benchCaches(b, n)
+	for b.Loop() {
+		if err := p.Resync(b.Context()); err != nil {
 			b.Fatal(err)
 		}
-		b.ResetTimer()
-		for i := 0; b.Loop(); i++ {
-			j := i % n
-			sls[j] = benchSlice(svcs[j].Name, j, i+2)
-			st, _ := DesiredSkipped(svcs, sls, node)
-			if err := p.apply(b.Context(), st, false, time.Now()); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if dp.services != b.N {
-			b.Fatalf("%d ApplyService calls for %d changes", dp.services, b.N)
-		}
-	})
-	b.Run("diff", func(b *testing.B) {
-		dp := &nopApplier{}
-		p := newTestProxy(b, dp)
-		st := Desired(svcs, sls, node)
-		if err := p.apply(b.Context(), st, false, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-		alt := [2]*State{st, with(st, addBackend, key(7))}
-		b.ResetTimer()
-		for i := 0; b.Loop(); i++ {
-			if err := p.apply(b.Context(), alt[(i+1)%2], false, time.Now()); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if dp.services != b.N {
-			b.Fatalf("%d ApplyService calls for %d changes", dp.services, b.N)
-		}
-	})
+	}
+	if dp.applies != b.N+1 {
+		b.Fatalf("%d Applies for %d resyncs and a first sync", dp.applies, b.N)
+	}
+	if got := len(p.tracker.state.Services); got != n {
+		b.Fatalf("%d frontends, want %d", got, n)
+	}
+}
+
+// TestSyncWithoutSliceIndex checks that Sync still reads a Service's
+// EndpointSlices right when the slice lister lacks the index Run adds.
+func TestSyncWithoutSliceIndex(t *testing.T) {
+	rec := &serviceRecorder{}
+	p, c := newTestProxy(t, rec)
+	plain, err := client.NewIndexer[discoveryv1.EndpointSlice](nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.slices = plain
+	p.sliceLister = client.NewLister(plain, "endpointslices")
+	for i := range 8 {
+		c.putService(testService(svcName(i), ip(i)))
+		c.putSlice(testSlice(svcName(i), svcName(i), backend(i)))
+	}
+	c.putSlice(testSlice("other", "s1", "10.1.0.1"))
+	if err := p.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c.putSlice(testSlice("other", "s1", "10.1.0.2"))
+	if err := p.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Apply 8 services", "ApplyService 10.96.0.1:80/TCP [10.0.0.1:8080 10.1.0.2:8080]"}
+	if diff := cmp.Diff(want, rec.take()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
 }
