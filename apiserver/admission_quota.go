@@ -304,11 +304,14 @@ func (q *quotaAdmission) Validate(ctx context.Context, a *Attributes) error {
 	if r == nil {
 		return nil
 	}
-	usage := quotaUsage(r, a.Object)
 	names, err := q.quotasIn(ctx, a.Namespace)
 	if err != nil {
 		return err
 	}
+	if len(names) == 0 {
+		return nil // the usage is worth computing only for a quota
+	}
+	usage := quotaUsage(r, a.Object)
 	qr := q.s.lookup("", "resourcequotas")
 	for _, name := range names {
 		var charged corev1.ResourceList

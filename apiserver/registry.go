@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rigging-dev/rigging/api/fields"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
@@ -67,7 +68,18 @@ type resource struct {
 	// when the kind has none); spec lists the other fields.
 	typeMeta, status int
 	spec             []int
-	st               erasedStrategy
+	// tm is the apiVersion and kind every object of the resource carries.
+	tm metav1.TypeMeta
+	// spliceRV says whether the JSON of an object with a resourceVersion
+	// can be made from its JSON without one (withResourceVersion): the
+	// kind's metadata is encoded by encoding/json as the "metadata" member.
+	// spliceOff turns that off for good when a check found it wrong.
+	spliceRV  bool
+	spliceOff atomic.Bool
+	// spliceChecked is set once the first splice was checked against
+	// encoding/json.
+	spliceChecked atomic.Bool
+	st            erasedStrategy
 	// fieldKeys are the fields a field selector may name, sorted.
 	fieldKeys []string
 	cache     *watchCache
@@ -120,13 +132,17 @@ func (r *resource) newObject() metav1.Object {
 
 // setTypeMeta sets apiVersion and kind on obj.
 func (r *resource) setTypeMeta(obj metav1.Object) {
-	reflect.ValueOf(obj).Elem().Field(r.typeMeta).Set(reflect.ValueOf(
-		metav1.TypeMeta{APIVersion: r.info.APIVersion(), Kind: r.info.Kind}))
+	*r.typeMetaPtr(obj) = r.tm
 }
 
 // typeMetaOf returns obj's apiVersion and kind.
 func (r *resource) typeMetaOf(obj metav1.Object) metav1.TypeMeta {
-	return reflect.ValueOf(obj).Elem().Field(r.typeMeta).Interface().(metav1.TypeMeta)
+	return *r.typeMetaPtr(obj)
+}
+
+// typeMetaPtr returns the address of obj's TypeMeta.
+func (r *resource) typeMetaPtr(obj metav1.Object) *metav1.TypeMeta {
+	return reflect.ValueOf(obj).Elem().Field(r.typeMeta).Addr().Interface().(*metav1.TypeMeta)
 }
 
 // decode decodes a stored value and sets its resourceVersion to rev and
@@ -302,6 +318,7 @@ func newResource(r Resource, typ reflect.Type) (*resource, error) {
 		return nil, fmt.Errorf("apiserver: register %s: type %v is not a struct", r.Kind, typ)
 	}
 	res := &resource{info: r, typ: typ, typeMeta: -1, status: -1}
+	res.tm = metav1.TypeMeta{APIVersion: r.APIVersion(), Kind: r.Kind}
 	objectMeta := -1
 	for i := 0; i < typ.NumField(); i++ {
 		f := typ.Field(i)
@@ -310,6 +327,7 @@ func newResource(r Resource, typ reflect.Type) (*resource, error) {
 			res.typeMeta = i
 		case f.Type == reflect.TypeFor[metav1.ObjectMeta]() && f.Anonymous:
 			objectMeta = i
+			res.spliceRV = jsonName(f) == "metadata"
 		case jsonName(f) == "status":
 			res.status = i
 		case f.IsExported() && jsonName(f) != "-":
@@ -318,6 +336,10 @@ func newResource(r Resource, typ reflect.Type) (*resource, error) {
 	}
 	if res.typeMeta < 0 || objectMeta < 0 {
 		return nil, fmt.Errorf("apiserver: register %s: type %v must embed metav1.TypeMeta and metav1.ObjectMeta", r.Kind, typ)
+	}
+	marshaler := reflect.TypeFor[json.Marshaler]()
+	if typ.Implements(marshaler) || reflect.PointerTo(typ).Implements(marshaler) {
+		res.spliceRV = false
 	}
 	storageGroup := r.Group
 	res.qualifiedResource, res.qualifiedKind = r.Plural, r.Kind

@@ -130,21 +130,25 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 			s.refundQuota(ctx, a)
 			return nil, nil, storeError(r, m.Name, err)
 		}
-		out := s.settleWrite(r, h, obj, resp.KV.ModRevision)
+		out := s.settleWrite(r, h, obj, raw, resp.KV.ModRevision)
 		commit()
 		return obj, out, nil
 	}
 }
 
-// settleWrite sets the resourceVersion of obj, just written at rev with
-// the offer h, encodes it (the response body) and hands both to the watch
-// cache. It returns nil when obj cannot be encoded: writing the response
-// then reports the error.
-func (s *Server) settleWrite(r *resource, h *handoff, obj metav1.Object, rev int64) []byte {
+// settleWrite sets the resourceVersion of obj, just written at rev as
+// stored with the offer h, encodes it (the response body: stored with the
+// resourceVersion spliced in, or obj encoded again) and hands both to the
+// watch cache. It returns nil when obj cannot be encoded: writing the
+// response then reports the error.
+func (s *Server) settleWrite(r *resource, h *handoff, obj metav1.Object, stored []byte, rev int64) []byte {
 	obj.GetObjectMeta().ResourceVersion = formatRV(rev)
-	raw, err := marshalObject(obj)
-	if err != nil {
-		raw = nil
+	raw, ok := r.withResourceVersion(stored, obj)
+	if !ok {
+		var err error
+		if raw, err = marshalObject(obj); err != nil {
+			raw = nil
+		}
 	}
 	r.cache.settle(h, rev, raw)
 	return raw
@@ -258,7 +262,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name str
 			rollback()
 			return nil, false, storeError(r, name, err)
 		}
-		s.settleWrite(r, h, next, wr.KV.ModRevision)
+		s.settleWrite(r, h, next, raw, wr.KV.ModRevision)
 		commit()
 		return next, false, nil
 	}

@@ -42,7 +42,7 @@ func LabelSelector(ps *metav1.LabelSelector, path *field.Path) field.ErrorList {
 		}
 		errs = append(errs, labelName(expr.Key, p.Child("key"))...)
 		for j, v := range expr.Values {
-			for _, msg := range names.IsValidLabelValue(v) {
+			for _, msg := range isValidLabelValue(v) {
 				errs = append(errs, field.Invalid(p.Child("values").Index(j), v, msg))
 			}
 		}

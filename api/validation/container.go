@@ -292,7 +292,7 @@ func keySelector(name, key string, path *field.Path) field.ErrorList {
 	if key == "" {
 		errs = append(errs, field.Required(path.Child("key"), ""))
 	} else {
-		errs = append(errs, nameErrors(names.IsConfigMapKey(key), key, path.Child("key"))...)
+		errs = append(errs, nameErrors(isConfigMapKey(key), key, path.Child("key"))...)
 	}
 	return errs
 }

@@ -8,7 +8,6 @@ import (
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/field"
-	"github.com/rigging-dev/rigging/api/names"
 	"github.com/rigging-dev/rigging/api/resource"
 )
 
@@ -21,7 +20,7 @@ func Namespace(ns *corev1.Namespace) field.ErrorList {
 	errs := ObjectMeta(&ns.ObjectMeta, false, NameIsDNSLabel, field.NewPath("metadata"))
 	p := field.NewPath("spec", "finalizers")
 	for _, f := range ns.Spec.Finalizers {
-		errs = append(errs, nameErrors(names.IsQualifiedName(string(f)), string(f), p)...)
+		errs = append(errs, nameErrors(isQualifiedName(string(f)), string(f), p)...)
 		errs = append(errs, kubeFinalizerName(string(f), p)...)
 	}
 	return errs
@@ -140,14 +139,14 @@ func ConfigMap(cm *corev1.ConfigMap) field.ErrorList {
 	size := 0
 	for _, k := range sortedKeys(cm.Data) {
 		p := field.NewPath("data").Key(k)
-		errs = append(errs, nameErrors(names.IsConfigMapKey(k), k, p)...)
+		errs = append(errs, nameErrors(isConfigMapKey(k), k, p)...)
 		if _, dup := cm.BinaryData[k]; dup {
 			errs = append(errs, field.Invalid(p, k, "duplicate of key present in binaryData"))
 		}
 		size += len(cm.Data[k])
 	}
 	for _, k := range sortedKeys(cm.BinaryData) {
-		errs = append(errs, nameErrors(names.IsConfigMapKey(k), k, field.NewPath("binaryData").Key(k))...)
+		errs = append(errs, nameErrors(isConfigMapKey(k), k, field.NewPath("binaryData").Key(k))...)
 		size += len(cm.BinaryData[k])
 	}
 	if size > corev1.MaxSecretSize {
@@ -196,7 +195,7 @@ func Secret(s *corev1.Secret) field.ErrorList {
 	dataPath := field.NewPath("data")
 	size := 0
 	for _, k := range sortedKeys(s.Data) {
-		errs = append(errs, nameErrors(names.IsConfigMapKey(k), k, dataPath.Key(k))...)
+		errs = append(errs, nameErrors(isConfigMapKey(k), k, dataPath.Key(k))...)
 		size += len(s.Data[k])
 	}
 	if size > corev1.MaxSecretSize {
@@ -344,7 +343,7 @@ func Event(ev *corev1.Event) field.ErrorList {
 		tooLong("reason", ev.Reason, eventReasonLimit)
 		tooLong("message", ev.Message, eventNoteLimit)
 	}
-	errs = append(errs, nameErrors(names.IsDNS1123Subdomain(ev.Namespace), ev.Namespace, field.NewPath("namespace"))...)
+	errs = append(errs, nameErrors(isDNS1123Subdomain(ev.Namespace), ev.Namespace, field.NewPath("namespace"))...)
 	// The API server checks every object's metadata against the minimal
 	// name rule after the kind's own validation.
 	return append(errs, ObjectMeta(&ev.ObjectMeta, true, NameIsPathSegment, field.NewPath("metadata"))...)
@@ -582,7 +581,7 @@ func LimitRange(lr *corev1.LimitRange) field.ErrorList {
 }
 
 func limitType(t corev1.LimitType, p *field.Path) field.ErrorList {
-	errs := nameErrors(names.IsQualifiedName(string(t)), t, p)
+	errs := nameErrors(isQualifiedName(string(t)), t, p)
 	if len(errs) != 0 {
 		return errs
 	}

@@ -82,7 +82,7 @@ func EndpointSlice(es *discoveryv1.EndpointSlice) field.ErrorList {
 			errs = append(errs, field.NotSupported(p.Child("protocol"), *port.Protocol, supportedPortProtocols))
 		}
 		if port.AppProtocol != nil {
-			errs = append(errs, nameErrors(names.IsQualifiedName(*port.AppProtocol), port.AppProtocol, p.Child("appProtocol"))...)
+			errs = append(errs, nameErrors(isQualifiedName(*port.AppProtocol), port.AppProtocol, p.Child("appProtocol"))...)
 		}
 	}
 	return errs
@@ -391,7 +391,7 @@ func leaseSpec(spec *coordinationv1.LeaseSpec, p *field.Path) field.ErrorList {
 				errs = append(errs, field.NotSupported(sp, *s, valid))
 			}
 		} else {
-			errs = append(errs, nameErrors(names.IsQualifiedName(string(*s)), *s, sp)...)
+			errs = append(errs, nameErrors(isQualifiedName(string(*s)), *s, sp)...)
 		}
 	}
 	if h := spec.PreferredHolder; h != nil && *h != "" && (spec.Strategy == nil || *spec.Strategy == "") {

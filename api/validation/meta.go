@@ -8,7 +8,6 @@ import (
 
 	"github.com/rigging-dev/rigging/api/field"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
-	"github.com/rigging-dev/rigging/api/names"
 )
 
 // Message texts shared by many rules, as Kubernetes writes them.
@@ -41,7 +40,7 @@ func NameIsDNSSubdomain(name string, prefix bool) []string {
 	if prefix {
 		name = maskTrailingDash(name)
 	}
-	return names.IsDNS1123Subdomain(name)
+	return isDNS1123Subdomain(name)
 }
 
 // NameIsDNSLabel is the name rule of namespaces and other names that become
@@ -51,7 +50,7 @@ func NameIsDNSLabel(name string, prefix bool) []string {
 	if prefix {
 		name = maskTrailingDash(name)
 	}
-	return names.IsDNS1123Label(name)
+	return isDNS1123Label(name)
 }
 
 // NameIsDNS1035Label is the name rule of services: a DNS-1035 label, which
@@ -61,7 +60,7 @@ func NameIsDNS1035Label(name string, prefix bool) []string {
 	if prefix {
 		name = maskTrailingDash(name)
 	}
-	return names.IsDNS1035Label(name)
+	return isDNS1035Label(name)
 }
 
 // NameIsPathSegment is the minimal name rule of RBAC roles and bindings: any
@@ -194,20 +193,47 @@ func ObjectMetaUpdate(newMeta, oldMeta *metav1.ObjectMeta, path *field.Path) fie
 //
 //	metadata.labels: Invalid value: "-a": name part must consist of ...
 func Labels(labels map[string]string, path *field.Path) field.ErrorList {
+	if labelsValid(labels) {
+		return nil
+	}
 	var errs field.ErrorList
 	for _, k := range sortedKeys(labels) {
 		errs = append(errs, labelName(k, path)...)
-		for _, msg := range names.IsValidLabelValue(labels[k]) {
+		for _, msg := range isValidLabelValue(labels[k]) {
 			errs = append(errs, field.Invalid(path, labels[k], msg))
 		}
 	}
 	return errs
 }
 
+// labelsValid reports, without sorting or allocating, whether Labels
+// finds nothing wrong; when it is false, Labels finds the errors in order.
+func labelsValid(labels map[string]string) bool {
+	for k, v := range labels {
+		if !qualifiedNameOK(k) || (v != "" && !qualifiedNamePart(v)) {
+			return false
+		}
+	}
+	return true
+}
+
+// annotationsValid reports, without sorting, whether Annotations finds
+// nothing wrong.
+func annotationsValid(annotations map[string]string) bool {
+	size := 0
+	for k, v := range annotations {
+		if !qualifiedNameOK(strings.ToLower(k)) {
+			return false
+		}
+		size += len(k) + len(v)
+	}
+	return size <= TotalAnnotationSizeLimit
+}
+
 // labelName checks one label key (or any other qualified name) at path.
 func labelName(name string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, msg := range names.IsQualifiedName(name) {
+	for _, msg := range isQualifiedName(name) {
 		errs = append(errs, field.Invalid(path, name, msg))
 	}
 	return errs
@@ -217,10 +243,13 @@ func labelName(name string, path *field.Path) field.ErrorList {
 // in lower case) and keys and values together hold at most
 // TotalAnnotationSizeLimit bytes.
 func Annotations(annotations map[string]string, path *field.Path) field.ErrorList {
+	if annotationsValid(annotations) {
+		return nil
+	}
 	var errs field.ErrorList
 	size := 0
 	for _, k := range sortedKeys(annotations) {
-		for _, msg := range names.IsQualifiedName(strings.ToLower(k)) {
+		for _, msg := range isQualifiedName(strings.ToLower(k)) {
 			errs = append(errs, field.Invalid(path, k, msg))
 		}
 		size += len(k) + len(annotations[k])
@@ -299,7 +328,7 @@ func Finalizers(finalizers []string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	orphan, foreground := false, false
 	for _, f := range finalizers {
-		for _, msg := range names.IsQualifiedName(f) {
+		for _, msg := range isQualifiedName(f) {
 			errs = append(errs, field.Invalid(path, f, msg))
 		}
 		orphan = orphan || f == finalizerOrphanDependents
@@ -391,17 +420,17 @@ func nameErrors(msgs []string, value any, path *field.Path) field.ErrorList {
 
 // dns1123Label checks value as a DNS-1123 label.
 func dns1123Label(value string, path *field.Path) field.ErrorList {
-	return nameErrors(names.IsDNS1123Label(value), value, path)
+	return nameErrors(isDNS1123Label(value), value, path)
 }
 
 // dns1123Subdomain checks value as a DNS-1123 subdomain.
 func dns1123Subdomain(value string, path *field.Path) field.ErrorList {
-	return nameErrors(names.IsDNS1123Subdomain(value), value, path)
+	return nameErrors(isDNS1123Subdomain(value), value, path)
 }
 
 // qualifiedName checks value as a qualified name.
 func qualifiedName(value string, path *field.Path) field.ErrorList {
-	return nameErrors(names.IsQualifiedName(value), value, path)
+	return nameErrors(isQualifiedName(value), value, path)
 }
 
 // sortedKeys returns the keys of m in order.

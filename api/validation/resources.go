@@ -6,7 +6,6 @@ import (
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/field"
-	"github.com/rigging-dev/rigging/api/names"
 	"github.com/rigging-dev/rigging/api/resource"
 )
 
@@ -75,7 +74,7 @@ func isExtendedResourceName(name corev1.ResourceName) bool {
 	if isNativeResource(name) || strings.HasPrefix(string(name), corev1.DefaultResourceRequestsPrefix) {
 		return false
 	}
-	return len(names.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+string(name))) == 0
+	return len(isQualifiedName(corev1.DefaultResourceRequestsPrefix+string(name))) == 0
 }
 
 // isOvercommitAllowed reports a resource whose request may be below its
@@ -92,7 +91,7 @@ func isIntegerResourceName(name corev1.ResourceName) bool {
 // resourceName checks a resource name: a qualified name, and a standard
 // one when it has no domain.
 func resourceName(name corev1.ResourceName, path *field.Path) field.ErrorList {
-	errs := nameErrors(names.IsQualifiedName(string(name)), name, path)
+	errs := nameErrors(isQualifiedName(string(name)), name, path)
 	if len(errs) != 0 {
 		return errs
 	}

@@ -7,7 +7,6 @@ import (
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/field"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
-	"github.com/rigging-dev/rigging/api/names"
 )
 
 var (
@@ -212,7 +211,7 @@ func Tolerations(tolerations []corev1.Toleration, path *field.Path) field.ErrorL
 		}
 		switch t.Operator {
 		case corev1.TolerationOpEqual, "":
-			if msgs := names.IsValidLabelValue(t.Value); len(msgs) != 0 {
+			if msgs := isValidLabelValue(t.Value); len(msgs) != 0 {
 				errs = append(errs, field.Invalid(p.Child("operator"), t.Value, strings.Join(msgs, ";")))
 			}
 		case corev1.TolerationOpExists:
@@ -237,7 +236,7 @@ func Taints(taints []corev1.Taint, path *field.Path) field.ErrorList {
 	for i, t := range taints {
 		p := path.Index(i)
 		errs = append(errs, labelName(t.Key, p.Child("key"))...)
-		if msgs := names.IsValidLabelValue(t.Value); len(msgs) != 0 {
+		if msgs := isValidLabelValue(t.Value); len(msgs) != 0 {
 			errs = append(errs, field.Invalid(p.Child("value"), t.Value, strings.Join(msgs, ";")))
 		}
 		errs = append(errs, validateEnum(t.Effect, supportedTaintEffects, p.Child("effect"))...)

@@ -8,7 +8,6 @@ import (
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/field"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
-	"github.com/rigging-dev/rigging/api/names"
 )
 
 // supportedHostPathTypes lists the host path types, sorted as Kubernetes
@@ -297,7 +296,7 @@ func CSIDriverName(name string, p *field.Path) field.ErrorList {
 	if len(name) > 63 {
 		errs = append(errs, field.TooLong(p, name, 63))
 	}
-	return append(errs, nameErrors(names.IsDNS1123Subdomain(strings.ToLower(name)), name, p)...)
+	return append(errs, nameErrors(isDNS1123Subdomain(strings.ToLower(name)), name, p)...)
 }
 
 func csiVolumeSource(csi *corev1.CSIVolumeSource, p *field.Path) field.ErrorList {
