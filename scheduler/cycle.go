@@ -208,7 +208,7 @@ func (a *algorithm) findNodesThatPassFilters(ctx context.Context, fwk *runtime.F
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for done := 0; done < numAll && len(feasible) < numToFind; {
-		chunk := min(numAll-done, max(numToFind-len(feasible), 32))
+		chunk := min(numAll-done, filterChunk(numToFind-len(feasible), len(feasible), done))
 		sc.statuses = resize(sc.statuses, chunk)
 		sc.pending = sc.pending[:0]
 		for j := 0; j < chunk; j++ {
@@ -255,6 +255,25 @@ func (a *algorithm) findNodesThatPassFilters(ctx context.Context, fwk *runtime.F
 		done += chunk
 	}
 	return feasible, feasibleIdx, nil
+}
+
+// filterChunk returns how many nodes the next round of Filter evaluates
+// when need more feasible nodes are wanted and found of the done nodes
+// evaluated so far passed: at least 32, and enough that, if the nodes
+// ahead pass Filter as often as those behind did, one more round finds
+// them all (an eighth more, for chance). A round evaluates its nodes in
+// parallel and then reads them in order, so a node evaluated beyond the
+// one that completes the set is wasted work but changes neither the
+// nodes found nor the diagnosis (a Filter error on such a node still
+// fails the cycle, as an error anywhere in a round always has); fewer,
+// larger rounds keep both cores busy where many small ones would wait on
+// each other.
+func filterChunk(need, found, done int) int {
+	if done == 0 || found == 0 {
+		return max(need, 32)
+	}
+	est := need * done / found
+	return max(est+est/8, 32)
 }
 
 func resize[T any](s []T, n int) []T {

@@ -338,9 +338,13 @@ func (c *Cache) PodCount() int {
 }
 
 // UpdateSnapshot brings s up to date with the cache, copying only the
-// nodes that changed since s was last updated. A Cache maintains a single
-// Snapshot (start from NewEmptySnapshot), which must not be read while it
-// is updated.
+// nodes that changed since s was last updated (the cache keeps its nodes
+// ordered from the most recently changed, so it visits only those). The
+// node list is rebuilt, and s's Epoch changes, only when nodes were added
+// or removed or changed zone; a node whose pods gain or lose affinity
+// terms joins or leaves the affinity lists in place. A Cache maintains a
+// single Snapshot (start from NewEmptySnapshot), which must not be read
+// while it is updated.
 func (c *Cache) UpdateSnapshot(s *Snapshot) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -366,13 +370,11 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) error {
 			rebuild = true
 			continue
 		}
-		if (len(existing.PodsWithAffinity) > 0) != (len(clone.PodsWithAffinity) > 0) ||
-			(len(existing.PodsWithRequiredAntiAffinity) > 0) != (len(clone.PodsWithRequiredAntiAffinity) > 0) {
-			rebuild = true
-		}
 		*existing = *clone
 		if i, ok := s.index[node.Name]; ok {
-			s.gens[i] = clone.Generation
+			// The node keeps its place in the list; only its
+			// membership of the affinity lists may change.
+			s.updateLists(i)
 		}
 	}
 	if newGen > s.generation {

@@ -15,11 +15,15 @@ import (
 // scheduler updates it between cycles, and plugins only read it during a
 // cycle (from many goroutines at once, which is safe).
 type Snapshot struct {
-	nodeInfoMap                   map[string]*framework.NodeInfo
-	nodeInfoList                  []*framework.NodeInfo
-	havePodsWithAffinityList      []*framework.NodeInfo
-	havePodsWithRequiredAntiAffin []*framework.NodeInfo
-	generation                    int64
+	nodeInfoMap  map[string]*framework.NodeInfo
+	nodeInfoList []*framework.NodeInfo
+	// withAffinity and withRequiredAnti are the nodes with pods that have
+	// pod affinity or anti-affinity terms, and required anti-affinity
+	// terms, in nodeInfoList order; kept up to date node by node as pods
+	// come and go, without a scan of every node.
+	withAffinity     subList
+	withRequiredAnti subList
+	generation       int64
 	// epoch changes whenever the node list is rebuilt or image summaries
 	// change; index maps node names to their position in nodeInfoList.
 	epoch uint64
@@ -84,8 +88,8 @@ func (s *Snapshot) rebuildLists(order []string) {
 	s.nodeInfoList = s.nodeInfoList[:0]
 	s.names = s.names[:0]
 	s.gens = s.gens[:0]
-	s.havePodsWithAffinityList = s.havePodsWithAffinityList[:0]
-	s.havePodsWithRequiredAntiAffin = s.havePodsWithRequiredAntiAffin[:0]
+	s.withAffinity.reset()
+	s.withRequiredAnti.reset()
 	for _, name := range order {
 		ni, ok := s.nodeInfoMap[name]
 		if !ok || ni.Node() == nil {
@@ -96,18 +100,30 @@ func (s *Snapshot) rebuildLists(order []string) {
 		s.names = append(s.names, name)
 		s.gens = append(s.gens, ni.Generation)
 		if len(ni.PodsWithAffinity) > 0 {
-			s.havePodsWithAffinityList = append(s.havePodsWithAffinityList, ni)
+			s.withAffinity.append(len(s.nodeInfoList)-1, ni)
 		}
 		if len(ni.PodsWithRequiredAntiAffinity) > 0 {
-			s.havePodsWithRequiredAntiAffin = append(s.havePodsWithRequiredAntiAffin, ni)
+			s.withRequiredAnti.append(len(s.nodeInfoList)-1, ni)
 		}
 	}
 }
 
-// Epoch returns a number that changes whenever nodes are added or removed,
-// the lists are rebuilt, or image summaries change: between two calls that
-// return the same epoch, a NodeInfo with an unchanged Generation is
-// unchanged.
+// updateLists records that the NodeInfo at position i of nodeInfoList
+// changed: its membership of the affinity lists follows its pods. It costs
+// a binary search per list, and a move of the list's tail when the
+// membership changed.
+func (s *Snapshot) updateLists(i int) {
+	ni := s.nodeInfoList[i]
+	s.gens[i] = ni.Generation
+	s.withAffinity.set(i, ni, len(ni.PodsWithAffinity) > 0)
+	s.withRequiredAnti.set(i, ni, len(ni.PodsWithRequiredAntiAffinity) > 0)
+}
+
+// Epoch returns a number that changes whenever the node list is rebuilt
+// (nodes added, removed or moved to another zone) or image summaries
+// change: between two calls that return the same epoch, every node keeps
+// its position in List, and a NodeInfo with an unchanged Generation is
+// unchanged. Nodes joining or leaving the affinity lists do not change it.
 func (s *Snapshot) Epoch() uint64 { return s.epoch }
 
 // IndexOf returns the position of nodeName in List, and false when the
@@ -140,13 +156,13 @@ func (s *Snapshot) List() ([]*framework.NodeInfo, error) { return s.nodeInfoList
 // HavePodsWithAffinityList returns the nodes with pods that have pod
 // affinity or anti-affinity terms.
 func (s *Snapshot) HavePodsWithAffinityList() ([]*framework.NodeInfo, error) {
-	return s.havePodsWithAffinityList, nil
+	return s.withAffinity.infos, nil
 }
 
 // HavePodsWithRequiredAntiAffinityList returns the nodes with pods that
 // have required anti-affinity terms.
 func (s *Snapshot) HavePodsWithRequiredAntiAffinityList() ([]*framework.NodeInfo, error) {
-	return s.havePodsWithRequiredAntiAffin, nil
+	return s.withRequiredAnti.infos, nil
 }
 
 // Get returns the NodeInfo of nodeName, or an error wrapping
@@ -181,17 +197,9 @@ func (s *Snapshot) AssumePod(pi *framework.PodInfo) error {
 	if !ok || ni.Node() == nil {
 		return fmt.Errorf("assume pod %s/%s on node %q: %w", pi.Pod.Namespace, pi.Pod.Name, pi.Pod.Spec.NodeName, framework.ErrNotFound)
 	}
-	hadAffinity, hadAnti := len(ni.PodsWithAffinity) > 0, len(ni.PodsWithRequiredAntiAffinity) > 0
 	ni.AddPodInfo(pi)
 	if i, ok := s.index[ni.NodeName()]; ok {
-		s.gens[i] = ni.Generation
-	}
-	if (!hadAffinity && len(ni.PodsWithAffinity) > 0) || (!hadAnti && len(ni.PodsWithRequiredAntiAffinity) > 0) {
-		order := make([]string, 0, len(s.nodeInfoList))
-		for _, n := range s.nodeInfoList {
-			order = append(order, n.NodeName())
-		}
-		s.rebuildLists(order)
+		s.updateLists(i)
 	}
 	return nil
 }

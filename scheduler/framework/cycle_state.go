@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrNotFound is returned (wrapped) by CycleState.Read when the key is
@@ -27,7 +28,12 @@ type StateData interface {
 // Filter and Score run in parallel over nodes; values themselves must be
 // safe for the concurrent reads plugins make of them.
 type CycleState struct {
-	storage sync.Map // StateKey -> StateData
+	// storage holds the values by key in a map that is never changed once
+	// stored: writers copy it under mu and store the copy, so that the
+	// many concurrent reads of Filter and Score take no lock and read a
+	// plain map. Writes are few (one or two per plugin and cycle).
+	storage atomic.Pointer[map[StateKey]StateData]
+	mu      sync.Mutex // serialises writers of storage
 
 	// SkipFilterPlugins names the plugins whose PreFilter returned Skip; the
 	// framework does not run their Filter. Written only by the framework
@@ -42,17 +48,53 @@ func NewCycleState() *CycleState { return &CycleState{} }
 
 // Read returns the value of key, or an error wrapping ErrNotFound.
 func (c *CycleState) Read(key StateKey) (StateData, error) {
-	if v, ok := c.storage.Load(key); ok {
-		return v.(StateData), nil
+	if m := c.storage.Load(); m != nil {
+		if v, ok := (*m)[key]; ok {
+			return v, nil
+		}
 	}
 	return nil, fmt.Errorf("cycle state key %q: %w", key, ErrNotFound)
 }
 
 // Write stores val under key, replacing any earlier value.
-func (c *CycleState) Write(key StateKey, val StateData) { c.storage.Store(key, val) }
+func (c *CycleState) Write(key StateKey, val StateData) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.copyLocked(1)
+	m[key] = val
+	c.storage.Store(&m)
+}
 
 // Delete removes key.
-func (c *CycleState) Delete(key StateKey) { c.storage.Delete(key) }
+func (c *CycleState) Delete(key StateKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := (*c.loadLocked())[key]; !ok {
+		return
+	}
+	m := c.copyLocked(0)
+	delete(m, key)
+	c.storage.Store(&m)
+}
+
+// loadLocked returns the current map, never nil. The caller holds mu.
+func (c *CycleState) loadLocked() *map[StateKey]StateData {
+	if m := c.storage.Load(); m != nil {
+		return m
+	}
+	return &map[StateKey]StateData{}
+}
+
+// copyLocked returns a copy of the current map with room for extra more
+// entries. The caller holds mu.
+func (c *CycleState) copyLocked(extra int) map[StateKey]StateData {
+	old := *c.loadLocked()
+	m := make(map[StateKey]StateData, len(old)+extra)
+	for k, v := range old {
+		m[k] = v
+	}
+	return m
+}
 
 // Clone returns a deep copy: each value is copied with its Clone method. A
 // nil CycleState clones to nil.
@@ -61,10 +103,13 @@ func (c *CycleState) Clone() *CycleState {
 		return nil
 	}
 	out := NewCycleState()
-	c.storage.Range(func(k, v any) bool {
-		out.storage.Store(k, v.(StateData).Clone())
-		return true
-	})
+	if old := c.storage.Load(); old != nil {
+		m := make(map[StateKey]StateData, len(*old))
+		for k, v := range *old {
+			m[k] = v.Clone()
+		}
+		out.storage.Store(&m)
+	}
 	out.SkipFilterPlugins = cloneSet(c.SkipFilterPlugins)
 	out.SkipScorePlugins = cloneSet(c.SkipScorePlugins)
 	return out

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -46,6 +47,17 @@ type nodeMemoKey[V any] struct {
 	// node list rarely changes between cycles, so a value is usually
 	// found here without a map lookup.
 	order []*nodeMemoValue[V]
+	// spare is the buffer of the call before last, reused for the next
+	// call's order.
+	spare []*nodeMemoValue[V]
+	// orderNI and orderGen hold, in flat arrays, each order value's
+	// NodeInfo and Generation; aligned is set when order holds exactly
+	// the values in nodes (no repeated name, no Generation 0). Then a call
+	// with the same NodeInfos in the same positions finds the changed
+	// ones by comparing flat arrays, without reading the values.
+	orderNI  []*NodeInfo
+	orderGen []int64
+	aligned  bool
 	// agg is NodeAggregate's aggregate of the values in nodes, or nil.
 	agg   any
 	stale []int // scratch, reused across calls
@@ -55,7 +67,9 @@ type nodeMemoValue[V any] struct {
 	ni     *NodeInfo // the NodeInfo v was computed from (or a copy of it)
 	gen    int64
 	seen   uint64
-	stored bool // in nodeMemoKey.nodes
+	stored bool   // in nodeMemoKey.nodes
+	pos    int    // position in nodeMemoKey.order
+	name   string // ni's node name when v was computed
 	v      V
 }
 
@@ -122,9 +136,12 @@ func (m *NodeMemo[V]) Visit(ctx context.Context, p Parallelizer, key string, nod
 // exactly what it did with sign 1 when given the same value with sign -1.
 // Then use is called with the aggregate of the values of exactly nodes.
 // The cost of a call is then one step per node plus compute and apply for
-// the changed nodes only. use must not keep or modify the aggregate: it
-// belongs to the memo. A memo used with NodeAggregate must always be used
-// with the same A.
+// the changed nodes only. use must not keep the aggregate or change what
+// apply keeps in it: it belongs to the memo. use runs under the memo's
+// lock for key, so it may derive from the aggregate, and cache in it,
+// values it hands out that are never changed afterwards (as
+// InterPodAffinity publishes immutable views of its counts). A memo used
+// with NodeAggregate must always be used with the same A.
 func NodeAggregate[V, A any](ctx context.Context, m *NodeMemo[V], p Parallelizer, key string, nodes []*NodeInfo, compute func(*NodeInfo) V, newAgg func() A, apply func(agg A, v V, sign int64), use func(agg A), operation string) error {
 	e := m.entry(key)
 	e.mu.Lock()
@@ -161,22 +178,41 @@ func NodeAggregate[V, A any](ctx context.Context, m *NodeMemo[V], p Parallelizer
 // The caller holds e.mu.
 func (e *nodeMemoKey[V]) update(ctx context.Context, p Parallelizer, nodes []*NodeInfo, compute func(*NodeInfo) V, change func(V, int64), operation string) (vals []*nodeMemoValue[V], complete bool, err error) {
 	e.stamp++
-	vals = make([]*nodeMemoValue[V], len(nodes))
+	if vals, ok, err := e.updateAligned(ctx, p, nodes, compute, change, operation); ok || err != nil {
+		return vals, ok, err
+	}
+	e.aligned = false
+	// vals reuses the buffer of the call before last: e.order (the last
+	// call's) is read below while vals is filled.
+	if cap(e.spare) >= len(nodes) {
+		vals = e.spare[:len(nodes)]
+	} else {
+		// Room for lists that grow by a few nodes from call to call.
+		vals = make([]*nodeMemoValue[V], len(nodes), len(nodes)+len(nodes)/8+16)
+	}
+	e.spare = nil
 	stale := e.stale[:0]
 	defer func() { e.stale = stale[:0] }()
 	remembered := 0
 	complete = true
+	// next is the position in e.order where nodes[i] is expected: the
+	// position after the previous node's. Node lists change by a few
+	// nodes joining or leaving between calls, so after each such change
+	// the rest of the nodes are found in order again.
+	next := 0
 	for i, ni := range nodes {
 		var r *nodeMemoValue[V]
-		if i < len(e.order) && e.order[i] != nil && e.order[i].ni == ni {
-			// The same NodeInfo at the same position: no need to read
-			// its node's name.
-			r = e.order[i]
-		} else {
-			r = e.nodes[ni.NodeName()]
+		if next < len(e.order) && e.order[next].ni == ni {
+			// The same NodeInfo where expected: no need to read its
+			// node's name.
+			r = e.order[next]
+			next++
+		} else if r = e.nodes[ni.NodeName()]; r != nil && r.pos >= 0 && r.pos < len(e.order) && e.order[r.pos] == r {
+			next = r.pos + 1
 		}
 		if r != nil && r.gen == ni.Generation && ni.Generation != 0 && r.seen != e.stamp && r.stored {
 			r.seen = e.stamp
+			r.pos = i // its old position was read above, and is not needed again
 			vals[i] = r
 			remembered++
 			continue
@@ -194,7 +230,7 @@ func (e *nodeMemoKey[V]) update(ctx context.Context, p Parallelizer, nodes []*No
 		for j, i := range stale {
 			ni := nodes[i]
 			name := ni.NodeName()
-			r := &nodeMemoValue[V]{ni: ni, gen: ni.Generation, seen: e.stamp, v: fresh[j]}
+			r := &nodeMemoValue[V]{ni: ni, gen: ni.Generation, seen: e.stamp, pos: i, name: name, v: fresh[j]}
 			vals[i] = r
 			old := e.nodes[name]
 			if ni.Generation == 0 || (old != nil && old.seen == e.stamp) {
@@ -228,6 +264,66 @@ func (e *nodeMemoKey[V]) update(ctx context.Context, p Parallelizer, nodes []*No
 			}
 		}
 	}
+	clear(e.order) // drop the old values the buffer still points to
+	e.spare = e.order
 	e.order = vals
+	e.orderNI = slices.Grow(e.orderNI[:0], len(vals))
+	e.orderGen = slices.Grow(e.orderGen[:0], len(vals))
+	for _, r := range vals {
+		e.orderNI = append(e.orderNI, r.ni)
+		e.orderGen = append(e.orderGen, r.gen)
+	}
+	e.aligned = complete && len(e.nodes) == len(vals)
 	return vals, complete, nil
+}
+
+// updateAligned is update's fast path, for a call with the same NodeInfos
+// in the same positions as the last one, when that one was aligned: only
+// the NodeInfos whose Generation changed are recomputed. It returns false,
+// having changed nothing, when it does not apply; then update takes the
+// general path.
+func (e *nodeMemoKey[V]) updateAligned(ctx context.Context, p Parallelizer, nodes []*NodeInfo, compute func(*NodeInfo) V, change func(V, int64), operation string) ([]*nodeMemoValue[V], bool, error) {
+	if !e.aligned || len(nodes) != len(e.orderNI) {
+		return nil, false, nil
+	}
+	changed := e.stale[:0]
+	defer func() { e.stale = changed[:0] }()
+	for i, ni := range nodes {
+		if ni != e.orderNI[i] {
+			return nil, false, nil
+		}
+		if ni.Generation != e.orderGen[i] {
+			changed = append(changed, i)
+		}
+	}
+	for _, i := range changed {
+		// A Generation of 0, or a NodeInfo now holding another node,
+		// needs the general path's bookkeeping.
+		if nodes[i].Generation == 0 || nodes[i].NodeName() != e.order[i].name {
+			return nil, false, nil
+		}
+	}
+	if len(changed) > 0 {
+		fresh := make([]V, len(changed))
+		p.Until(ctx, len(changed), func(j int) {
+			fresh[j] = compute(nodes[changed[j]])
+		}, operation)
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		for j, i := range changed {
+			ni := nodes[i]
+			old := e.order[i]
+			r := &nodeMemoValue[V]{ni: ni, gen: ni.Generation, seen: e.stamp, pos: i, name: old.name, stored: true, v: fresh[j]}
+			old.stored = false
+			if change != nil {
+				change(old.v, -1)
+				change(r.v, 1)
+			}
+			e.nodes[old.name] = r
+			e.order[i] = r
+			e.orderGen[i] = r.gen
+		}
+	}
+	return e.order, true, nil
 }

@@ -51,15 +51,26 @@ func TestNodeMemoVisit(t *testing.T) {
 	}
 	check("first", visit("k", []*NodeInfo{a, b, c}), []int{1, 0, 2}, []string{"a", "b", "c"})
 	check("unchanged", visit("k", []*NodeInfo{a, b, c}), []int{1, 0, 2}, nil)
+	// The same NodeInfos in the same order: only the changed one is
+	// recomputed, and the next call sees its new value remembered.
+	c.AddPod(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "p6"}})
+	check("c changed in place", visit("k", []*NodeInfo{a, b, c}), []int{1, 0, 3}, []string{"c"})
+	check("c remembered", visit("k", []*NodeInfo{a, b, c}), []int{1, 0, 3}, nil)
+	// A NodeInfo that now holds another node is recomputed under its new
+	// name; the old name is forgotten.
+	c.SetNode(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "d"}})
+	check("c renamed d", visit("k", []*NodeInfo{a, b, c}), []int{1, 0, 3}, []string{"d"})
+	c.SetNode(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "c"}})
+	check("d renamed c", visit("k", []*NodeInfo{a, b, c}), []int{1, 0, 3}, []string{"c"})
 	b.AddPod(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "p4"}})
-	check("b changed", visit("k", []*NodeInfo{c, b, a}), []int{2, 1, 1}, []string{"b"})
+	check("b changed", visit("k", []*NodeInfo{c, b, a}), []int{3, 1, 1}, []string{"b"})
 	// A copy with the same generation reuses the value; changing the copy
 	// does not change the original's value.
 	a2 := a.Snapshot()
-	check("copy", visit("k", []*NodeInfo{a2, b, c}), []int{1, 1, 2}, nil)
+	check("copy", visit("k", []*NodeInfo{a2, b, c}), []int{1, 1, 3}, nil)
 	a2.AddPod(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "p5"}})
 	check("copy changed", visit("k", []*NodeInfo{a2, b}), []int{2, 1}, []string{"a"})
-	check("original again", visit("k", []*NodeInfo{a, b, c}), []int{1, 1, 2}, []string{"a", "c"})
+	check("original again", visit("k", []*NodeInfo{a, b, c}), []int{1, 1, 3}, []string{"a", "c"})
 	check("other key", visit("k2", []*NodeInfo{a}), []int{1}, []string{"a"})
 	check("third key evicts k", visit("k3", []*NodeInfo{a}), []int{1}, []string{"a"})
 	check("k forgotten", visit("k", []*NodeInfo{a}), []int{1}, []string{"a"})

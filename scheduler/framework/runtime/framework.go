@@ -390,6 +390,7 @@ func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *framework.Cy
 		}
 	}
 	state.SkipFilterPlugins = skip
+	f.recordActiveFilters(state)
 	return result, nil
 }
 
@@ -432,8 +433,12 @@ func (f *Framework) RunPreFilterExtensionRemovePod(ctx context.Context, state *f
 // state.SkipFilterPlugins, and returns the first non-Success status with
 // its plugin's name (a non-rejection becomes an Error status).
 func (f *Framework) RunFilterPlugins(ctx context.Context, state *framework.CycleState, pod *corev1.Pod, nodeInfo *framework.NodeInfo) *framework.Status {
-	for _, pl := range f.filter {
-		if state.SkipFilterPlugins != nil {
+	plugins, active := f.activeFilterPlugins(state)
+	if !active {
+		plugins = f.filter
+	}
+	for _, pl := range plugins {
+		if !active && state.SkipFilterPlugins != nil {
 			if _, skip := state.SkipFilterPlugins[pl.Name()]; skip {
 				continue
 			}
@@ -466,6 +471,10 @@ func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state
 }
 
 func (f *Framework) addNominatedPods(ctx context.Context, pod *corev1.Pod, state *framework.CycleState, nodeInfo *framework.NodeInfo) (bool, *framework.CycleState, *framework.NodeInfo, error) {
+	if n, ok := f.opts.nominator.(*Nominator); ok && n.count.Load() == 0 {
+		// Nothing is nominated: no need to read the node's name.
+		return false, state, nodeInfo, nil
+	}
 	if nodeInfo.Node() == nil {
 		return false, state, nodeInfo, nil
 	}

@@ -16,6 +16,9 @@ type Nominator struct {
 	byNode map[string][]*framework.PodInfo // node name -> pods nominated to it
 	byPod  map[string]string               // PodKey -> node name
 	gen    atomic.Uint64
+	// count is len(byPod), written under mu, read without it so that the
+	// per-node lookups of a cycle without nominations take no lock.
+	count atomic.Int64
 }
 
 // Generation returns a number that changes on every change of the
@@ -52,6 +55,7 @@ func (n *Nominator) AddNominatedPod(pi *framework.PodInfo, ni *framework.Nominat
 		return
 	}
 	n.byPod[framework.PodKey(pi.Pod)] = node
+	n.count.Store(int64(len(n.byPod)))
 	n.gen.Add(1)
 	n.byNode[node] = append(n.byNode[node], pi)
 }
@@ -63,6 +67,7 @@ func (n *Nominator) deleteLocked(pod *corev1.Pod) {
 		return
 	}
 	delete(n.byPod, key)
+	n.count.Store(int64(len(n.byPod)))
 	n.gen.Add(1)
 	list := n.byNode[node]
 	for i, pi := range list {
@@ -100,8 +105,12 @@ func (n *Nominator) UpdateNominatedPod(oldPod *corev1.Pod, newPodInfo *framework
 }
 
 // NominatedPodsForNode returns the pods nominated to node. The returned
-// slice is not modified afterwards (updates copy it).
+// slice is not modified afterwards (updates copy it). When no pod is
+// nominated at all it returns nil without taking a lock.
 func (n *Nominator) NominatedPodsForNode(node string) []*framework.PodInfo {
+	if n.count.Load() == 0 {
+		return nil
+	}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.byNode[node]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/labels"
@@ -55,7 +54,7 @@ type pairCount struct {
 
 // updateWithAffinityTerms adds delta to each term's domain on node when
 // pod matches all the terms.
-func (m topologyToMatchedTermCount) updateWithAffinityTerms(ts []term, pod *corev1.Pod, node *corev1.Node, delta int64, ns *namespaceLabels) {
+func (m *counts) updateWithAffinityTerms(ts []term, pod *corev1.Pod, node *corev1.Node, delta int64, ns *namespaceLabels) {
 	if !matchesAll(ts, pod, ns) {
 		return
 	}
@@ -68,7 +67,7 @@ func (m topologyToMatchedTermCount) updateWithAffinityTerms(ts []term, pod *core
 
 // updateWithAntiAffinityTerms adds delta to the domain on node of each
 // term that pod matches.
-func (m topologyToMatchedTermCount) updateWithAntiAffinityTerms(ts []term, pod *corev1.Pod, node *corev1.Node, delta int64, ns *namespaceLabels) {
+func (m *counts) updateWithAntiAffinityTerms(ts []term, pod *corev1.Pod, node *corev1.Node, delta int64, ns *namespaceLabels) {
 	for _, t := range ts {
 		if !t.matches(pod, ns) {
 			continue
@@ -82,7 +81,7 @@ func (m topologyToMatchedTermCount) updateWithAntiAffinityTerms(ts []term, pod *
 // updateWithExistingAntiAffinityTerms adds delta to the domain on node of
 // each of an existing pod's required anti-affinity terms that selects the
 // incoming pod, whose namespace has the labels nsLabels.
-func (m topologyToMatchedTermCount) updateWithExistingAntiAffinityTerms(ts []framework.AffinityTerm, incoming *corev1.Pod, nsLabels labels.Set, node *corev1.Node, delta int64) {
+func (m *counts) updateWithExistingAntiAffinityTerms(ts []framework.AffinityTerm, incoming *corev1.Pod, nsLabels labels.Set, node *corev1.Node, delta int64) {
 	for i := range ts {
 		t := &ts[i]
 		if !t.Matches(incoming, nsLabels) {
@@ -98,14 +97,14 @@ func (m topologyToMatchedTermCount) updateWithExistingAntiAffinityTerms(ts []fra
 type preFilterState struct {
 	// existingAntiAffinityCounts counts, per domain, the existing pods
 	// whose required anti-affinity selects the incoming pod.
-	existingAntiAffinityCounts topologyToMatchedTermCount
+	existingAntiAffinityCounts counts
 	// affinityCounts counts, per domain of each required affinity term,
 	// the existing pods that match all of the incoming pod's required
 	// affinity terms.
-	affinityCounts topologyToMatchedTermCount
+	affinityCounts counts
 	// antiAffinityCounts counts, per domain of each required anti-affinity
 	// term, the existing pods that the term selects.
-	antiAffinityCounts topologyToMatchedTermCount
+	antiAffinityCounts counts
 
 	podInfo           *framework.PodInfo
 	affinityTerms     []term
@@ -121,9 +120,9 @@ func (s *preFilterState) Clone() framework.StateData {
 		return (*preFilterState)(nil)
 	}
 	c := *s
-	c.existingAntiAffinityCounts = maps.Clone(s.existingAntiAffinityCounts)
-	c.affinityCounts = maps.Clone(s.affinityCounts)
-	c.antiAffinityCounts = maps.Clone(s.antiAffinityCounts)
+	c.existingAntiAffinityCounts = s.existingAntiAffinityCounts.clone()
+	c.affinityCounts = s.affinityCounts.clone()
+	c.antiAffinityCounts = s.antiAffinityCounts.clone()
 	return &c
 }
 
@@ -180,7 +179,7 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 	if err := ctx.Err(); err != nil {
 		return nil, framework.AsStatus(fmt.Errorf("interpodaffinity: %w", err))
 	}
-	if len(s.existingAntiAffinityCounts) == 0 && !hasTerms {
+	if s.existingAntiAffinityCounts.len() == 0 && !hasTerms {
 		return nil, framework.NewStatus(framework.Skip)
 	}
 	state.Write(preFilterStateKey, s)
@@ -193,10 +192,10 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 // only when one of its pods' terms selects pod. Nodes that did not change
 // since a pod with the same namespace and labels was counted are not
 // visited again (pl.memos.existing).
-func (pl *InterPodAffinity) existingAntiAffinityCounts(ctx context.Context, pod *corev1.Pod, nsLabels labels.Set, nodes []*framework.NodeInfo) topologyToMatchedTermCount {
+func (pl *InterPodAffinity) existingAntiAffinityCounts(ctx context.Context, pod *corev1.Pod, nsLabels labels.Set, nodes []*framework.NodeInfo) counts {
 	out := make(topologyToMatchedTermCount)
 	if len(nodes) == 0 {
-		return out
+		return ownCounts(out)
 	}
 	compute := func(ni *framework.NodeInfo) []pairCount { return existingAntiAffinityPairs(ni, pod, nsLabels) }
 	visit := func(_ int, counts []pairCount) {
@@ -205,16 +204,17 @@ func (pl *InterPodAffinity) existingAntiAffinityCounts(ctx context.Context, pod 
 		}
 	}
 	if pl.memos != nil {
+		var view countView
 		_ = framework.NodeAggregate(ctx, pl.memos.existing, pl.handle.Parallelizer(), existingKey(pod, nsLabels), nodes, compute,
-			newCounts, addPairs, func(agg topologyToMatchedTermCount) { out = maps.Clone(agg) }, Name) // PreFilter reports ctx's error
-		return out
+			newPublishedCounts, (*publishedCounts).addPairs, func(agg *publishedCounts) { view = agg.publish() }, Name) // PreFilter reports ctx's error
+		return counts{view: view}
 	}
 	perNode := make([][]pairCount, len(nodes))
 	pl.handle.Parallelizer().Until(ctx, len(nodes), func(i int) { perNode[i] = compute(nodes[i]) }, Name)
 	for i, counts := range perNode {
 		visit(i, counts)
 	}
-	return out
+	return ownCounts(out)
 }
 
 // existingAntiAffinityPairs returns the domains of ni's node covered by a
@@ -247,10 +247,10 @@ func existingAntiAffinityPairs(ni *framework.NodeInfo, pod *corev1.Pod, nsLabels
 // that did not change since a pod with the same terms was counted are not
 // visited again (pl.memos.incoming), unless a term has a namespace
 // selector that needs namespace labels.
-func (pl *InterPodAffinity) incomingAffinityCounts(ctx context.Context, s *preFilterState, nodes []*framework.NodeInfo) (affinity, anti topologyToMatchedTermCount) {
-	affinity, anti = make(topologyToMatchedTermCount), make(topologyToMatchedTermCount)
+func (pl *InterPodAffinity) incomingAffinityCounts(ctx context.Context, s *preFilterState, nodes []*framework.NodeInfo) (counts, counts) {
+	affinity, anti := make(topologyToMatchedTermCount), make(topologyToMatchedTermCount)
 	if len(s.affinityTerms) == 0 && len(s.antiAffinityTerms) == 0 {
-		return affinity, anti
+		return ownCounts(affinity), ownCounts(anti)
 	}
 	compute := func(ni *framework.NodeInfo) incomingPairs { return s.incomingPairs(ni) }
 	visit := func(_ int, p incomingPairs) {
@@ -263,16 +263,17 @@ func (pl *InterPodAffinity) incomingAffinityCounts(ctx context.Context, s *preFi
 	}
 	if pl.memos != nil {
 		if key, ok := incomingKey(s.affinityTerms, s.antiAffinityTerms); ok {
+			var a, aa countView
 			_ = framework.NodeAggregate(ctx, pl.memos.incoming, pl.handle.Parallelizer(), key, nodes, compute,
 				func() *incomingCounts {
-					return &incomingCounts{affinity: make(topologyToMatchedTermCount), anti: make(topologyToMatchedTermCount)}
+					return &incomingCounts{affinity: newPublishedCounts(), anti: newPublishedCounts()}
 				},
 				func(agg *incomingCounts, p incomingPairs, sign int64) {
-					addPairs(agg.affinity, p.affinity, sign)
-					addPairs(agg.anti, p.anti, sign)
+					agg.affinity.addPairs(p.affinity, sign)
+					agg.anti.addPairs(p.anti, sign)
 				},
-				func(agg *incomingCounts) { affinity, anti = maps.Clone(agg.affinity), maps.Clone(agg.anti) }, Name) // PreFilter reports ctx's error
-			return affinity, anti
+				func(agg *incomingCounts) { a, aa = agg.affinity.publish(), agg.anti.publish() }, Name) // PreFilter reports ctx's error
+			return counts{view: a}, counts{view: aa}
 		}
 	}
 	perNode := make([]incomingPairs, len(nodes))
@@ -280,7 +281,7 @@ func (pl *InterPodAffinity) incomingAffinityCounts(ctx context.Context, s *preFi
 	for i, p := range perNode {
 		visit(i, p)
 	}
-	return affinity, anti
+	return ownCounts(affinity), ownCounts(anti)
 }
 
 // incomingPairs returns the domains of ni's node of the incoming pod's
@@ -346,11 +347,11 @@ func getPreFilterState(state *framework.CycleState) (*preFilterState, error) {
 // satisfyExistingPodsAntiAffinity reports whether no existing pod's
 // anti-affinity selecting the incoming pod covers a domain of node.
 func satisfyExistingPodsAntiAffinity(s *preFilterState, node *corev1.Node) bool {
-	if len(s.existingAntiAffinityCounts) == 0 {
+	if s.existingAntiAffinityCounts.len() == 0 {
 		return true
 	}
 	for k, v := range node.Labels {
-		if s.existingAntiAffinityCounts[topologyPair{k, v}] > 0 {
+		if s.existingAntiAffinityCounts.get(topologyPair{k, v}) > 0 {
 			return false
 		}
 	}
@@ -361,7 +362,7 @@ func satisfyExistingPodsAntiAffinity(s *preFilterState, node *corev1.Node) bool 
 // anti-affinity selects runs in node's domain of the term.
 func satisfyPodAntiAffinity(s *preFilterState, node *corev1.Node) bool {
 	for _, t := range s.antiAffinityTerms {
-		if v, ok := node.Labels[t.TopologyKey]; ok && s.antiAffinityCounts[topologyPair{t.TopologyKey, v}] > 0 {
+		if v, ok := node.Labels[t.TopologyKey]; ok && s.antiAffinityCounts.get(topologyPair{t.TopologyKey, v}) > 0 {
 			return false
 		}
 	}
@@ -380,14 +381,14 @@ func satisfyPodAffinity(s *preFilterState, node *corev1.Node) bool {
 		if !ok {
 			return false
 		}
-		if s.affinityCounts[topologyPair{t.TopologyKey, v}] <= 0 {
+		if s.affinityCounts.get(topologyPair{t.TopologyKey, v}) <= 0 {
 			podsExist = false
 		}
 	}
 	if podsExist {
 		return true
 	}
-	return len(s.affinityCounts) == 0 && matchesAll(s.affinityTerms, s.podInfo.Pod, s.ns)
+	return s.affinityCounts.len() == 0 && matchesAll(s.affinityTerms, s.podInfo.Pod, s.ns)
 }
 
 // Filter rejects nodeInfo when the incoming pod's required affinity is not
@@ -418,14 +419,5 @@ func (pl *InterPodAffinity) Filter(_ context.Context, state *framework.CycleStat
 
 // incomingCounts is the aggregate of incomingPairs over nodes.
 type incomingCounts struct {
-	affinity, anti topologyToMatchedTermCount
-}
-
-func newCounts() topologyToMatchedTermCount { return make(topologyToMatchedTermCount) }
-
-// addPairs adds sign times each count of counts to m.
-func addPairs(m topologyToMatchedTermCount, counts []pairCount, sign int64) {
-	for _, c := range counts {
-		m.add(c.pair, sign*c.n)
-	}
+	affinity, anti *publishedCounts
 }

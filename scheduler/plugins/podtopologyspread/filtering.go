@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/labels"
@@ -35,6 +34,10 @@ type preFilterState struct {
 	// affinity is the incoming pod's node selector and required node
 	// affinity, for the node inclusion policies; immutable.
 	affinity requiredNodeAffinity
+	// selfMatch[i] is 1 when Constraints[i] selects the incoming pod
+	// itself, else 0; computed once by PreFilter instead of on every
+	// node by Filter; nil in a state not made by PreFilter. Immutable.
+	selfMatch []int
 }
 
 // Clone returns a copy whose counts can change independently; the
@@ -49,6 +52,7 @@ func (s *preFilterState) Clone() framework.StateData {
 		MinMatchNum:       slices.Clone(s.MinMatchNum),
 		DomainsAtCount:    make([]map[int]int, len(s.DomainsAtCount)),
 		affinity:          s.affinity,
+		selfMatch:         s.selfMatch,
 	}
 	for i, m := range s.TpValueToMatchNum {
 		c.TpValueToMatchNum[i] = maps.Clone(m)
@@ -175,96 +179,52 @@ func (pl *PodTopologySpread) calPreFilterState(ctx context.Context, pod *corev1.
 		MinMatchNum:       make([]int, len(cs)),
 		DomainsAtCount:    make([]map[int]int, len(cs)),
 		affinity:          affinity,
+		selfMatch:         make([]int, len(cs)),
 	}
-	// counts[n*len(cs)+i] is the number of matching pods on nodes[n] for
-	// constraint i, or -1 when the node is not eligible for it: one
-	// allocation for the whole cycle instead of one per node.
-	nc := len(cs)
-	counts := make([]int, len(nodes)*nc)
-	// values[n*len(cs)+i] is nodes[n]'s value of constraint i's topology
-	// key, looked up once per node.
-	values := make([]string, len(nodes)*nc)
+	podLabels := labels.Set(pod.Labels)
+	for i := range cs {
+		if cs[i].Selector.Matches(podLabels) {
+			s.selfMatch[i] = 1
+		}
+	}
 	// selects[i] reports whether constraint i's selector can select a pod
 	// (an empty selector counts nothing), computed once per constraint.
-	selects := make([]bool, nc)
+	selects := make([]bool, len(cs))
 	for i := range cs {
 		selects[i] = !cs[i].Selector.Empty()
 	}
-	ns := pod.Namespace
-	// eligible marks, per node and constraint, the nodes that count
-	// (row[i] = 0) before the node's matching pods are added.
-	eligible := func(n int) bool {
-		row := counts[n*nc : (n+1)*nc]
-		for i := range row {
-			row[i] = -1
-		}
-		node := nodes[n].Node()
-		if node == nil {
-			return false
-		}
-		vals := values[n*nc : (n+1)*nc]
+	compute := func(ni *framework.NodeInfo) []nodeDomain { return nodeDomains(ni, pod, cs, selects, affinity) }
+	use := func(agg domainTallies) {
 		for i := range cs {
-			v, ok := node.Labels[cs[i].TopologyKey]
-			if !ok {
-				return false // the node lacks a topology key: not eligible
+			m := make(map[string]int, len(agg[i]))
+			for v, t := range agg[i] {
+				m[v] = t.pods
 			}
-			vals[i] = v
-		}
-		// The node inclusion policies are checked before any pod label
-		// is matched; pods are visited only when some eligible
-		// constraint can select one.
-		visit := false
-		for i := range cs {
-			if cs[i].matchNodeInclusionPolicies(pod, node, affinity) {
-				row[i] = 0
-				visit = visit || selects[i]
-			}
-		}
-		return visit
-	}
-	// addMatching adds to row the pods of ni that each constraint selects.
-	addMatching := func(row []int, matching []int) {
-		for i := range row {
-			if row[i] >= 0 && selects[i] {
-				row[i] += matching[i]
-			}
+			s.TpValueToMatchNum[i] = m
 		}
 	}
-	if pl.matches != nil {
-		// The matching pods of nodes that did not change since a pod
-		// with the same namespace and selectors was counted are not
-		// counted again.
-		err := pl.matches.Visit(ctx, pl.parallelizer(), matchKey(ns, cs), nodes, func(ni *framework.NodeInfo) []int {
-			return matchingPods(ni, ns, cs, selects)
-		}, func(n int, matching []int) {
-			if eligible(n) {
-				addMatching(counts[n*nc:(n+1)*nc], matching)
-			}
-		}, Name)
+	if pl.domains != nil {
+		// Nodes that did not change since a pod with the same namespace,
+		// constraints and node inclusion inputs was counted are not
+		// visited again: the counts per domain are kept up to date by
+		// taking away the changed nodes' old counts and adding their new
+		// ones.
+		err := framework.NodeAggregate(ctx, pl.domains, pl.parallelizer(), domainKey(pod, cs), nodes, compute,
+			func() domainTallies { return newDomainTallies(len(cs)) }, domainTallies.apply, use, Name)
 		if err != nil {
 			return nil, fmt.Errorf("podtopologyspread: %w", err)
 		}
 	} else {
-		pl.parallelizer().Until(ctx, len(nodes), func(n int) {
-			if eligible(n) {
-				addMatching(counts[n*nc:(n+1)*nc], matchingPods(nodes[n], ns, cs, selects))
-			}
-		}, Name)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("podtopologyspread: %w", err)
-	}
-	for i := range cs {
-		s.TpValueToMatchNum[i] = make(map[string]int)
-	}
-	for n := range nodes {
-		row := counts[n*nc : (n+1)*nc]
-		for i, c := range row {
-			if c < 0 {
-				continue
-			}
-			s.TpValueToMatchNum[i][values[n*nc+i]] += c
+		perNode := make([][]nodeDomain, len(nodes))
+		pl.parallelizer().Until(ctx, len(nodes), func(n int) { perNode[n] = compute(nodes[n]) }, Name)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("podtopologyspread: %w", err)
 		}
+		agg := newDomainTallies(len(cs))
+		for _, d := range perNode {
+			agg.apply(d, 1)
+		}
+		use(agg)
 	}
 	for i := range cs {
 		s.MinMatchNum[i] = math.MaxInt32
@@ -293,15 +253,16 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 	if err != nil {
 		return framework.AsStatus(err)
 	}
-	podLabels := labels.Set(pod.Labels)
 	for i := range s.Constraints {
 		c := &s.Constraints[i]
 		value, ok := node.Labels[c.TopologyKey]
 		if !ok {
 			return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonNodeLabelNotMatch)
 		}
-		self := 0
-		if c.Selector.Matches(podLabels) {
+		var self int
+		if s.selfMatch != nil {
+			self = s.selfMatch[i]
+		} else if c.Selector.Matches(labels.Set(pod.Labels)) {
 			self = 1
 		}
 		skew := s.TpValueToMatchNum[i][value] + self - s.minMatchNum(i, c.MinDomains)
@@ -315,44 +276,4 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 // parallelizer returns the Handle's Parallelizer.
 func (pl *PodTopologySpread) parallelizer() framework.Parallelizer {
 	return pl.handle.Parallelizer()
-}
-
-// matchingPods returns, per constraint of cs that selects (selects[i]),
-// the number of ni's pods in namespace ns, not being deleted, that its
-// selector selects; 0 for the others.
-func matchingPods(ni *framework.NodeInfo, ns string, cs []constraint, selects []bool) []int {
-	out := make([]int, len(cs))
-	for _, pi := range ni.Pods {
-		p := pi.Pod
-		// Terminating pods and pods of other namespaces are not
-		// counted, as in countPodsMatchSelector.
-		if p.DeletionTimestamp != nil || p.Namespace != ns {
-			continue
-		}
-		podLabels := labels.Set(p.Labels)
-		for i := range cs {
-			if selects[i] && cs[i].Selector.Matches(podLabels) {
-				out[i]++
-			}
-		}
-	}
-	return out
-}
-
-// matchKey is the key of the matches memo for pods of namespace ns
-// counted by cs: the namespace and each constraint's selector (Nothing()
-// told apart from an empty selector).
-func matchKey(ns string, cs []constraint) string {
-	var b strings.Builder
-	b.WriteString(ns)
-	for i := range cs {
-		b.WriteByte(0)
-		if _, selects := cs[i].Selector.Requirements(); !selects {
-			b.WriteString("!")
-			continue
-		}
-		b.WriteString("=")
-		b.WriteString(cs[i].Selector.String())
-	}
-	return b.String()
 }

@@ -20,11 +20,31 @@ func TestMemoMatchesFresh(t *testing.T) {
 		p.Spec.NodeSelector = map[string]string{"zone": "z1"}
 		return p
 	}
+	inZone := func(p *corev1.Pod, zone string) *corev1.Pod {
+		p.Spec.NodeSelector = map[string]string{"zone": zone}
+		return p
+	}
+	honorTaints := func(p *corev1.Pod, tolerate bool) *corev1.Pod {
+		honor := corev1.NodeInclusionPolicyHonor
+		p.Spec.TopologySpreadConstraints[0].NodeTaintsPolicy = &honor
+		if tolerate {
+			p.Spec.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpExists}}
+		}
+		return p
+	}
+	// The pods after "selector" share their constraints' selectors and
+	// topology keys with "zone" but differ in what decides which nodes
+	// count (node selector, taint policy, tolerations): a memo that
+	// mixed them up would count the wrong nodes.
 	incoming := []*corev1.Pod{
 		withConstraints(pod("zone", "", fooLabel), spread(1, "zone", corev1.DoNotSchedule, exists("foo"))),
 		withConstraints(pod("both", "", fooLabel), spread(1, "zone", corev1.DoNotSchedule, exists("foo")), spread(1, "node", corev1.DoNotSchedule, exists("foo"))),
 		withConstraints(pod("other", "", nil), spread(1, "node", corev1.DoNotSchedule, exists("bar"))),
 		honorAffinity(withConstraints(pod("selector", "", fooLabel), spread(1, "node", corev1.DoNotSchedule, exists("foo")))),
+		inZone(withConstraints(pod("zone-in-z2", "", fooLabel), spread(1, "zone", corev1.DoNotSchedule, exists("foo"))), "z2"),
+		inZone(withConstraints(pod("zone-in-z3", "", fooLabel), spread(1, "zone", corev1.DoNotSchedule, exists("foo"))), "z3"),
+		honorTaints(withConstraints(pod("zone-honor-taints", "", fooLabel), spread(1, "zone", corev1.DoNotSchedule, exists("foo"))), false),
+		honorTaints(withConstraints(pod("zone-tolerating", "", fooLabel), spread(1, "zone", corev1.DoNotSchedule, exists("foo"))), true),
 	}
 	steps := []struct {
 		name   string
@@ -36,6 +56,11 @@ func TestMemoMatchesFresh(t *testing.T) {
 			for _, p := range pods("c", "n4", 2) {
 				snap.ByName["n4"].AddPod(p)
 			}
+		}},
+		{"n4 tainted", func() {
+			n := zoned("n4", "z3")
+			n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: "x", Effect: corev1.TaintEffectNoSchedule}}
+			snap.ByName["n4"].SetNode(n)
 		}},
 		{"a bar pod added to n2", func() { snap.ByName["n2"].AddPod(pod("bar", "n2", map[string]string{"bar": ""})) }},
 		{"a0 removed", func() {

@@ -63,11 +63,12 @@ type PodTopologySpread struct {
 	// spreading.
 	systemDefaulted bool
 	workloads       WorkloadLister
-	// matches remembers, per node, the pods each constraint's selector
-	// selects, for the next pod with the same namespace and selectors
-	// (see framework.NodeMemo); nil in a PodTopologySpread not made by
-	// New.
-	matches *framework.NodeMemo[[]int]
+	// domains remembers, per node, its domain and matching pods for each
+	// DoNotSchedule constraint, and their sums per domain, for the next
+	// pod with the same namespace, constraints and node inclusion inputs
+	// (see framework.NodeAggregate and domainKey); nil in a
+	// PodTopologySpread not made by New.
+	domains *framework.NodeMemo[[]nodeDomain]
 }
 
 var (
@@ -99,7 +100,7 @@ func New(_ context.Context, args any, h framework.Handle) (framework.Plugin, err
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	pl := &PodTopologySpread{handle: h, workloads: a.Workloads, matches: framework.NewNodeMemo[[]int](16)}
+	pl := &PodTopologySpread{handle: h, workloads: a.Workloads, domains: framework.NewNodeMemo[[]nodeDomain](16)}
 	if pl.workloads == nil {
 		if w, ok := h.(WorkloadLister); ok {
 			pl.workloads = w
