@@ -142,14 +142,15 @@ func runLeader(ctx context.Context, c *client.Client, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if _, err := nodeInf.AddEventHandler(client.HandlerFuncs[corev1.Node]{
+	nodeReg, err := nodeInf.AddEventHandler(client.HandlerFuncs[corev1.Node]{
 		AddFunc:    func(n *corev1.Node, _ bool) { s.AddNode(n) },
 		UpdateFunc: func(o, n *corev1.Node) { s.UpdateNode(o, n) },
 		DeleteFunc: func(n *corev1.Node, _ bool) { _ = s.DeleteNode(n) },
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	if _, err := podInf.AddEventHandler(client.HandlerFuncs[corev1.Pod]{
+	podReg, err := podInf.AddEventHandler(client.HandlerFuncs[corev1.Pod]{
 		AddFunc: func(p *corev1.Pod, _ bool) {
 			if !terminal(p) && !(p.Spec.NodeName == "" && p.DeletionTimestamp != nil) {
 				_ = s.AddPod(p)
@@ -166,11 +167,15 @@ func runLeader(ctx context.Context, c *client.Client, opts Options) error {
 			}
 		},
 		DeleteFunc: func(p *corev1.Pod, _ bool) { _ = s.DeletePod(p) },
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	factory.Start(ctx)
-	if !factory.WaitForCacheSync(ctx) {
+	// Schedule only once the handlers have put the initial nodes and pods
+	// into the scheduler's cache: a pod tried against a half-filled cache
+	// fails with a misleading "0/0 nodes are available".
+	if !factory.WaitForCacheSync(ctx) || !client.WaitForCacheSync(ctx, nodeReg, podReg) {
 		return nil
 	}
 	return s.Run(ctx)
