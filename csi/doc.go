@@ -24,4 +24,7 @@
 //
 // This package holds the interface and its types only; the CSI gRPC client,
 // the built-in volumes and the host-path driver are separate packages.
+// Package csi/fake is an in-memory VolumePlugin with the specification's
+// semantics and error codes, which records its calls and can be made to
+// fail: use it in tests of code that drives a VolumePlugin.
 package csi

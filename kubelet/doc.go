@@ -42,7 +42,28 @@
 // Environment variables come from literals, Secrets, ConfigMaps and the
 // downward API with $(VAR) expansion (Expand); emptyDir, hostPath, secret
 // and configMap volumes are made under Config.RootDir and passed to the
-// runtime as Mounts. CSI volumes (csi.VolumePlugin) are not wired yet.
+// runtime as Mounts.
+//
+// Inline (ephemeral) csi volumes go through Config.VolumePlugin, as
+// Kubernetes' CSI volume plugin drives a driver: the volume's driver must
+// be the plugin's (GetPluginInfo); the volume is not staged;
+// NodePublishVolume gets the volume handle "csi-<hex sha256 of pod UID and
+// volume name>", the target path
+// <RootDir>/pods/<uid>/volumes/kubernetes.io~csi/<volume>/mount, the
+// volume's readOnly and fsType (access mode single-node writer), its
+// volumeAttributes plus the pod-info keys (csi.storage.k8s.io/pod.name,
+// pod.namespace, pod.uid, serviceAccount.name, and ephemeral "true") as
+// volume context, and the nodePublishSecretRef Secret's data as secrets.
+// Containers mount the target path. When the pod's volumes are removed,
+// NodeUnpublishVolume runs first; one that fails keeps the pod's
+// directories (and a deleted pod's object) and is retried, with a
+// FailedUnMount event. A failed publish is a FailedMount event and leaves
+// the pod ContainerCreating, retried on the next sync. Without a
+// VolumePlugin, pods with csi volumes stay ContainerCreating with that
+// message. persistentVolumeClaim and generic ephemeral volumes are not
+// supported yet (they need the volume-binding controller): such pods stay
+// ContainerCreating with a FailedMount event saying so. csi/fake is an
+// in-memory VolumePlugin for tests.
 //
 // # Time
 //

@@ -117,6 +117,9 @@ func (k *Kubelet) cleanupOrphans(ctx context.Context) {
 	defer k.mu.Unlock()
 	for _, e := range ents {
 		if _, running := k.workers[e.Name()]; !known[e.Name()] && !running {
+			if k.unpublishCSIVolumes(ctx, nil, e.Name()) != nil {
+				continue // logged; kept for the next start
+			}
 			_ = os.RemoveAll(k.podDir(e.Name()))
 		}
 	}

@@ -226,8 +226,9 @@ func (w *podWorker) attachment(pod *corev1.Pod) cni.Attachment {
 
 // teardown kills the pod's containers, releases its sandbox and network
 // and removes its volumes; with all, also its logs and directory (the pod
-// object is gone).
-func (w *podWorker) teardown(ctx context.Context, pod *corev1.Pod, all bool) {
+// object is gone). A CSI volume that could not be unpublished keeps the
+// directories and is returned as an error, for the caller to retry.
+func (w *podWorker) teardown(ctx context.Context, pod *corev1.Pod, all bool) error {
 	k := w.k
 	if w.sandboxID == "" {
 		// Maybe made before a restart.
@@ -243,10 +244,14 @@ func (w *podWorker) teardown(ctx context.Context, pod *corev1.Pod, all bool) {
 		w.killAll(ctx, pod, 0)
 	}
 	w.releaseSandbox(ctx)
+	if err := k.unpublishCSIVolumes(ctx, pod, w.uid); err != nil {
+		return err
+	}
 	if all {
 		_ = os.RemoveAll(k.podDir(w.uid))
 		k.stats.forgetPod(w.uid)
 	} else {
 		_ = os.RemoveAll(filepath.Join(k.podDir(w.uid), "volumes"))
 	}
+	return nil
 }

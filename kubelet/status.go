@@ -46,7 +46,7 @@ func (w *podWorker) computeStatus(pod *corev1.Pod, insts map[string][]*instance,
 		st.InitContainerStatuses = append(st.InitContainerStatuses, cs)
 	}
 	waitingReason := "ContainerCreating"
-	if !initDone {
+	if !initDone && len(pod.Spec.InitContainers) > 0 {
 		waitingReason = "PodInitializing"
 	}
 	for i := range pod.Spec.Containers {

@@ -47,7 +47,10 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) (time.Time, 
 			_ = w.writeStatus(ctx, pod, st)
 		}
 	}
-	w.teardown(ctx, pod, false)
+	if err := w.teardown(ctx, pod, false); err != nil {
+		// A volume is still published: keep the pod until it is not.
+		return k.clock.Now().Add(retryDelay), false
+	}
 	err := k.pods.Namespace(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: new(int64(0)),
 		Preconditions:      &metav1.Preconditions{UID: &pod.UID},

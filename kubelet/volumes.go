@@ -14,6 +14,8 @@ import (
 // Pod directory layout under Config.RootDir:
 //
 //	pods/<uid>/volumes/<kind>/<volume>   emptyDir, secret and configMap contents
+//	pods/<uid>/volumes/kubernetes.io~csi/<volume>/{vol_data.json,mount}
+//	                                     inline CSI volumes (volumes_csi.go)
 //	pods/<uid>/logs/<container>/<attempt>.log  container logs (CRI format)
 func (k *Kubelet) podDir(uid string) string {
 	return filepath.Join(k.cfg.RootDir, "pods", uid)
@@ -23,8 +25,9 @@ func (k *Kubelet) podLogDir(uid string) string { return filepath.Join(k.podDir(u
 
 // setupVolumes makes the pod's volumes on the host and returns the host
 // path of each by volume name. Secrets and ConfigMaps are read through src
-// (their later changes reach the volume through refreshVolumes). A volume
-// that cannot be set up is reported as a FailedMount event.
+// (their later changes reach the volume through refreshVolumes); inline
+// CSI volumes are published through Config.VolumePlugin. A volume that
+// cannot be set up is reported as a FailedMount event.
 func (k *Kubelet) setupVolumes(src *envSource, pod *corev1.Pod) (map[string]string, error) {
 	out := map[string]string{}
 	base := filepath.Join(k.podDir(string(pod.UID)), "volumes")
@@ -66,8 +69,14 @@ func (k *Kubelet) setupVolumes(src *envSource, pod *corev1.Pod) (map[string]stri
 			if out[v.Name], err = k.writeSourceVolume(pod, v, c); err != nil {
 				return nil, k.failedMount(pod, v.Name, err)
 			}
-		case v.CSI != nil, v.PersistentVolumeClaim != nil, v.Ephemeral != nil:
-			return nil, k.failedMount(pod, v.Name, errors.New("CSI-backed volumes are not supported by this kubelet yet"))
+		case v.CSI != nil:
+			dir, err := k.publishCSIVolume(src, pod, v)
+			if err != nil {
+				return nil, k.failedMount(pod, v.Name, err)
+			}
+			out[v.Name] = dir
+		case v.PersistentVolumeClaim != nil, v.Ephemeral != nil:
+			return nil, k.failedMount(pod, v.Name, errors.New("persistentVolumeClaim and generic ephemeral volumes are not supported by this kubelet yet (they need volume binding); use an inline csi volume"))
 		default:
 			return nil, k.failedMount(pod, v.Name, errors.New("unsupported volume type"))
 		}

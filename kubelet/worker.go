@@ -208,7 +208,9 @@ func (w *podWorker) sync(ctx context.Context) (time.Time, bool) {
 	k := w.k
 	pod, gone := w.latest()
 	if gone || pod.Spec.NodeName != k.cfg.NodeName {
-		w.teardown(ctx, pod, true)
+		if err := w.teardown(ctx, pod, true); err != nil {
+			return k.clock.Now().Add(retryDelay), false
+		}
 		return time.Time{}, true
 	}
 	now := k.clock.Now()
@@ -231,6 +233,9 @@ func (w *podWorker) sync(ctx context.Context) (time.Time, bool) {
 	}
 	if w.final != nil {
 		if err := w.writeStatus(ctx, pod, w.final); err != nil {
+			return now.Add(retryDelay), false
+		}
+		if err := w.retryCSITeardown(ctx, pod); err != nil {
 			return now.Add(retryDelay), false
 		}
 		return time.Time{}, false
