@@ -57,12 +57,14 @@
 // encoded once however many clients list or watch it, and costs one store
 // watch however many clients watch. A write hands the object it stored to
 // the cache, which then does not decode the store's event again. Lists
-// without a resourceVersion (and without limit or continue) are
-// consistent reads from the cache, as in Kubernetes: the store's current
-// revision is read and the cache waits until it has caught up with it
-// (asking the store for a progress notification when the store can be
-// asked, as store/mvcc can); otherwise, and for paginated lists, they
-// read the store.
+// without a resourceVersion are consistent reads from the cache, as in
+// Kubernetes: the store's current revision is read and the cache waits
+// until it has caught up with it (asking the store for a progress
+// notification when the store can be asked, as store/mvcc can);
+// otherwise they read the store. Paginated lists (limit and continue)
+// read a snapshot of the cache at the first page's revision while that
+// revision is within the cache's window of events, and the store
+// otherwise.
 // The server compacts the store's history every
 // Options.CompactionInterval (5 minutes), keeping one interval.
 //

@@ -1,20 +1,14 @@
 package apiserver
 
 import (
-	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	policyv1 "github.com/rigging-dev/rigging/api/policy/v1"
 )
 
 // Eviction is the body of a POST to the pods/eviction subresource, shaped
-// as Kubernetes' policy/v1 Eviction: metadata names the pod, and
+// as Kubernetes' policy/v1 Eviction (package api/policy/v1, which also
+// gives it its protobuf encoding): metadata names the pod, and
 // DeleteOptions shape the graceful delete that evicting performs.
 // PodDisruptionBudgets are not carried yet, so an eviction is never
 // refused for one: it is a graceful delete with admission run as a create
 // of pods/eviction.
-type Eviction struct {
-	metav1.TypeMeta `json:",inline"`
-	// ObjectMeta names the pod to evict.
-	metav1.ObjectMeta `json:"metadata,omitempty,omitzero"`
-	// DeleteOptions shape the delete; nil deletes with the pod's own
-	// grace period.
-	DeleteOptions *metav1.DeleteOptions `json:"deleteOptions,omitempty"`
-}
+type Eviction = policyv1.Eviction

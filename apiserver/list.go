@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rigging-dev/rigging/api/field"
@@ -158,18 +159,25 @@ type listResult struct {
 
 // list serves a list with Kubernetes' resourceVersion semantics:
 //
-//   - continue set: the next page, from the store at the first page's
-//     revision (410 when it was compacted);
+//   - continue set: the next page at the first page's revision: from the
+//     watch cache's snapshot at that revision when the token is the
+//     cache's and the revision is still within its window, else from the
+//     store (410 when the revision was compacted);
 //   - resourceVersion unset: the latest state (consistent): from the
 //     watch cache once it has caught up with the store's current revision
 //     (see listConsistent), else from the store;
 //   - resourceVersionMatch=Exact, or a resourceVersion other than "0"
 //     with a limit and no match: the state at exactly that revision, from
+//     the watch cache when the revision is within its window, else from
 //     the store (410 when compacted);
 //   - resourceVersion "0", or N with NotOlderThan (or no match and no
 //     limit): from the watch cache when it is at N or later, else from the
-//     store; a list from the cache is never paginated (limit is ignored,
-//     as Kubernetes' cache does).
+//     store.
+//
+// A limit is honoured on every path: a page from the cache is cut from a
+// snapshot at its revision, and its continue token (Kubernetes' format,
+// see cacheContinue) resumes from that snapshot; a page from the store
+// carries the store's token.
 func (s *Server) list(ctx context.Context, r *resource, lr *listRequest) (*listResult, error) {
 	rv, err := parseRV(lr.rv)
 	if err != nil {
@@ -177,6 +185,9 @@ func (s *Server) list(ctx context.Context, r *resource, lr *listRequest) (*listR
 	}
 	switch {
 	case lr.cont != "":
+		if tok, ok := decodeCacheContinue(lr.cont); ok {
+			return s.listContinue(ctx, r, lr, tok)
+		}
 		return s.listStore(ctx, r, lr, 0)
 	case lr.rv == "":
 		if res, ok := s.listConsistent(ctx, r, lr); ok {
@@ -184,18 +195,73 @@ func (s *Server) list(ctx context.Context, r *resource, lr *listRequest) (*listR
 		}
 		return s.listStore(ctx, r, lr, 0)
 	case lr.rvMatch == matchExact, lr.rvMatch == "" && lr.limit > 0 && rv > 0:
+		if r.cache != nil {
+			if sn, ok := r.cache.snapshot(rv); ok {
+				if err := s.checkServable(ctx, r, rv); err != nil {
+					return nil, storeError(r, "", err)
+				}
+				return sn.page(r, lr, ""), nil
+			}
+		}
 		return s.listStore(ctx, r, lr, rv)
 	}
-	if r.cache != nil && r.cache.revision() >= rv {
-		req := watchRequest{namespace: lr.namespace, label: lr.label, field: lr.field}
-		items, rev := r.cache.list(req)
-		return &listResult{items: items, rev: rev}, nil
+	if r.cache != nil && r.cache.ready() && r.cache.revision() >= rv {
+		if lr.limit > 0 {
+			if sn, ok := r.cache.snapshot(0); ok && sn.rev >= rv {
+				return sn.page(r, lr, ""), nil
+			}
+		} else {
+			req := watchRequest{namespace: lr.namespace, label: lr.label, field: lr.field}
+			items, rev := r.cache.list(req)
+			if items == nil {
+				items = []*cachedObject{}
+			}
+			return &listResult{items: items, rev: rev}, nil
+		}
 	}
 	res, err := s.listStore(ctx, r, lr, 0)
 	if err == nil && res.rev < rv {
 		return nil, storeError(r, "", fmt.Errorf("%w: resource version %d", store.ErrFutureRevision, rv))
 	}
 	return res, err
+}
+
+// listContinue serves the page after a page of the watch cache: from the
+// cache's snapshot at the token's revision when it has one (or can make
+// one, the revision being within its window) and the store has not
+// compacted that revision, else from the store at that revision, skipping
+// the keys before the token's start (410 when compacted, as on the store
+// path).
+func (s *Server) listContinue(ctx context.Context, r *resource, lr *listRequest, tok cacheContinue) (*listResult, error) {
+	from := r.prefix + tok.Start
+	if !strings.HasPrefix(from, r.listPrefix(lr.namespace)) {
+		return nil, errBadRequest(fmt.Sprintf("invalid continue token: key %q is outside %q", from, r.listPrefix(lr.namespace)))
+	}
+	if r.cache != nil {
+		if sn, ok := r.cache.snapshot(tok.Rev); ok {
+			if err := s.checkServable(ctx, r, tok.Rev); err != nil {
+				if errors.Is(err, store.ErrCompacted) {
+					return nil, errContinueExpired()
+				}
+				return nil, storeError(r, "", err)
+			}
+			return sn.page(r, lr, from), nil
+		}
+	}
+	fromStore := *lr
+	fromStore.cont = ""
+	return s.listStoreFrom(ctx, r, &fromStore, tok.Rev, from)
+}
+
+// checkServable fails with an error wrapping store.ErrCompacted when the
+// store has compacted rev, so that a read of the cache at rev answers as
+// the store would: one Get of a key that never exists, at rev.
+func (s *Server) checkServable(ctx context.Context, r *resource, rev int64) error {
+	_, err := s.store.Get(ctx, r.prefix, store.ReadOptions{Revision: rev})
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // progressRequester is a store that can be asked to send every watch that
@@ -209,17 +275,18 @@ type progressRequester interface {
 // cache to catch up before reading the store instead (Kubernetes waits 3 s).
 const consistentReadWait = 3 * time.Second
 
-// listConsistent serves a list without resourceVersion, limit or continue
-// from the watch cache, as Kubernetes' consistent reads from cache do: it
-// reads the store's current revision (a quorum read for a replicated
-// store), asks the store for a progress notification when the cache is
-// behind it, waits until the cache has caught up with that revision and
-// lists from the cache. It reports false, and the caller reads the store,
-// when the list is paginated, the store cannot be asked for progress and
-// the cache is behind, or the cache does not catch up in
-// consistentReadWait.
+// listConsistent serves a list without resourceVersion or continue from
+// the watch cache, as Kubernetes' consistent reads from cache do: it reads
+// the store's current revision (a quorum read for a replicated store),
+// asks the store for a progress notification when the cache is behind it,
+// waits until the cache has caught up with that revision and lists from
+// the cache; with a limit, the first page is cut from a snapshot at the
+// cache's revision, which the later pages read. It reports false, and the
+// caller reads the store, when the cache is not loaded, the store cannot
+// be asked for progress and the cache is behind, or the cache does not
+// catch up in consistentReadWait.
 func (s *Server) listConsistent(ctx context.Context, r *resource, lr *listRequest) (*listResult, bool) {
-	if r.cache == nil || lr.limit > 0 {
+	if r.cache == nil || !r.cache.ready() {
 		return nil, false
 	}
 	resp, err := s.store.List(ctx, r.listPrefix(lr.namespace), store.ListOptions{CountOnly: true})
@@ -238,6 +305,13 @@ func (s *Server) listConsistent(ctx context.Context, r *resource, lr *listReques
 			return nil, false
 		}
 	}
+	if lr.limit > 0 {
+		sn, ok := r.cache.snapshot(0)
+		if !ok || sn.rev < resp.Revision {
+			return nil, false
+		}
+		return sn.page(r, lr, ""), true
+	}
 	items, rev := r.cache.list(watchRequest{namespace: lr.namespace, label: lr.label, field: lr.field})
 	if items == nil {
 		items = []*cachedObject{}
@@ -245,11 +319,18 @@ func (s *Server) listConsistent(ctx context.Context, r *resource, lr *listReques
 	return &listResult{items: items, rev: rev}, true
 }
 
-// listStore lists from the store at rev (0: latest), a page of lr.limit
+// listStore lists from the store at rev (0: latest); see listStoreFrom.
+func (s *Server) listStore(ctx context.Context, r *resource, lr *listRequest, rev int64) (*listResult, error) {
+	return s.listStoreFrom(ctx, r, lr, rev, "")
+}
+
+// listStoreFrom lists from the store at rev (0: latest), a page of lr.limit
 // matching objects when lr.limit is set. Each store page asks for exactly
 // the number of objects still needed, so that the store's continue token
-// resumes right after the last object returned.
-func (s *Server) listStore(ctx context.Context, r *resource, lr *listRequest, rev int64) (*listResult, error) {
+// resumes right after the last object returned. Keys before from are
+// skipped (to resume a page of the cache's from the store: it reads the
+// skipped keys in pages of lr.limit, which costs their number).
+func (s *Server) listStoreFrom(ctx context.Context, r *resource, lr *listRequest, rev int64, from string) (*listResult, error) {
 	prefix := r.listPrefix(lr.namespace)
 	res := &listResult{items: []*cachedObject{}}
 	opts := store.ListOptions{Revision: rev, Continue: lr.cont}
@@ -260,7 +341,7 @@ func (s *Server) listStore(ctx context.Context, r *resource, lr *listRequest, re
 		}
 		resp, err := s.store.List(ctx, prefix, opts)
 		if err != nil {
-			if opts.Continue != "" && errors.Is(err, store.ErrCompacted) {
+			if (opts.Continue != "" || from != "") && errors.Is(err, store.ErrCompacted) {
 				return nil, errContinueExpired()
 			}
 			if opts.Continue != "" && errors.Is(err, store.ErrInvalid) {
@@ -270,6 +351,9 @@ func (s *Server) listStore(ctx context.Context, r *resource, lr *listRequest, re
 		}
 		res.rev = resp.Revision
 		for _, kv := range resp.KVs {
+			if kv.Key < from {
+				continue
+			}
 			obj, err := r.decode(kv.Value, kv.ModRevision)
 			if err != nil {
 				return nil, errInternal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +33,9 @@ import (
 // it saw, as client-go does). When the store watch fails (its revisions
 // were compacted, or the store ended it), the cache lists again and ends
 // every client watch the same way.
+//
+// Paginated lists are served from snapshots of the cache at the first
+// page's revision (see watchcache_snapshot.go).
 type watchCache struct {
 	s       *Server
 	r       *resource
@@ -45,6 +47,10 @@ type watchCache struct {
 	// resource up to rev has been applied.
 	rev     int64
 	objects map[string]*cachedObject // by store key
+	tree    *objectTree              // the same objects, ordered by key
+	// snaps holds the snapshots paginated lists read, by revision; those
+	// older than windowFrom are dropped (see watchcache_snapshot.go).
+	snaps map[int64]*cacheSnapshot
 	// ring holds the last events, oldest at head; windowFrom is the
 	// revision after which every event is in the ring.
 	ring       []*cacheEvent
@@ -135,6 +141,7 @@ func newWatchCache(s *Server, r *resource) *watchCache {
 		r:        r,
 		readyCh:  make(chan struct{}),
 		objects:  map[string]*cachedObject{},
+		tree:     newObjectTree(),
 		ring:     make([]*cacheEvent, s.opts.WatchCacheSize),
 		watchers: map[*cacheWatcher]struct{}{},
 		advanced: make(chan struct{}),
@@ -166,6 +173,16 @@ func (c *watchCache) waitRev(ctx context.Context, rev int64) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// ready reports whether the first load finished.
+func (c *watchCache) ready() bool {
+	select {
+	case <-c.readyCh:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -238,7 +255,12 @@ func (c *watchCache) load(ctx context.Context) (<-chan store.WatchResponse, erro
 		return nil, fmt.Errorf("watch %s from %d: %w", c.r.prefix, rev+1, err)
 	}
 	c.mu.Lock()
-	c.objects, c.windowFrom = objects, rev
+	tree := newObjectTree()
+	for _, o := range objects {
+		tree.ReplaceOrInsert(o)
+	}
+	c.objects, c.tree, c.windowFrom = objects, tree, rev
+	clear(c.snaps)
 	c.rev = 0
 	c.curRev.Store(0)
 	c.setRev(rev)
@@ -376,8 +398,10 @@ func (c *watchCache) apply(events []store.Event) {
 	for _, ev := range evs {
 		if ev.typ == metav1.Deleted {
 			delete(c.objects, ev.obj.key)
+			c.tree.Delete(ev.obj)
 		} else {
 			c.objects[ev.obj.key] = ev.obj
+			c.tree.ReplaceOrInsert(ev.obj)
 		}
 		c.push(ev)
 		c.setRev(ev.rev)
@@ -388,6 +412,9 @@ func (c *watchCache) apply(events []store.Event) {
 // push appends ev to the ring, evicting the oldest event when full.
 // c.mu must be held.
 func (c *watchCache) push(ev *cacheEvent) {
+	if len(c.snaps) > 0 {
+		defer c.trimSnapshots()
+	}
 	if len(c.ring) == 0 {
 		c.windowFrom = ev.rev
 		return
@@ -555,16 +582,12 @@ func (c *watchCache) watch(req watchRequest) (*cacheWatcher, []watchItem, int64,
 	switch req.mode {
 	case fromState:
 		w.from = c.rev
-		keys := make([]string, 0, len(c.objects))
-		for k, o := range c.objects {
+		c.tree.Ascend(func(o *cachedObject) bool {
 			if w.matches(o) {
-				keys = append(keys, k)
+				initial = append(initial, watchItem{typ: metav1.Added, obj: o, rev: c.rev})
 			}
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			initial = append(initial, watchItem{typ: metav1.Added, obj: c.objects[k], rev: c.rev})
-		}
+			return true
+		})
 	case fromList:
 		w.from = req.rev
 		for _, o := range req.initial {
@@ -593,12 +616,15 @@ func (c *watchCache) list(req watchRequest) ([]*cachedObject, int64) {
 	defer c.mu.RUnlock()
 	prefix := c.r.listPrefix(req.namespace)
 	var out []*cachedObject
-	for k, o := range c.objects {
-		if strings.HasPrefix(k, prefix) && req.matches(o) {
+	c.tree.AscendGreaterOrEqual(&cachedObject{key: prefix}, func(o *cachedObject) bool {
+		if !strings.HasPrefix(o.key, prefix) {
+			return false
+		}
+		if req.matches(o) {
 			out = append(out, o)
 		}
-	}
-	slices.SortFunc(out, func(a, b *cachedObject) int { return strings.Compare(a.key, b.key) })
+		return true
+	})
 	return out, c.rev
 }
 

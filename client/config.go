@@ -27,8 +27,12 @@ const (
 	// above DefaultQPS.
 	DefaultBurst = 100
 	// DefaultMaxRetries is how many times a request answered 429 Too Many
-	// Requests with a Retry-After is retried, waiting as told each time.
-	DefaultMaxRetries = 5
+	// Requests (or a 5xx) with a Retry-After is retried, waiting as told
+	// each time: 10, as client-go.
+	DefaultMaxRetries = 10
+	// DefaultMaxRetryWait caps the wait a Retry-After asks for before a
+	// retry: 30 s.
+	DefaultMaxRetryWait = 30 * time.Second
 	// DefaultUserAgent is the User-Agent header when Config.UserAgent is
 	// empty.
 	DefaultUserAgent = "rigging-client"
@@ -71,12 +75,22 @@ type Config struct {
 	QPS   float64
 	Burst int
 
-	// MaxRetries is how many times a request answered 429 with a
-	// Retry-After header (or retryAfterSeconds in its Status) is sent
-	// again after waiting that long; the wait ends early, with the 429
-	// error, when the context is done. 0 means DefaultMaxRetries (5); a
-	// negative value turns retrying off.
+	// MaxRetries is how many times a request is sent again after an
+	// answer that says it was not executed and when to try again, as
+	// client-go does: a 429 Too Many Requests with a Retry-After header
+	// (or retryAfterSeconds in its Status), which the API server's
+	// max-in-flight and priority filters send before running anything,
+	// or a 5xx with a Retry-After header. It waits that long (at most
+	// MaxRetryWait) first; the wait ends early when the context is done,
+	// with an error that is both the last answer's *APIError and the
+	// context's error. The body is sent again, whole. 0 means
+	// DefaultMaxRetries (10); a negative value turns retrying off.
+	// Request.NoRetry turns it off for one request.
 	MaxRetries int
+
+	// MaxRetryWait caps the wait before a retry, whatever Retry-After
+	// asks. 0 means DefaultMaxRetryWait (30 s); negative is an error.
+	MaxRetryWait time.Duration
 
 	// UserAgent is sent on every request; empty means DefaultUserAgent.
 	UserAgent string
@@ -119,8 +133,10 @@ type Client struct {
 	http       *http.Client
 	limiter    *rate.Limiter // nil: unlimited
 	maxRetries int
-	userAgent  string
-	timeout    time.Duration
+	// maxWait caps each wait before a retry.
+	maxWait   time.Duration
+	userAgent string
+	timeout   time.Duration
 
 	// wait blocks for d or until ctx is done; tests replace it to observe
 	// Retry-After handling without sleeping.
@@ -150,8 +166,14 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("client config: Timeout %v is negative", cfg.Timeout)
 	}
+	if cfg.MaxRetryWait < 0 {
+		return nil, fmt.Errorf("client config: MaxRetryWait %v is negative", cfg.MaxRetryWait)
+	}
 	c := newClient(base, rt, cfg.MaxRetries, cfg.UserAgent)
 	c.timeout = cfg.Timeout
+	if cfg.MaxRetryWait > 0 {
+		c.maxWait = cfg.MaxRetryWait
+	}
 	if cfg.QPS >= 0 {
 		qps, burst := cfg.QPS, cfg.Burst
 		if qps == 0 {
@@ -188,6 +210,7 @@ func newClient(base *url.URL, rt http.RoundTripper, maxRetries int, userAgent st
 		base:       base,
 		http:       &http.Client{Transport: rt},
 		maxRetries: maxRetries,
+		maxWait:    DefaultMaxRetryWait,
 		userAgent:  userAgent,
 		wait:       sleepCtx,
 	}

@@ -24,7 +24,7 @@ type Request struct {
 	Query       url.Values
 	Body        []byte
 	ContentType string
-	// NoRetry turns off the 429 retries for this request: for requests
+	// NoRetry turns off the retries (Config.MaxRetries) for this request: for requests
 	// whose 429 is an answer rather than throttling, such as an eviction a
 	// disruption budget forbids.
 	NoRetry bool
@@ -32,8 +32,9 @@ type Request struct {
 
 // Do sends r and returns the response with a 2xx status; its body is the
 // caller's to read and close. Any other status becomes an *APIError carrying
-// the server's Status. Do waits for the rate limiter, retries 429s as
-// Config.MaxRetries says, and returns promptly when ctx is done. Config's
+// the server's Status. Do waits for the rate limiter, retries a 429, or a
+// 5xx with Retry-After, as Config.MaxRetries says, and returns promptly
+// when ctx is done, also while waiting to retry. Config's
 // Timeout is not applied: it bounds the typed verbs, not streams.
 func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 	u := *c.base
@@ -79,26 +80,34 @@ func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		apiErr := newAPIError(r.Method, r.Path, resp.StatusCode, data)
-		if resp.StatusCode != http.StatusTooManyRequests || r.NoRetry || attempt >= c.maxRetries {
+		if r.NoRetry || attempt >= c.maxRetries {
 			return nil, apiErr
 		}
-		delay, ok := retryAfter(resp.Header, apiErr)
+		delay, ok := retryDelay(resp.StatusCode, resp.Header, apiErr)
 		if !ok {
 			return nil, apiErr
 		}
-		if err := c.wait(ctx, delay); err != nil {
-			return nil, apiErr
+		if err := c.wait(ctx, min(delay, c.maxWait)); err != nil {
+			return nil, fmt.Errorf("%w (gave up waiting to retry: %w)", apiErr, err)
 		}
 	}
 }
 
-// retryAfter is the delay the server asked for: the Retry-After header in
-// whole seconds, else the Status' retryAfterSeconds.
-func retryAfter(h http.Header, e *APIError) (time.Duration, bool) {
+// retryDelay says whether an answer with code may be retried, and after
+// how long, as client-go decides: a 429 or a 5xx that carries a
+// Retry-After header (whole seconds) is; a 429 whose Status has
+// retryAfterSeconds is too. Anything else may have been executed.
+func retryDelay(code int, h http.Header, e *APIError) (time.Duration, bool) {
+	if code != http.StatusTooManyRequests && code < 500 {
+		return 0, false
+	}
 	if v := h.Get("Retry-After"); v != "" {
 		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
 			return time.Duration(s) * time.Second, true
 		}
+	}
+	if code != http.StatusTooManyRequests {
+		return 0, false
 	}
 	if s, ok := SuggestsClientDelay(e); ok {
 		return time.Duration(s) * time.Second, true

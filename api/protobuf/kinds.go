@@ -13,7 +13,7 @@ import (
 var groups = map[string]string{
 	"core": "", "apps": "apps", "autoscaling": "autoscaling",
 	"coordination": "coordination.k8s.io", "discovery": "discovery.k8s.io",
-	"networking": "networking.k8s.io", "rbac": "rbac.authorization.k8s.io",
+	"networking": "networking.k8s.io", "policy": "policy", "rbac": "rbac.authorization.k8s.io",
 	"scheduling": "scheduling.k8s.io", "storage": "storage.k8s.io", "meta": "meta.k8s.io",
 }
 

@@ -13,6 +13,7 @@ import (
 	discoveryv1 "github.com/rigging-dev/rigging/api/discovery/v1"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	networkingv1 "github.com/rigging-dev/rigging/api/networking/v1"
+	policyv1 "github.com/rigging-dev/rigging/api/policy/v1"
 	rbacv1 "github.com/rigging-dev/rigging/api/rbac/v1"
 	schedulingv1 "github.com/rigging-dev/rigging/api/scheduling/v1"
 	storagev1 "github.com/rigging-dev/rigging/api/storage/v1"
@@ -1572,6 +1573,10 @@ var generatedFields = map[reflect.Type][]Field{
 	reflect.TypeFor[networkingv1.ServiceBackendPort](): {
 		{Name: "Name", Number: 1, Wire: WireBytes},
 		{Name: "Number", Number: 2, Wire: WireVarint},
+	},
+	reflect.TypeFor[policyv1.Eviction](): {
+		{Name: "ObjectMeta", Number: 1, Wire: WireBytes},
+		{Name: "DeleteOptions", Number: 2, Wire: WireBytes},
 	},
 	reflect.TypeFor[rbacv1.AggregationRule](): {
 		{Name: "ClusterRoleSelectors", Number: 1, Wire: WireBytes, Repeated: true},

@@ -51,6 +51,7 @@ var pkgs = []pkg{
 	{"coordination/v1", "coordinationv1", "api", "coordination/v1"},
 	{"discovery/v1", "discoveryv1", "api", "discovery/v1"},
 	{"networking/v1", "networkingv1", "api", "networking/v1"},
+	{"policy/v1", "policyv1", "api", "policy/v1"},
 	{"rbac/v1", "rbacv1", "api", "rbac/v1"},
 	{"scheduling/v1", "schedulingv1", "api", "scheduling/v1"},
 	{"storage/v1", "storagev1", "api", "storage/v1"},
