@@ -264,13 +264,6 @@ func (s *Server) checkServable(ctx context.Context, r *resource, rev int64) erro
 	return err
 }
 
-// progressRequester is a store that can be asked to send every watch that
-// asked for progress notifications one at its current revision, as etcd's
-// RequestProgress (store/mvcc.Store is one).
-type progressRequester interface {
-	RequestProgress(ctx context.Context) error
-}
-
 // consistentReadWait bounds how long a consistent list waits for the watch
 // cache to catch up before reading the store instead (Kubernetes waits 3 s).
 const consistentReadWait = 3 * time.Second
@@ -294,7 +287,7 @@ func (s *Server) listConsistent(ctx context.Context, r *resource, lr *listReques
 		return nil, false
 	}
 	if r.cache.revision() < resp.Revision {
-		pr, ok := s.store.(progressRequester)
+		pr, ok := s.store.(store.ProgressRequester)
 		if !ok || pr.RequestProgress(ctx) != nil {
 			return nil, false
 		}
