@@ -60,7 +60,8 @@
 // without a resourceVersion are consistent reads from the cache, as in
 // Kubernetes: the store's current revision is read and the cache waits
 // until it has caught up with it (asking the store for a progress
-// notification when the store can be asked, as store/mvcc can);
+// notification when the store is a store.ProgressRequester, as store/mvcc
+// and store/raftstore are);
 // otherwise they read the store. Paginated lists (limit and continue)
 // read a snapshot of the cache at the first page's revision while that
 // revision is within the cache's window of events, and the store
@@ -84,6 +85,14 @@
 // positive grace period (pods bound to a node) or finalizers hold the
 // object with a deletionTimestamp; removing the last finalizer, or a
 // delete with grace period 0, removes it.
+//
+// Events expire, as with Kubernetes' --event-ttl: every create and update
+// of a core/v1 Event attaches it to a store lease, and the store deletes
+// it, with a DELETED to every watcher, Options.EventTTL (1 hour) after its
+// last write. One lease serves the event writes of up to 60 s (or 5% of
+// the TTL, when shorter) and lasts that much longer than the TTL, as
+// Kubernetes' LeaseManager. Kinds of your own may expire the same way
+// through Strategy.TTL.
 //
 // The built-in admission plugins are NamespaceLifecycle, ServiceAccount,
 // DefaultTolerationSeconds, Priority and ResourceQuota; Options adds
