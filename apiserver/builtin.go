@@ -39,7 +39,7 @@ func registerBuiltins(s *Server) error {
 		// core/v1
 		Register(s, core("ConfigMap", "configmaps", true, "cm"), Strategy[*corev1.ConfigMap]{}),
 		Register(s, core("Endpoints", "endpoints", true, "ep"), Strategy[*corev1.Endpoints]{}),
-		Register(s, core("Event", "events", true, "ev"), Strategy[*corev1.Event]{Fields: eventFields}),
+		Register(s, core("Event", "events", true, "ev"), Strategy[*corev1.Event]{Fields: eventFields, TTL: s.opts.EventTTL}),
 		Register(s, core("LimitRange", "limitranges", true, "limits"), Strategy[*corev1.LimitRange]{}),
 		Register(s, core("Namespace", "namespaces", false, "ns"), namespaceStrategy()),
 		Register(s, core("Node", "nodes", false, "no"), Strategy[*corev1.Node]{

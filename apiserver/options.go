@@ -40,6 +40,9 @@ const (
 	// DefaultCompactionInterval is how often the server compacts the
 	// store's history: 5 minutes, as Kubernetes' --etcd-compaction-interval.
 	DefaultCompactionInterval = 5 * time.Minute
+	// DefaultEventTTL is how long an event lives after its last write: 1
+	// hour, as Kubernetes' --event-ttl.
+	DefaultEventTTL = time.Hour
 	// DefaultServiceCIDR is the range services' cluster IPs come from:
 	// 10.96.0.0/12, kubeadm's default.
 	DefaultServiceCIDR = "10.96.0.0/12"
@@ -93,6 +96,15 @@ type Options struct {
 	// lists. Default DefaultCompactionInterval (5 minutes); negative
 	// disables compaction (when another server or the store does it).
 	CompactionInterval time.Duration
+	// EventTTL is how long a core/v1 Event lives after its last create or
+	// update: the store deletes it then, and watchers see DELETED (see
+	// Strategy.TTL, which applies it: one store lease serves the event
+	// writes of up to 60 s, so an event may live up to 60 s longer).
+	// Default DefaultEventTTL (1 hour); negative is invalid. It cannot be
+	// turned off, as in Kubernetes: a very long TTL (up to the store's
+	// longest lease; store/mvcc and etcd grant up to 9,000,000,000 s)
+	// keeps events practically for good.
+	EventTTL time.Duration
 	// ServiceCIDR is the network services' cluster IPs are allocated
 	// from; its family (IPv4 or IPv6) is the cluster's (single-stack).
 	// Default DefaultServiceCIDR (10.96.0.0/12).
@@ -137,6 +149,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	for name, d := range map[string]time.Duration{
 		"RequestTimeout": o.RequestTimeout, "BookmarkInterval": o.BookmarkInterval, "WatchTimeout": o.WatchTimeout,
+		"EventTTL": o.EventTTL,
 	} {
 		if d < 0 {
 			return o, fmt.Errorf("apiserver: negative %s %v", name, d)
@@ -194,6 +207,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.CompactionInterval == 0 {
 		o.CompactionInterval = DefaultCompactionInterval
+	}
+	if o.EventTTL == 0 {
+		o.EventTTL = DefaultEventTTL
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -80,6 +80,9 @@ type resource struct {
 	// encoding/json.
 	spliceChecked atomic.Bool
 	st            erasedStrategy
+	// leases hands out the leases of writes when the strategy has a TTL;
+	// nil otherwise.
+	leases *leaseManager
 	// fieldKeys are the fields a field selector may name, sorted.
 	fieldKeys []string
 	cache     *watchCache
@@ -282,6 +285,12 @@ func Register[T any, PT interface {
 		return err
 	}
 	res.st = st.erase()
+	switch {
+	case st.TTL < 0:
+		return fmt.Errorf("apiserver: register %s: negative TTL %v", r.Kind, st.TTL)
+	case st.TTL > 0:
+		res.leases = newLeaseManager(st.TTL)
+	}
 	if res.st.fields != nil {
 		for k := range res.st.fields(PT(new(T))) {
 			res.fieldKeys = append(res.fieldKeys, k)

@@ -44,7 +44,8 @@ func checkName(r *resource, name string) error {
 // create stores obj, a new object of r in namespace ns (ignored for
 // cluster-scoped kinds): defaults, mutating admission, the strategy's
 // PrepareForCreate, system metadata, name generation, validation,
-// validating admission, then the store. obj is modified and returned with
+// validating admission, then the store (attached to the resource's lease
+// when its Strategy has a TTL). obj is modified and returned with
 // its resourceVersion; the watch cache shares its maps, slices and
 // pointers, so the caller must not modify it afterwards.
 func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, error) {
@@ -108,6 +109,9 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 	if wo.dryRun {
 		return obj, nil, nil
 	}
+	// leaseRetried is set once a write was retried because the store had
+	// revoked the reused lease.
+	leaseRetried := false
 	for attempt := 1; ; attempt++ {
 		raw, err := r.encodeForStore(obj)
 		if err != nil {
@@ -116,10 +120,20 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 			return nil, nil, errInternal(err)
 		}
 		key := r.key(m.Namespace, m.Name)
+		lease, err := s.writeLease(ctx, r, m.Name)
+		if err != nil {
+			rollback()
+			s.refundQuota(ctx, a)
+			return nil, nil, err
+		}
 		h := r.cache.offer(r, key, raw, obj)
-		resp, err := s.store.Create(ctx, key, raw, store.PutOptions{})
+		resp, err := s.store.Create(ctx, key, raw, store.PutOptions{Lease: lease})
 		if err != nil {
 			r.cache.settle(h, 0, nil)
+		}
+		if r.retryLease(lease, err, &leaseRetried) {
+			attempt--
+			continue
 		}
 		if errors.Is(err, store.ErrExists) && generated && attempt < maxGenerateNameAttempts {
 			m.Name = generateName(m.GenerateName)
@@ -187,7 +201,9 @@ func (s *Server) get(ctx context.Context, r *resource, ns, name, rv string) (met
 
 // guaranteedUpdate reads ns/name of r, asks tryUpdate for the new object
 // and writes it guarded by the mod revision read, reading again and
-// retrying when another writer got there first. tryUpdate gets an object
+// retrying when another writer got there first; the write is attached to
+// the resource's lease when its Strategy has a TTL (a write that changes
+// nothing is not made, and so does not renew it). tryUpdate gets an object
 // it owns; it refuses a stale client resourceVersion by returning a
 // Conflict itself. A new object identical to the stored one is not
 // written. When the new object has a deletionTimestamp, no finalizers and
@@ -198,6 +214,9 @@ func (s *Server) get(ctx context.Context, r *resource, ns, name, rv string) (met
 func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name string, wo writeOptions,
 	tryUpdate func(cur metav1.Object) (metav1.Object, error)) (metav1.Object, bool, error) {
 	key := r.key(ns, name)
+	// leaseRetried is set once a write was retried because the store had
+	// revoked the reused lease.
+	leaseRetried := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, false, storeError(r, name, err)
@@ -249,12 +268,17 @@ func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name str
 			nm.ResourceVersion = curRV
 			return next, false, nil
 		}
+		lease, err := s.writeLease(ctx, r, name)
+		if err != nil {
+			rollback()
+			return nil, false, err
+		}
 		h := r.cache.offer(r, key, raw, next)
-		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision})
+		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
 		if err != nil {
 			r.cache.settle(h, 0, nil)
 		}
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) || r.retryLease(lease, err, &leaseRetried) {
 			rollback()
 			continue
 		}
@@ -406,6 +430,9 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 		propagationFinalizer = finalizerOrphan
 	}
 	key := r.key(ns, name)
+	// leaseRetried is set once a write was retried because the store had
+	// revoked the reused lease.
+	leaseRetried := false
 	for {
 		resp, err := s.store.Get(ctx, key, store.ReadOptions{})
 		if err != nil {
@@ -490,8 +517,12 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 		if err != nil {
 			return nil, false, errInternal(err)
 		}
-		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision})
-		if errors.Is(err, store.ErrConflict) {
+		lease, err := s.writeLease(ctx, r, name)
+		if err != nil {
+			return nil, false, err
+		}
+		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
+		if errors.Is(err, store.ErrConflict) || r.retryLease(lease, err, &leaseRetried) {
 			continue
 		}
 		if err != nil {

@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"time"
+
 	"github.com/rigging-dev/rigging/api/field"
 	"github.com/rigging-dev/rigging/api/fields"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
@@ -60,6 +62,18 @@ type Strategy[PT any] struct {
 	GracePeriod func(obj PT, requested *int64) int64
 	// Scale, when set, serves the autoscaling/v1 Scale subresource.
 	Scale *ScaleStrategy[PT]
+	// TTL, when positive, makes objects expire: every create and update
+	// attaches the object to a store lease, and the store deletes it
+	// (watchers see DELETED) once TTL has passed since its last write
+	// without another write, as Kubernetes expires events after
+	// --event-ttl. One lease serves the writes of a short window (60 s,
+	// or 5% of TTL in whole seconds when that is less), and is granted
+	// for TTL plus that window, so an object lives at least TTL and at
+	// most TTL plus the window after its last write. A write costs a
+	// lease grant (a store call) once per window. The built-in events use
+	// Options.EventTTL. Zero: objects live until deleted; negative makes
+	// Register fail.
+	TTL time.Duration
 }
 
 // ScaleStrategy reads and writes the replica count behind a scale

@@ -33,8 +33,9 @@ func envInt(name string, def int) int {
 }
 
 // startControlPlane starts an API server on a fresh store and the
-// scheduler, stopped at the end of the benchmark.
-func startControlPlane(b *testing.B) (*envtest.Env, context.Context) {
+// scheduler, stopped at the end of the benchmark. onOutcome, if any, is
+// the scheduler's OnOutcome.
+func startControlPlane(b *testing.B, onOutcome ...func(scheduler.Outcome)) (*envtest.Env, context.Context) {
 	b.Helper()
 	// A thousand kubelets write leases and statuses while the benchmark
 	// creates pods: the in-flight limits are raised so that the API
@@ -51,7 +52,11 @@ func startControlPlane(b *testing.B) (*envtest.Env, context.Context) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- scheduler.Run(ctx, env.Client, scheduler.RunOptions{LeaderElection: scheduler.LeaderElection{Disable: true}})
+		opts := scheduler.RunOptions{LeaderElection: scheduler.LeaderElection{Disable: true}}
+		if len(onOutcome) > 0 {
+			opts.OnOutcome = onOutcome[0]
+		}
+		done <- scheduler.Run(ctx, env.Client, opts)
 	}()
 	b.Cleanup(func() {
 		cancel()

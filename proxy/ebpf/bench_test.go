@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rigging-dev/rigging/proxy"
+	"github.com/rigging-dev/rigging/proxy/dataplanetest"
 	"github.com/rigging-dev/rigging/proxy/ebpf/internal/sandbox"
 )
 
@@ -38,7 +39,7 @@ func benchDataplane(b *testing.B) *Dataplane {
 	}
 	cg := sandbox.NewCgroup(b, root)
 	e := &env{opts: Options{
-		PinPath:     filepath.Join(privateBPFFS(b), "rigging"),
+		PinPath:     filepath.Join(dataplanetest.BPFFS(b), "rigging"),
 		CgroupPath:  cg.Path,
 		MaxServices: 1 << 17,
 		MaxBackends: 1 << 21,

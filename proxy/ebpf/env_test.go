@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/rigging-dev/rigging/proxy"
+	"github.com/rigging-dev/rigging/proxy/dataplanetest"
 	"github.com/rigging-dev/rigging/proxy/ebpf/internal/sandbox"
-	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) {
@@ -58,25 +58,8 @@ func newEnv(t testing.TB) *env {
 		ns:     ns,
 		cg:     cg,
 		client: sandbox.Client{Netns: ns, Cgroup: cg},
-		opts:   Options{PinPath: filepath.Join(privateBPFFS(t), "rigging"), CgroupPath: cg.Path},
+		opts:   Options{PinPath: filepath.Join(dataplanetest.BPFFS(t), "rigging"), CgroupPath: cg.Path},
 	}
-}
-
-// privateBPFFS mounts a bpf filesystem of the test's own on a temporary
-// directory, so pins never touch /sys/fs/bpf; unmounting it at the end
-// drops anything a failed test left pinned.
-func privateBPFFS(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := unix.Mount("bpf", dir, "bpf", 0, "mode=0700"); err != nil {
-		t.Fatalf("mount bpffs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
-			t.Errorf("unmount bpffs %s: %v", dir, err)
-		}
-	})
-	return dir
 }
 
 // start creates a dataplane with e.opts and uninstalls it when t ends

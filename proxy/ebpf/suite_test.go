@@ -14,7 +14,7 @@ import (
 // cgroup, whose client sockets live in the suite's network namespace.
 func TestBehaviourSuite(t *testing.T) {
 	dataplanetest.Run(t, func(t *testing.T, env *dataplanetest.Env) proxy.Dataplane {
-		dp, err := New(t.Context(), Options{PinPath: filepath.Join(privateBPFFS(t), "rigging"), CgroupPath: env.Cgroup})
+		dp, err := New(t.Context(), Options{PinPath: filepath.Join(dataplanetest.BPFFS(t), "rigging"), CgroupPath: env.Cgroup})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -106,3 +106,37 @@ func BenchmarkContainerStart(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListPodSandbox measures what a kubelet starting 100 pods at
+// once asks of the runtime before each RunPodSandbox: 100 concurrent
+// ListPodSandbox calls, each for one pod's labels and state Ready, over
+// 100 sandboxes. One op is the 100 calls.
+func BenchmarkListPodSandbox(b *testing.B) {
+	const n = 100
+	r := newTestRuntime(b, Options{})
+	ctx := context.Background()
+	for i := range n {
+		cfg := sandboxConfig(b, fmt.Sprintf("bench%d", i))
+		cfg.Linux.Namespaces.PID = kubelet.NamespaceModeContainer
+		id := runSandbox(b, r, cfg)
+		b.Cleanup(func() { _ = r.RemovePodSandbox(context.Background(), id) })
+	}
+	ready := kubelet.SandboxReady
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				want := fmt.Sprintf("bench%d", i)
+				l, err := r.ListPodSandbox(ctx, &kubelet.PodSandboxFilter{State: &ready, LabelSelector: map[string]string{"app": want}})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if len(l) != 1 || l[0].Metadata.Name != want {
+					b.Errorf("ListPodSandbox(app=%s) = %d sandboxes, want 1 named %s", want, len(l), want)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}

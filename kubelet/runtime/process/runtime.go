@@ -577,6 +577,14 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, sandboxID string) error 
 	return nil
 }
 
+// matches reports whether the sandbox has the ID id (if not empty) and
+// the labels sel.
+func (s *sandbox) matches(id string, sel map[string]string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return (id == "" || id == s.rec.ID) && labelsMatch(s.rec.Config.Labels, sel)
+}
+
 func (s *sandbox) status() *kubelet.PodSandboxStatus {
 	ready := s.ready()
 	s.mu.Lock()
@@ -614,17 +622,15 @@ func (r *Runtime) ListPodSandbox(ctx context.Context, filter *kubelet.PodSandbox
 	r.mu.Unlock()
 	var out []*kubelet.PodSandboxStatus
 	for _, s := range all {
+		// Match ID and labels before status, which checks the pause
+		// process and copies the labels: a kubelet starting many pods at
+		// once lists with a pod's UID, and most sandboxes are not it.
+		if filter != nil && !s.matches(filter.ID, filter.LabelSelector) {
+			continue
+		}
 		st := s.status()
-		if filter != nil {
-			if filter.ID != "" && filter.ID != st.ID {
-				continue
-			}
-			if filter.State != nil && *filter.State != st.State {
-				continue
-			}
-			if !labelsMatch(st.Labels, filter.LabelSelector) {
-				continue
-			}
+		if filter != nil && filter.State != nil && *filter.State != st.State {
+			continue
 		}
 		out = append(out, st)
 	}
