@@ -8,14 +8,12 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -121,13 +119,8 @@ func init() {
 // timerMain is the connect-timer child: it enters the namespace on its
 // main thread and times connections from it.
 func timerMain() int {
-	runtime.LockOSThread()
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 2 }
-	ns, err := netns.GetFromPath(os.Getenv(envNetNS))
-	if err != nil {
-		return fail(err)
-	}
-	if err := netns.Set(ns); err != nil {
+	if err := enterChildNetNS(); err != nil {
 		return fail(err)
 	}
 	var addrs []netip.AddrPort

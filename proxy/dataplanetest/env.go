@@ -308,16 +308,23 @@ func init() {
 	os.Exit(clientMain())
 }
 
+// enterChildNetNS locks a child process's main thread (it runs from
+// init, before other goroutines) and moves it into the namespace named
+// by envNetNS.
+func enterChildNetNS() error {
+	runtime.LockOSThread()
+	ns, err := netns.GetFromPath(os.Getenv(envNetNS))
+	if err != nil {
+		return err
+	}
+	return netns.Set(ns)
+}
+
 // clientMain is the child process: it enters the namespace on its main
 // thread (locked during init) and dials from it.
 func clientMain() int {
-	runtime.LockOSThread()
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 2 }
-	ns, err := netns.GetFromPath(os.Getenv(envNetNS))
-	if err != nil {
-		return fail(err)
-	}
-	if err := netns.Set(ns); err != nil {
+	if err := enterChildNetNS(); err != nil {
 		return fail(err)
 	}
 	proto, _ := strconv.Atoi(os.Getenv(envProto))
