@@ -53,10 +53,14 @@ func (p *namespaceLifecycle) Validate(ctx context.Context, a *Attributes) error 
 
 // lookupObject returns an object for admission: from the watch cache, or,
 // when the cache does not have it (it may not have caught up with a write
-// just made), from the store. It returns nil when the object does not
-// exist. The object may be shared: it must not be modified.
+// just made), from the store. The cache is read only once it has caught up
+// with this server's own last write of r (waiting up to
+// consistentReadWait, else reading the store), so that a create right
+// after this server marked a namespace terminating sees it terminating.
+// It returns nil when the object does not exist. The object may be shared:
+// it must not be modified.
 func (s *Server) lookupObject(ctx context.Context, r *resource, ns, name string) (metav1.Object, error) {
-	if r.cache != nil {
+	if r.cache != nil && s.cacheHasOwnWrites(ctx, r) {
 		if co, _ := r.cache.get(r.key(ns, name)); co != nil {
 			return co.obj, nil
 		}
@@ -69,4 +73,17 @@ func (s *Server) lookupObject(ctx context.Context, r *resource, ns, name string)
 		return nil, err
 	}
 	return obj, nil
+}
+
+// cacheHasOwnWrites waits, up to consistentReadWait, until r's watch cache
+// has applied this server's last write of r, and reports whether it has.
+// It returns at once when the cache is current, the usual case.
+func (s *Server) cacheHasOwnWrites(ctx context.Context, r *resource) bool {
+	w := r.lastWrite.Load()
+	if r.cache.revision() >= w {
+		return true
+	}
+	wctx, cancel := context.WithTimeout(ctx, consistentReadWait)
+	defer cancel()
+	return r.cache.waitRev(wctx, w) == nil
 }

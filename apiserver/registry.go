@@ -86,6 +86,10 @@ type resource struct {
 	// fieldKeys are the fields a field selector may name, sorted.
 	fieldKeys []string
 	cache     *watchCache
+	// lastWrite is the highest store revision this server has written for
+	// the resource; admission lookups wait for the cache to reach it, so
+	// that a server reads its own writes (see lookupObject).
+	lastWrite atomic.Int64
 	// holdsDeletion, when set, reports whether obj has pending
 	// finalization beyond metadata.finalizers (a namespace's
 	// spec.finalizers); onDeletion marks an object whose deletion began.

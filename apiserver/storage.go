@@ -165,7 +165,18 @@ func (s *Server) settleWrite(r *resource, h *handoff, obj metav1.Object, stored 
 		}
 	}
 	r.cache.settle(h, rev, raw)
+	r.noteWrite(rev)
 	return raw
+}
+
+// noteWrite records that this server wrote r at rev.
+func (r *resource) noteWrite(rev int64) {
+	for {
+		cur := r.lastWrite.Load()
+		if rev <= cur || r.lastWrite.CompareAndSwap(cur, rev) {
+			return
+		}
+	}
 }
 
 // get returns the object ns/name of r as of rv: "" reads the latest from
@@ -248,6 +259,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name str
 			if err != nil {
 				return nil, false, storeError(r, name, err)
 			}
+			r.noteWrite(dr.Revision)
 			s.afterDelete(ctx, r, next)
 			nm.ResourceVersion = formatRV(dr.KV.ModRevision)
 			return next, true, nil
@@ -501,12 +513,14 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 			if wo.dryRun {
 				return cur, true, nil
 			}
-			if _, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: resp.KV.ModRevision}); err != nil {
+			dr, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: resp.KV.ModRevision})
+			if err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					continue
 				}
 				return nil, false, storeError(r, name, err)
 			}
+			r.noteWrite(dr.Revision)
 			s.afterDelete(ctx, r, cur)
 			return cur, true, nil
 		}
@@ -528,6 +542,7 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 		if err != nil {
 			return nil, false, storeError(r, name, err)
 		}
+		r.noteWrite(wr.KV.ModRevision)
 		nm.ResourceVersion = formatRV(wr.KV.ModRevision)
 		return next, false, nil
 	}
