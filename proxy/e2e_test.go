@@ -112,6 +112,25 @@ func newE2ECluster(b *testing.B, n int) *e2eCluster {
 	return c
 }
 
+// startProxy runs a Proxy with opts until the test ends; the cleanup
+// stops it and fails the test if Run returned an error.
+func startProxy(tb testing.TB, opts proxy.Options) {
+	tb.Helper()
+	p, err := proxy.New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("Run: %v", err)
+		}
+	})
+}
+
 // runProxy runs a Proxy over the cluster with dp until the benchmark
 // ends, and waits for its first Apply of every Service.
 func runProxy(b *testing.B, c *e2eCluster, dp proxy.Dataplane, applies <-chan int) *prometheus.Registry {
@@ -120,20 +139,8 @@ func runProxy(b *testing.B, c *e2eCluster, dp proxy.Dataplane, applies <-chan in
 	// A change is applied at once unless the last sync was less than
 	// MinSyncInterval ago; the changes here come one after another, so a
 	// 1 s interval would measure the batching, not the path.
-	p, err := proxy.New(proxy.Options{Client: c.env.Client, Dataplane: dp, NodeName: "n",
+	startProxy(b, proxy.Options{Client: c.env.Client, Dataplane: dp, NodeName: "n",
 		MinSyncInterval: time.Nanosecond, ResyncPeriod: time.Hour, Metrics: reg})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("Run: %v", err)
-		}
-	})
 	deadline := time.NewTimer(10 * time.Minute)
 	defer deadline.Stop()
 	for {
@@ -298,19 +305,7 @@ func TestRunSyncsIncrementally(t *testing.T) {
 		last = append(last, sl)
 	}
 	dp := newTimingDataplane()
-	p, err := proxy.New(proxy.Options{Client: env.Client, Dataplane: dp, NodeName: "n", MinSyncInterval: time.Millisecond, ResyncPeriod: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(rctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	startProxy(t, proxy.Options{Client: env.Client, Dataplane: dp, NodeName: "n", MinSyncInterval: time.Millisecond, ResyncPeriod: time.Hour})
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
 	select {
@@ -384,20 +379,8 @@ func TestResyncDespiteChurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	dp := newTimingDataplane()
-	p, err := proxy.New(proxy.Options{Client: env.Client, Dataplane: dp, NodeName: "n",
+	startProxy(t, proxy.Options{Client: env.Client, Dataplane: dp, NodeName: "n",
 		MinSyncInterval: time.Millisecond, ResyncPeriod: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(rctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
 	applies, services := 0, 0
