@@ -122,8 +122,15 @@ func New(ctx context.Context, opts Options) (*Dataplane, error) {
 		lbMapRigBackends: opts.MaxBackends,
 		lbMapRigAffinity: opts.AffinityEntries,
 		lbMapRigRevnat:   opts.RevNATEntries,
+		lbMapRigRevsock:  revsockSlots(opts.RevNATEntries),
 	} {
 		spec.Maps[name].MaxEntries = size
+	}
+	if err := spec.Variables[lbVarRevsockMask].Set(revsockSlots(opts.RevNATEntries) - 1); err != nil {
+		return nil, fmt.Errorf("ebpf: set %s: %w", lbVarRevsockMask, err)
+	}
+	if err := replaceStalePins(spec, opts.PinPath, d.log); err != nil {
+		return nil, err
 	}
 	err = spec.LoadAndAssign(&d.objs, &ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: opts.PinPath}})
 	if errors.Is(err, ebpf.ErrMapIncompatible) {
@@ -181,7 +188,7 @@ func (d *Dataplane) teardown(created bool) {
 }
 
 func (d *Dataplane) maps() []*ebpf.Map {
-	return []*ebpf.Map{d.objs.RigServices, d.objs.RigSlots, d.objs.RigBackends, d.objs.RigAffinity, d.objs.RigRevnat}
+	return []*ebpf.Map{d.objs.RigServices, d.objs.RigSlots, d.objs.RigBackends, d.objs.RigAffinity, d.objs.RigRevnat, d.objs.RigRevsock}
 }
 
 // loadState rebuilds the Go mirror of the maps a previous dataplane left

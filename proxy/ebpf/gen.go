@@ -11,4 +11,4 @@ package ebpf
 // Both byte orders are generated (lb_bpfel.* for amd64, arm64, riscv64, ...;
 // lb_bpfeb.* for s390x and other big-endian targets).
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang-14 -strip llvm-strip-14 -cflags "-O2 -g -Wall -Werror -nostdinc" -target bpfel,bpfeb -type svc_key -type svc_val -type slot_key -type backend -type affinity_key -type affinity_val -type revnat_key -type revnat_val lb lb.c
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang-14 -strip llvm-strip-14 -cflags "-O2 -g -Wall -Werror -nostdinc" -target bpfel,bpfeb -type svc_key -type svc_val -type slot_key -type backend -type affinity_key -type affinity_val -type revnat_key -type revnat_val -type revsock_val lb lb.c

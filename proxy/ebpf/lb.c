@@ -9,6 +9,13 @@
 // UDP), and put the VIP back where the application reads its peer
 // (getpeername, and recvmsg for UDP), so no packet ever carries the VIP.
 //
+// connect() is the hot path: a connecting socket costs one hash lookup when
+// it does not address a service, and for a service one hash lookup, a slot
+// and a backend lookup and one locked write of a preallocated array slot
+// (rig_revsock) that no other live socket is likely to share. Time, the
+// network namespace and random numbers are read only when the service
+// needs them.
+//
 // The Go side (dataplane.go) owns the maps' contents; see doc.go for the
 // layout and the update protocol that keeps every change atomic for a
 // connecting socket.
@@ -78,6 +85,28 @@ struct revnat_val {
 	__u16 pad;
 };
 
+// The reverse-NAT record of a connected socket (TCP, connected UDP): it
+// lives in slot cookie & revsock_mask of rig_revsock, and counts only while
+// cookie is that socket's cookie and backend:backend_port its peer. A
+// connected socket has one peer, so one slot per socket suffices; a later
+// socket whose cookie maps to the same slot takes it over (the earlier one
+// then reads its backend as its peer, never another socket's VIP). The
+// lock makes a record's fields change together.
+struct revsock_val {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 cookie;
+	__u8 backend[16];
+	__u8 vip[16];
+	__be16 backend_port;
+	__be16 vip_port;
+	__u32 pad2;
+};
+
+// rig_revsock's size minus one; the loader sets it (the size is a power
+// of two).
+volatile const __u32 revsock_mask = 0;
+
 // Sizes are placeholders: the Go loader sets them from Options.
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -122,6 +151,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rig_revnat SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct revsock_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rig_revsock SEC(".maps");
+
 static __always_inline void addr_from_v4(__u8 *addr, __u32 ip4)
 {
 	__u32 *w = (__u32 *)addr;
@@ -132,6 +169,23 @@ static __always_inline void addr_from_v4(__u8 *addr, __u32 ip4)
 	addr[10] = 0xff;
 	addr[11] = 0xff;
 	w[3] = ip4;
+}
+
+static __always_inline int addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a;
+	const __u32 *y = (const __u32 *)b;
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+static __always_inline void addr_copy(__u8 *dst, const __u8 *src)
+{
+	__u32 *d = (__u32 *)dst;
+	const __u32 *s = (const __u32 *)src;
+	d[0] = s[0];
+	d[1] = s[1];
+	d[2] = s[2];
+	d[3] = s[3];
 }
 
 static __always_inline __u32 murmur_mix(__u32 h, __u32 k)
@@ -187,7 +241,7 @@ static __always_inline int choose(const struct svc_val *svc, const struct affini
 	sk.group = svc->group;
 	if (svc->flags & SVC_F_MAGLEV)
 		sk.index = client_hash(client) % svc->count;
-	else
+	else if (svc->count > 1)
 		sk.index = bpf_get_prandom_u32() % svc->count;
 	__u32 *bidp = bpf_map_lookup_elem(&rig_slots, &sk);
 	if (!bidp)
@@ -213,12 +267,15 @@ static __always_inline int pick(void *ctx, const struct svc_key *key, struct aff
 	if (svc.count == 0)
 		return PICK_REFUSE;
 
-	client->netns = bpf_get_netns_cookie(ctx);
+	// The client identity is needed for affinity and Maglev only.
+	if (svc.affinity_ns || (svc.flags & SVC_F_MAGLEV))
+		client->netns = bpf_get_netns_cookie(ctx);
 	client->svc_id = svc.id;
 	client->pad = 0;
 
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = 0;
 	if (svc.affinity_ns) {
+		now = bpf_ktime_get_ns();
 		struct affinity_val *av = bpf_map_lookup_elem(&rig_affinity, client);
 		if (av && now - av->last_used_ns <= svc.affinity_ns) {
 			__u32 bid = av->backend_id;
@@ -240,11 +297,15 @@ static __always_inline int pick(void *ctx, const struct svc_key *key, struct aff
 		svc = *svcp;
 		if (svc.count == 0)
 			return PICK_REFUSE;
+		if ((svc.affinity_ns || (svc.flags & SVC_F_MAGLEV)) && !client->netns)
+			client->netns = bpf_get_netns_cookie(ctx);
 		if (!choose(&svc, client, &bid, out))
 			return PICK_REFUSE;
 	}
 
 	if (svc.affinity_ns) {
+		if (!now)
+			now = bpf_ktime_get_ns();
 		struct affinity_val av = {};
 		av.backend_id = bid;
 		av.last_used_ns = now;
@@ -253,21 +314,56 @@ static __always_inline int pick(void *ctx, const struct svc_key *key, struct aff
 	return PICK_OK;
 }
 
-// remember_vip records, for this socket and the backend it now addresses,
-// the VIP the application asked for, for getpeername and recvmsg.
-static __always_inline void remember_vip(void *ctx, const struct svc_key *key, const struct backend *b)
+// remember_peer records, for a connecting socket (one peer) and the
+// backend it now addresses, the VIP the application asked for, for
+// getpeername and recvmsg: it takes the socket's rig_revsock slot. No
+// hashing, no allocation, no LRU list: this is the per-connect cost.
+static __always_inline void remember_peer(void *ctx, const struct svc_key *key, const struct backend *b)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u32 idx = (__u32)cookie & revsock_mask;
+	struct revsock_val *v = bpf_map_lookup_elem(&rig_revsock, &idx);
+	if (!v)
+		return;
+	bpf_spin_lock(&v->lock);
+	v->cookie = cookie;
+	addr_copy(v->backend, b->addr);
+	addr_copy(v->vip, key->addr);
+	v->backend_port = b->port;
+	v->vip_port = key->port;
+	bpf_spin_unlock(&v->lock);
+}
+
+// remember_dest records the same for an unconnected UDP socket, which may
+// send to several services: one rig_revnat entry per (socket, backend),
+// written only when it is missing or names another VIP, so that a socket
+// sending to one service again and again writes once.
+static __always_inline void remember_dest(void *ctx, const struct svc_key *key, const struct backend *b)
 {
 	struct revnat_key rk = {};
 	struct revnat_val rv = {};
 	rk.cookie = bpf_get_socket_cookie(ctx);
-	__builtin_memcpy(rk.addr, b->addr, 16);
+	addr_copy(rk.addr, b->addr);
 	rk.port = b->port;
-	__builtin_memcpy(rv.addr, key->addr, 16);
+	addr_copy(rv.addr, key->addr);
 	rv.port = key->port;
+	struct revnat_val *old = bpf_map_lookup_elem(&rig_revnat, &rk);
+	if (old && old->port == rv.port && addr_eq(old->addr, rv.addr))
+		return;
 	bpf_map_update_elem(&rig_revnat, &rk, &rv, BPF_ANY);
 }
 
-static __always_inline int lb4(struct bpf_sock_addr *ctx, __u32 proto)
+// remember records the VIP: connected is set for connect(), clear for
+// sendmsg().
+static __always_inline void remember(void *ctx, const struct svc_key *key, const struct backend *b, int connected)
+{
+	if (connected)
+		remember_peer(ctx, key, b);
+	else
+		remember_dest(ctx, key, b);
+}
+
+static __always_inline int lb4(struct bpf_sock_addr *ctx, __u32 proto, int connected)
 {
 	struct svc_key key = {};
 	addr_from_v4(key.addr, ctx->user_ip4);
@@ -285,13 +381,13 @@ static __always_inline int lb4(struct bpf_sock_addr *ctx, __u32 proto)
 		return 1;
 	if (r == PICK_REFUSE)
 		return 0;
-	remember_vip(ctx, &key, &b);
+	remember(ctx, &key, &b, connected);
 	ctx->user_ip4 = ((__u32 *)b.addr)[3];
 	ctx->user_port = (__u32)b.port;
 	return 1;
 }
 
-static __always_inline int lb6(struct bpf_sock_addr *ctx, __u32 proto)
+static __always_inline int lb6(struct bpf_sock_addr *ctx, __u32 proto, int connected)
 {
 	struct svc_key key = {};
 	__u32 *w = (__u32 *)key.addr;
@@ -318,7 +414,7 @@ static __always_inline int lb6(struct bpf_sock_addr *ctx, __u32 proto)
 		return 1;
 	if (r == PICK_REFUSE)
 		return 0;
-	remember_vip(ctx, &key, &b);
+	remember(ctx, &key, &b, connected);
 	__u32 *ba = (__u32 *)b.addr;
 	ctx->user_ip6[0] = ba[0];
 	ctx->user_ip6[1] = ba[1];
@@ -328,23 +424,51 @@ static __always_inline int lb6(struct bpf_sock_addr *ctx, __u32 proto)
 	return 1;
 }
 
+// find_vip finds the VIP a socket reached rk's backend through: in the
+// socket's rig_revsock slot (connected sockets), else in rig_revnat
+// (unconnected UDP, and sockets balanced by an older version of this
+// program, which recorded every socket there).
+static __always_inline int find_vip(const struct revnat_key *rk, struct revnat_val *out)
+{
+	__u32 idx = (__u32)rk->cookie & revsock_mask;
+	struct revsock_val *v = bpf_map_lookup_elem(&rig_revsock, &idx);
+	if (v) {
+		int found = 0;
+		bpf_spin_lock(&v->lock);
+		if (v->cookie == rk->cookie && v->backend_port == rk->port && addr_eq(v->backend, rk->addr)) {
+			addr_copy(out->addr, v->vip);
+			out->port = v->vip_port;
+			found = 1;
+		}
+		bpf_spin_unlock(&v->lock);
+		if (found)
+			return 1;
+	}
+	struct revnat_val *rv = bpf_map_lookup_elem(&rig_revnat, rk);
+	if (!rv)
+		return 0;
+	*out = *rv;
+	return 1;
+}
+
 // revnat4/6 put the VIP back in place of the backend the socket reached.
 static __always_inline void revnat4(struct bpf_sock_addr *ctx)
 {
 	struct revnat_key rk = {};
+	struct revnat_val rv = {};
 	rk.cookie = bpf_get_socket_cookie(ctx);
 	addr_from_v4(rk.addr, ctx->user_ip4);
 	rk.port = (__be16)ctx->user_port;
-	struct revnat_val *rv = bpf_map_lookup_elem(&rig_revnat, &rk);
-	if (!rv)
+	if (!find_vip(&rk, &rv))
 		return;
-	ctx->user_ip4 = ((__u32 *)rv->addr)[3];
-	ctx->user_port = (__u32)rv->port;
+	ctx->user_ip4 = ((__u32 *)rv.addr)[3];
+	ctx->user_port = (__u32)rv.port;
 }
 
 static __always_inline void revnat6(struct bpf_sock_addr *ctx)
 {
 	struct revnat_key rk = {};
+	struct revnat_val rv = {};
 	rk.cookie = bpf_get_socket_cookie(ctx);
 	__u32 *w = (__u32 *)rk.addr;
 	w[0] = ctx->user_ip6[0];
@@ -352,15 +476,14 @@ static __always_inline void revnat6(struct bpf_sock_addr *ctx)
 	w[2] = ctx->user_ip6[2];
 	w[3] = ctx->user_ip6[3];
 	rk.port = (__be16)ctx->user_port;
-	struct revnat_val *rv = bpf_map_lookup_elem(&rig_revnat, &rk);
-	if (!rv)
+	if (!find_vip(&rk, &rv))
 		return;
-	__u32 *va = (__u32 *)rv->addr;
+	__u32 *va = (__u32 *)rv.addr;
 	ctx->user_ip6[0] = va[0];
 	ctx->user_ip6[1] = va[1];
 	ctx->user_ip6[2] = va[2];
 	ctx->user_ip6[3] = va[3];
-	ctx->user_port = (__u32)rv->port;
+	ctx->user_port = (__u32)rv.port;
 }
 
 static __always_inline int proto_of(struct bpf_sock_addr *ctx)
@@ -377,7 +500,7 @@ int rig_connect4(struct bpf_sock_addr *ctx)
 	int p = proto_of(ctx);
 	if (!p)
 		return 1;
-	return lb4(ctx, p);
+	return lb4(ctx, p, 1);
 }
 
 SEC("cgroup/connect6")
@@ -386,7 +509,7 @@ int rig_connect6(struct bpf_sock_addr *ctx)
 	int p = proto_of(ctx);
 	if (!p)
 		return 1;
-	return lb6(ctx, p);
+	return lb6(ctx, p, 1);
 }
 
 SEC("cgroup/sendmsg4")
@@ -394,7 +517,7 @@ int rig_sendmsg4(struct bpf_sock_addr *ctx)
 {
 	if (ctx->protocol != IPPROTO_UDP)
 		return 1;
-	return lb4(ctx, IPPROTO_UDP);
+	return lb4(ctx, IPPROTO_UDP, 0);
 }
 
 SEC("cgroup/sendmsg6")
@@ -402,7 +525,7 @@ int rig_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	if (ctx->protocol != IPPROTO_UDP)
 		return 1;
-	return lb6(ctx, IPPROTO_UDP);
+	return lb6(ctx, IPPROTO_UDP, 0);
 }
 
 SEC("cgroup/recvmsg4")

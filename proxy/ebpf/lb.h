@@ -21,6 +21,7 @@ typedef __u32 __be32;
 #define __type(name, val) typeof(val) *name
 
 #define BPF_MAP_TYPE_HASH 1
+#define BPF_MAP_TYPE_ARRAY 2
 #define BPF_MAP_TYPE_LRU_HASH 9
 #define BPF_F_NO_PREALLOC (1U << 0)
 #define BPF_ANY 0
@@ -28,6 +29,12 @@ typedef __u32 __be32;
 
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+
+// The verifier knows this type by name (BTF): a map value holding one may
+// be locked with bpf_spin_lock.
+struct bpf_spin_lock {
+	__u32 val;
+};
 
 struct bpf_sock {
 	__u32 bound_dev_if;
@@ -69,5 +76,7 @@ static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
 static __u32 (*bpf_get_prandom_u32)(void) = (void *)7;
 static __u64 (*bpf_get_socket_cookie)(void *ctx) = (void *)46;
 static __u64 (*bpf_get_netns_cookie)(void *ctx) = (void *)122;
+static long (*bpf_spin_lock)(struct bpf_spin_lock *lock) = (void *)93;
+static long (*bpf_spin_unlock)(struct bpf_spin_lock *lock) = (void *)94;
 
 #endif

@@ -52,6 +52,21 @@ type lbRevnatVal struct {
 	Pad  uint16
 }
 
+type lbRevsockVal struct {
+	_    structs.HostLayout
+	Lock struct {
+		_   structs.HostLayout
+		Val uint32
+	}
+	Pad         uint32
+	Cookie      uint64
+	Backend     [16]uint8
+	Vip         [16]uint8
+	BackendPort uint16
+	VipPort     uint16
+	Pad2        uint32
+}
+
 type lbSlotKey struct {
 	_     structs.HostLayout
 	Group uint32
@@ -82,6 +97,7 @@ const (
 	lbMapRigAffinity      = "rig_affinity"
 	lbMapRigBackends      = "rig_backends"
 	lbMapRigRevnat        = "rig_revnat"
+	lbMapRigRevsock       = "rig_revsock"
 	lbMapRigServices      = "rig_services"
 	lbMapRigSlots         = "rig_slots"
 	lbProgRigConnect4     = "rig_connect4"
@@ -92,6 +108,7 @@ const (
 	lbProgRigRecvmsg6     = "rig_recvmsg6"
 	lbProgRigSendmsg4     = "rig_sendmsg4"
 	lbProgRigSendmsg6     = "rig_sendmsg6"
+	lbVarRevsockMask      = "revsock_mask"
 )
 
 // loadLb returns the embedded CollectionSpec for lb.
@@ -153,6 +170,7 @@ type lbMapSpecs struct {
 	RigAffinity *ebpf.MapSpec `ebpf:"rig_affinity"`
 	RigBackends *ebpf.MapSpec `ebpf:"rig_backends"`
 	RigRevnat   *ebpf.MapSpec `ebpf:"rig_revnat"`
+	RigRevsock  *ebpf.MapSpec `ebpf:"rig_revsock"`
 	RigServices *ebpf.MapSpec `ebpf:"rig_services"`
 	RigSlots    *ebpf.MapSpec `ebpf:"rig_slots"`
 }
@@ -161,6 +179,7 @@ type lbMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type lbVariableSpecs struct {
+	RevsockMask *ebpf.VariableSpec `ebpf:"revsock_mask"`
 }
 
 // lbObjects contains all objects after they have been loaded into the kernel.
@@ -186,6 +205,7 @@ type lbMaps struct {
 	RigAffinity *ebpf.Map `ebpf:"rig_affinity"`
 	RigBackends *ebpf.Map `ebpf:"rig_backends"`
 	RigRevnat   *ebpf.Map `ebpf:"rig_revnat"`
+	RigRevsock  *ebpf.Map `ebpf:"rig_revsock"`
 	RigServices *ebpf.Map `ebpf:"rig_services"`
 	RigSlots    *ebpf.Map `ebpf:"rig_slots"`
 }
@@ -195,6 +215,7 @@ func (m *lbMaps) Close() error {
 		m.RigAffinity,
 		m.RigBackends,
 		m.RigRevnat,
+		m.RigRevsock,
 		m.RigServices,
 		m.RigSlots,
 	)
@@ -204,6 +225,7 @@ func (m *lbMaps) Close() error {
 //
 // It can be passed to loadLbObjects or ebpf.CollectionSpec.LoadAndAssign.
 type lbVariables struct {
+	RevsockMask *ebpf.Variable `ebpf:"revsock_mask"`
 }
 
 // lbPrograms contains all programs after they have been loaded into the kernel.

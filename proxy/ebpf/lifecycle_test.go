@@ -119,6 +119,9 @@ func ping(t *testing.T, h *sandbox.Held, want string) {
 	if err != nil || r.Err != "" || r.Backend != want {
 		t.Fatalf("ping over held connection: %+v, %v; want answer from %s", r, err, want)
 	}
+	if r.Peer != h.First.Peer {
+		t.Errorf("held connection's peer is now %s, was %s", r.Peer, h.First.Peer)
+	}
 }
 
 func pinnedLinkIDs(t *testing.T, pinPath string) []link.ID {
@@ -162,6 +165,19 @@ func TestRepairDrift(t *testing.T) {
 	if err := d.objs.RigBackends.Put(uint32(888888), lbBackend{Port: 1}); err != nil {
 		t.Fatal(err)
 	}
+	// And one of each other kind: a backend missing, a stray slot, a
+	// stray service entry.
+	if err := d.objs.RigBackends.Delete(p.ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	straySlot := lbSlotKey{Group: 777777, Index: 3}
+	if err := d.objs.RigSlots.Put(straySlot, uint32(1)); err != nil {
+		t.Fatal(err)
+	}
+	straySvc := svcKeyOf(proxy.ServiceKey{Addr: netip.MustParseAddr("10.96.9.9"), Port: 9, Protocol: proxy.UDP})
+	if err := d.objs.RigServices.Put(straySvc, lbSvcVal{Id: 5, Count: 1, Group: 777777}); err != nil {
+		t.Fatal(err)
+	}
 	if r := e.client.Run(t, sandbox.Dial{Network: "tcp", Addr: vip})[0]; r.Err != "ENETUNREACH" {
 		t.Fatalf("with the service entry deleted behind the dataplane: %+v, want ENETUNREACH", r)
 	}
@@ -176,6 +192,20 @@ func TestRepairDrift(t *testing.T) {
 	var slot uint32
 	if err := d.objs.RigSlots.Lookup(lbSlotKey{Group: p.group, Index: 0}, &slot); err != nil || slot != p.slots[0] {
 		t.Errorf("slot 0 = %d, %v; want %d", slot, err, p.slots[0])
+	}
+	var be lbBackend
+	if err := d.objs.RigBackends.Lookup(p.ids[1], &be); err != nil || be != backendVal(p.backends[1], p.id) {
+		t.Errorf("deleted backend %d after repair: %+v, %v; want %+v", p.ids[1], be, err, backendVal(p.backends[1], p.id))
+	}
+	if err := d.objs.RigSlots.Lookup(straySlot, &slot); !errors.Is(err, ebpf.ErrKeyNotExist) {
+		t.Errorf("stray slot still present (%v)", err)
+	}
+	var sv lbSvcVal
+	if err := d.objs.RigServices.Lookup(straySvc, &sv); !errors.Is(err, ebpf.ErrKeyNotExist) {
+		t.Errorf("stray service entry still present (%v)", err)
+	}
+	if got, want := countEntries[uint32, lbBackend](t, d.objs.RigBackends), 2; got != want {
+		t.Errorf("%d backends after repair, want %d", got, want)
 	}
 }
 

@@ -30,7 +30,11 @@ const (
 // The hash maps are created without preallocation, so a large limit costs
 // only its hash buckets (16 bytes per entry, rounded up to a power of two)
 // until it is used; the two LRU maps are preallocated (about 100 bytes an
-// entry).
+// entry), and so is the array of connected sockets' reverse-NAT slots (56
+// bytes a slot, RevNATEntries rounded up to a power of two). A New whose
+// RevNATEntries differs from the pinned maps' replaces those two
+// reverse-NAT maps instead of failing: sockets balanced before it then
+// read their backend, not the VIP, as their peer.
 type Options struct {
 	// PinPath is the bpffs directory holding the pinned maps and links
 	// (default /sys/fs/bpf/rigging). If it is below /sys/fs/bpf and no
@@ -52,10 +56,18 @@ type Options struct {
 	// client-service pairs); past it the least recently used pairs lose
 	// their affinity early.
 	AffinityEntries uint32
-	// RevNATEntries sizes the LRU map of sockets whose peer is rewritten
-	// back to the VIP (default 65,536 sockets). When more sockets than this
-	// are balanced at once, the least recently balanced ones see their
-	// backend, not the VIP, from getpeername and recvmsg.
+	// RevNATEntries sizes the records of sockets whose peer is rewritten
+	// back to the VIP (default 65,536 sockets, at most 16,777,216).
+	// Connected sockets (TCP, connected UDP) each take the slot of an
+	// array of RevNATEntries rounded up to a power of two that their
+	// socket cookie selects: a socket keeps its record until a socket
+	// whose cookie selects the same slot connects to a VIP, which cannot
+	// happen before the kernel has numbered that many more socket cookies
+	// (it numbers them in order, host-wide). Unconnected UDP sockets have an
+	// LRU map of RevNATEntries (socket, backend) pairs, in which the least
+	// recently balanced lose their record first. A socket without its
+	// record sees its backend, never another VIP, from getpeername and
+	// recvmsg.
 	RevNATEntries uint32
 	// MaglevTableSize is the Maglev lookup table size per Maglev service,
 	// a prime between 3 and 65,521 (default 1,021). A service has at most
@@ -95,6 +107,9 @@ func (o Options) withDefaults() (Options, error) {
 	def(&o.AffinityEntries, DefaultAffinityEntries)
 	def(&o.RevNATEntries, DefaultRevNATEntries)
 	def(&o.MaglevTableSize, DefaultMaglevTableSize)
+	if o.RevNATEntries > maxRevNATEntries {
+		return o, fmt.Errorf("ebpf: RevNATEntries %d exceeds %d", o.RevNATEntries, maxRevNATEntries)
+	}
 	if o.MaglevTableSize < 3 || o.MaglevTableSize > maxMaglevTableSize || !isPrime(o.MaglevTableSize) {
 		return o, fmt.Errorf("ebpf: MaglevTableSize %d is not a prime in [3, %d]", o.MaglevTableSize, maxMaglevTableSize)
 	}

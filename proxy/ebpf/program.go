@@ -1,7 +1,6 @@
 package ebpf
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/rigging-dev/rigging/proxy"
@@ -233,82 +232,4 @@ func (d *Dataplane) program(changes []change, deletes []proxy.ServiceKey) []erro
 		d.log.Error(err, "free backend", "id", freeBackends[i])
 	})
 	return errs
-}
-
-// repair compares the three service maps with the Go mirror and rewrites
-// every entry that is missing or differs and removes every extra one, in
-// the same order program writes.
-func (d *Dataplane) repair() error {
-	wantB := make(map[uint32]lbBackend, d.nBackends)
-	wantS := make(map[lbSlotKey]uint32, d.nBackends)
-	wantV := make(map[lbSvcKey]lbSvcVal, len(d.services))
-	for k, p := range d.services {
-		wantV[svcKeyOf(k)] = p.svcVal()
-		for i, id := range p.ids {
-			wantB[id] = backendVal(p.backends[i], p.id)
-		}
-		for i, id := range p.slots {
-			wantS[lbSlotKey{Group: p.group, Index: uint32(i)}] = id
-		}
-	}
-	var extraB []uint32
-	var extraS []lbSlotKey
-	var extraV []lbSvcKey
-	err := errors.Join(
-		dump(d.objs.RigBackends, func(k uint32, v lbBackend) {
-			if w, ok := wantB[k]; !ok {
-				extraB = append(extraB, k)
-			} else if w == v {
-				delete(wantB, k)
-			}
-		}),
-		dump(d.objs.RigSlots, func(k lbSlotKey, v uint32) {
-			if w, ok := wantS[k]; !ok {
-				extraS = append(extraS, k)
-			} else if w == v {
-				delete(wantS, k)
-			}
-		}),
-		dump(d.objs.RigServices, func(k lbSvcKey, v lbSvcVal) {
-			if w, ok := wantV[k]; !ok {
-				extraV = append(extraV, k)
-			} else if w == v {
-				delete(wantV, k)
-			}
-		}),
-	)
-	if err != nil {
-		return fmt.Errorf("ebpf: read maps for repair: %w", err)
-	}
-	n := len(wantB) + len(wantS) + len(wantV) + len(extraB) + len(extraS) + len(extraV)
-	if n == 0 {
-		return nil
-	}
-	d.log.Info("repairing drift", "backends", len(wantB), "slots", len(wantS), "services", len(wantV),
-		"extraBackends", len(extraB), "extraSlots", len(extraS), "extraServices", len(extraV))
-	d.metrics.repairs.Add(float64(n))
-	var errs []error
-	collect := func(what string) func(int, error) {
-		return func(_ int, err error) { errs = append(errs, fmt.Errorf("ebpf: repair %s: %w", what, err)) }
-	}
-	bk, bv := unzip(wantB)
-	batchUpdate(d.objs.RigBackends, bk, bv, collect("backend"))
-	sk, sv := unzip(wantS)
-	batchUpdate(d.objs.RigSlots, sk, sv, collect("slot"))
-	vk, vv := unzip(wantV)
-	batchUpdate(d.objs.RigServices, vk, vv, collect("service"))
-	batchDelete(d.objs.RigServices, extraV, collect("extra service"))
-	batchDelete(d.objs.RigSlots, extraS, collect("extra slot"))
-	batchDelete(d.objs.RigBackends, extraB, collect("extra backend"))
-	return errors.Join(errs...)
-}
-
-func unzip[K comparable, V any](m map[K]V) ([]K, []V) {
-	ks := make([]K, 0, len(m))
-	vs := make([]V, 0, len(m))
-	for k, v := range m {
-		ks = append(ks, k)
-		vs = append(vs, v)
-	}
-	return ks, vs
 }

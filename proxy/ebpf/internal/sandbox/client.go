@@ -119,6 +119,44 @@ func (c Client) Run(t testing.TB, d Dial) []Result {
 	return res
 }
 
+// Open makes d.Count TCP connections (d.Network must be "tcp"; d.Bind is
+// ignored), workers of them connecting at a time, to d.Addr and d.More in
+// turn, and keeps them all open until every one has connected. Only then
+// does it read each connection's peer (getpeername) and the server's
+// answer, so each Result shows the peer a socket reads while all the
+// others are open. Results are in attempt order. It fails t if the
+// process fails.
+func (c Client) Open(t testing.TB, d Dial, workers int) []Result {
+	t.Helper()
+	if d.Network != "tcp" {
+		t.Fatalf("sandbox: Open is for tcp, not %q", d.Network)
+	}
+	addrs := []string{d.Addr.String()}
+	for _, a := range d.More {
+		addrs = append(addrs, a.String())
+	}
+	cmd, cg, err := c.command(t.Context(), "open", "-addr", strings.Join(addrs, ","),
+		"-n", strconv.Itoa(max(d.Count, 1)), "-workers", strconv.Itoa(max(workers, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.Close()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("client %v: %v: %s", cmd.Args[1:], err, stderr.String())
+	}
+	res, err := parseResults(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != max(d.Count, 1) {
+		t.Fatalf("client printed %d results, want %d: %s", len(res), d.Count, out)
+	}
+	return res
+}
+
 func parseResults(out []byte) ([]Result, error) {
 	var res []Result
 	for line := range bytes.Lines(out) {
@@ -231,6 +269,7 @@ func clientMain(args []string, stdin io.Reader, stdout io.Writer) error {
 	addrS := fs.String("addr", "", "destination")
 	n := fs.Int("n", 1, "attempts")
 	bindS := fs.String("bind", "", "comma-separated local addresses")
+	workers := fs.Int("workers", 1, "connections made at a time (open)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -269,6 +308,8 @@ func clientMain(args []string, stdin io.Reader, stdout io.Writer) error {
 		return nil
 	case "hold":
 		return hold(addr, stdin, enc)
+	case "open":
+		return openAll(addrs, *n, *workers, enc)
 	case "bench":
 		return bench(addrs, *n, enc)
 	}
@@ -395,9 +436,10 @@ func hold(addr netip.AddrPort, stdin io.Reader, enc *json.Encoder) error {
 		return enc.Encode(Result{Err: errName(err)})
 	}
 	defer c.Close()
-	peer := peerOf(c.(*net.TCPConn))
 	r := bufio.NewReader(c)
 	answer := func() Result {
+		// The peer is read anew each time: it must stay the VIP.
+		peer := peerOf(c.(*net.TCPConn))
 		_ = c.SetDeadline(time.Now().Add(ioTimeout))
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -422,6 +464,69 @@ func hold(addr netip.AddrPort, stdin io.Reader, enc *json.Encoder) error {
 		}
 	}
 	return in.Err()
+}
+
+// openAll is Client.Open's client side.
+func openAll(addrs []netip.AddrPort, n, workers int, enc *json.Encoder) error {
+	conns := make([]*net.TCPConn, n)
+	errs := make([]error, n)
+	next := make(chan int)
+	done := make(chan struct{})
+	for range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			// The network namespace belongs to the thread: enter it on
+			// this one, which then ends with the goroutine.
+			runtime.LockOSThread()
+			nsErr := enterNetns(os.Getenv(envNetns))
+			d := net.Dialer{Timeout: ioTimeout}
+			for i := range next {
+				if nsErr != nil {
+					errs[i] = nsErr
+					continue
+				}
+				c, err := d.Dial("tcp", addrs[i%len(addrs)].String())
+				if err == nil {
+					conns[i] = c.(*net.TCPConn)
+				}
+				errs[i] = err
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		<-done
+	}
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for i, c := range conns {
+		if errs[i] != nil {
+			if err := enc.Encode(Result{Err: errName(errs[i])}); err != nil {
+				return err
+			}
+			continue
+		}
+		res := Result{Peer: peerOf(c), Local: c.LocalAddr().String()}
+		_ = c.SetDeadline(time.Now().Add(ioTimeout))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			res.Err = errName(err)
+		} else {
+			res.Backend = strings.TrimSuffix(line, "\n")
+		}
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // BenchResult is the timing of runs of TCP connects.
