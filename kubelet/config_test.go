@@ -1,6 +1,7 @@
 package kubelet_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -34,6 +35,8 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"negative capacity", func(c *kubelet.Config) { c.Capacity = corev1.ResourceList{corev1.ResourceCPU: mustQ("-1")} }, "negative"},
 		{"negative period", func(c *kubelet.Config) { c.LeaseRenewInterval = -1 }, "must not be negative"},
 		{"bad listen address", func(c *kubelet.Config) { c.ListenAddress = "not an address" }, "listen"},
+		{"negative event burst", func(c *kubelet.Config) { c.EventBurst = -1 }, "EventBurst must not be negative"},
+		{"NaN event qps", func(c *kubelet.Config) { c.EventRecordQPS = math.NaN() }, "EventRecordQPS must be a number"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ package kubelet
 
 import (
 	"fmt"
+	"math"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
@@ -31,13 +32,30 @@ type ownedRecorder struct{ *events.APIRecorder }
 
 // setDefaultRecorder sets cfg.Recorder, when it is nil, to the documented
 // default: an events.APIRecorder on cfg.Client with source "kubelet" on
-// the node, stamped by cfg.Clock.
+// the node, stamped by cfg.Clock, writing at most cfg.EventRecordQPS
+// Events a second in bursts of cfg.EventBurst (their defaults filled in).
 func setDefaultRecorder(cfg *Config) error {
 	if cfg.Recorder != nil {
 		return nil
 	}
+	if math.IsNaN(cfg.EventRecordQPS) || math.IsInf(cfg.EventRecordQPS, 0) {
+		return fmt.Errorf("kubelet: EventRecordQPS must be a number, got %v", cfg.EventRecordQPS)
+	}
+	if cfg.EventBurst < 0 {
+		return fmt.Errorf("kubelet: EventBurst must not be negative, got %d", cfg.EventBurst)
+	}
+	qps, burst := cfg.EventRecordQPS, cfg.EventBurst
+	switch {
+	case qps == 0:
+		qps = DefaultEventRecordQPS
+	case qps < 0:
+		qps, burst = 0, 0 // no limit
+	}
+	if qps > 0 && burst == 0 {
+		burst = DefaultEventBurst
+	}
 	rec, err := events.New(cfg.Client, events.Options{Component: "kubelet", Host: cfg.NodeName, Clock: cfg.Clock,
-		Logger: cfg.Logger})
+		Logger: cfg.Logger, WriteQPS: qps, WriteBurst: burst})
 	if err != nil {
 		return fmt.Errorf("kubelet: events: %w", err)
 	}

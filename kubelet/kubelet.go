@@ -51,6 +51,11 @@ const (
 	DefaultKubeletVersion = "v1.33.0+rigging"
 	// NodeLeaseNamespace is where node Leases live.
 	NodeLeaseNamespace = "kube-node-lease"
+	// DefaultEventRecordQPS and DefaultEventBurst limit the writes of the
+	// default Recorder's Events: 50 a second in bursts of 100, as
+	// Kubernetes' kubelet (eventRecordQPS, eventBurst).
+	DefaultEventRecordQPS = 50
+	DefaultEventBurst     = 100
 	// CrashLoopBackOffInitial and CrashLoopBackOffMax bound the delay
 	// before restarting a container that keeps failing: 10 s doubling to
 	// 5 min; the delay resets once a container has run
@@ -147,8 +152,18 @@ type Config struct {
 	// Recorder receives the kubelet's Events (Created, Started, Killing,
 	// BackOff, Unhealthy, Failed, FailedMount, and the node's Starting).
 	// Default: an events.APIRecorder on Client with source "kubelet" and
-	// host NodeName, stamped by Clock, which Run stops when it returns.
+	// host NodeName, stamped by Clock, writing at most EventRecordQPS
+	// Events a second in bursts of EventBurst, which Run stops when it
+	// returns.
 	Recorder events.Recorder
+	// EventRecordQPS limits the default Recorder's writes, so that a
+	// burst of pod starts does not put two Event writes per pod beside
+	// each pod's status write. Default DefaultEventRecordQPS (50); a
+	// negative value means no limit. Unused with a Recorder of your own.
+	EventRecordQPS float64
+	// EventBurst is how many Events the default Recorder may write at
+	// once after a quiet spell. Default DefaultEventBurst (100).
+	EventBurst int
 }
 
 // Kubelet is a running node agent. Make one with New and Run it once.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -86,6 +87,18 @@ type Options struct {
 	// Logger receives write failures (at error level) and drops (V(4)).
 	// Default: discard.
 	Logger logr.Logger
+	// WriteQPS, when positive, limits the recorder's writes (Event
+	// creates and patches) to this many a second on average, in bursts of
+	// up to WriteBurst, on the wall clock: the kubelet's eventRecordQPS
+	// and eventBurst (50 and 100 in Kubernetes). Events wait in the queue
+	// meanwhile, and are dropped when it is full, so that a burst of
+	// events does not compete with the component's own writes. Default 0:
+	// no limit.
+	WriteQPS float64
+	// WriteBurst is how many writes may go at once after a quiet spell,
+	// with WriteQPS. Default: WriteQPS rounded up (one second's worth),
+	// at least 1.
+	WriteBurst int
 }
 
 type wallClock struct{}
@@ -113,6 +126,7 @@ type APIRecorder struct {
 	filter   *spamFilter
 	seen     *lru[*seenEvent]
 	lastNano int64
+	limit    *tokenBucket // nil without WriteQPS
 }
 
 // seenEvent is what the correlator remembers of a written event.
@@ -132,10 +146,16 @@ func New(c *client.Client, opts Options) (*APIRecorder, error) {
 	}
 	for name, v := range map[string]int64{"QueueSize": int64(opts.QueueSize), "Burst": int64(opts.Burst),
 		"RefillInterval": int64(opts.RefillInterval), "AggregationWindow": int64(opts.AggregationWindow),
-		"CacheSize": int64(opts.CacheSize)} {
+		"CacheSize": int64(opts.CacheSize), "WriteBurst": int64(opts.WriteBurst)} {
 		if v < 0 {
 			return nil, fmt.Errorf("events.New: %s must not be negative, got %d", name, v)
 		}
+	}
+	if opts.WriteQPS < 0 || math.IsNaN(opts.WriteQPS) || math.IsInf(opts.WriteQPS, 0) {
+		return nil, fmt.Errorf("events.New: WriteQPS must be a non-negative number, got %v", opts.WriteQPS)
+	}
+	if opts.WriteQPS > 0 && opts.WriteBurst == 0 {
+		opts.WriteBurst = defaultWriteBurst(opts.WriteQPS)
 	}
 	if opts.Component == "" {
 		opts.Component = DefaultComponent
@@ -156,12 +176,16 @@ func New(c *client.Client, opts Options) (*APIRecorder, error) {
 		return nil, fmt.Errorf("events.New: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &APIRecorder{
+	r := &APIRecorder{
 		opts: opts, events: evs, log: opts.Logger.WithValues("component", opts.Component),
 		queue: make(chan *corev1.Event, opts.QueueSize), ctx: ctx, cancel: cancel,
 		filter: newSpamFilter(opts.Burst, opts.RefillInterval, opts.CacheSize),
 		seen:   newLRU[*seenEvent](opts.CacheSize),
-	}, nil
+	}
+	if opts.WriteQPS > 0 {
+		r.limit = newTokenBucket(opts.WriteQPS, opts.WriteBurst, time.Now())
+	}
+	return r, nil
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {
@@ -296,6 +320,12 @@ func (r *APIRecorder) record(ev *corev1.Event) {
 		r.log.V(4).Info("spam filter dropped event", "object", ev.InvolvedObject.Name, "reason", ev.Reason)
 		return
 	}
+	if !r.waitToWrite() {
+		r.mu.Lock()
+		r.dropped++ // closed while waiting
+		r.mu.Unlock()
+		return
+	}
 	key := eventKey(ev)
 	if s, ok := r.seen.get(key); ok && now.Sub(s.last) <= r.opts.AggregationWindow {
 		s.count++
@@ -320,6 +350,26 @@ func (r *APIRecorder) record(ev *corev1.Event) {
 	}
 	r.seen.put(key, &seenEvent{namespace: created.Namespace, name: created.Name, count: created.Count,
 		first: ev.FirstTimestamp.Time, last: now})
+}
+
+// waitToWrite waits until the write rate limit allows one more write,
+// and reports false if the recorder closed first.
+func (r *APIRecorder) waitToWrite() bool {
+	if r.limit == nil {
+		return true
+	}
+	d := r.limit.take(time.Now())
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
 }
 
 // create creates ev named "<object>.<hex nanoseconds>", moving past names

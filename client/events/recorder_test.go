@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"testing"
@@ -294,6 +295,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"nil client", nil, events.Options{}, "events.New: nil client"},
 		{"negative queue", env.Client, events.Options{QueueSize: -1}, "events.New: QueueSize must not be negative, got -1"},
 		{"negative burst", env.Client, events.Options{Burst: -2}, "events.New: Burst must not be negative, got -2"},
+		{"negative write burst", env.Client, events.Options{WriteBurst: -1}, "events.New: WriteBurst must not be negative, got -1"},
+		{"negative write qps", env.Client, events.Options{WriteQPS: -5}, "events.New: WriteQPS must be a non-negative number, got -5"},
+		{"NaN write qps", env.Client, events.Options{WriteQPS: math.NaN()}, "events.New: WriteQPS must be a non-negative number, got NaN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,5 +306,25 @@ func TestNewRejectsBadOptions(t *testing.T) {
 				t.Errorf("New error = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRecorderWriteRate checks that WriteQPS and WriteBurst pace the
+// writes: with 2 a second in bursts of 2, four events on four pods are
+// written two at once, then one each half second, so the fourth is
+// written no sooner than a second after the first two.
+func TestRecorderWriteRate(t *testing.T) {
+	f := newFixture(t, events.Options{WriteQPS: 2, WriteBurst: 2})
+	start := time.Now()
+	for i := range 4 {
+		f.rec.Event(pod(fmt.Sprintf("p%d", i)), corev1.EventTypeNormal, "Started", "Started container c")
+	}
+	f.waitEvents("default", "two events", func(evs []corev1.Event) bool { return len(evs) >= 2 })
+	f.waitEvents("default", "four events", func(evs []corev1.Event) bool { return len(evs) == 4 })
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("four events written in %v; at 2/s after a burst of 2 the last one waits 1 s", d)
+	}
+	if n := f.rec.Dropped(); n != 0 {
+		t.Errorf("Dropped() = %d, want 0", n)
 	}
 }
