@@ -1,7 +1,9 @@
 // Package apiserver benchmarks Rigging's API server (apiserver on
 // store/mvcc, fsync on) over real HTTP on loopback: pod creation at 1, 16
-// and 100 concurrent clients, listing 10,000 pods three ways, and event
-// delivery to 1,000 watch streams. Run every row with
+// and 100 concurrent clients, driven both by clients in the server's own
+// process (create/inproc) and by a load generator in a separate process
+// (create/external, see loadgen_test.go), listing 10,000 pods three ways,
+// and event delivery to 1,000 watch streams. Run every row with
 //
 //	go test -run '^$' -bench . -benchtime 1x -timeout 15m ./apiserver/
 //
@@ -58,7 +60,15 @@ var (
 
 // TestMain closes the shared server after every benchmark ran and prints
 // the collected table.
+//
+// When RIGGING_APISERVER_LOADGEN is set, the binary is instead the
+// separate-process load generator of the create/external rows: it runs
+// that configuration, writes its result to stdout and exits without
+// running any test or benchmark.
 func TestMain(m *testing.M) {
+	if cfg, ok := os.LookupEnv(loadgenEnv); ok {
+		os.Exit(loadgenMain(cfg, os.Stdin, os.Stdout))
+	}
 	flag.Parse()
 	var cleanup func()
 	setup = func() (*env, error) {
@@ -247,6 +257,39 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// machineStat is the whole machine's CPU time so far, from the first line
+// of /proc/stat (in USER_HZ = 100 ticks per second, as Linux reports it
+// whatever the kernel's HZ): busy is user + nice + system + irq + softirq
+// + steal; iowait is idle time with I/O outstanding.
+type machineStat struct{ busy, iowait time.Duration }
+
+func readMachineStat() machineStat {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineStat{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return machineStat{}
+	}
+	tick := func(i int) time.Duration {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		return time.Duration(n) * (time.Second / 100)
+	}
+	// user nice system idle iowait irq softirq steal
+	return machineStat{busy: tick(1) + tick(2) + tick(3) + tick(6) + tick(7) + tick(8), iowait: tick(5)}
+}
+
+// machineNote says how busy the machine was over wall, given that this
+// benchmark's own processes used ours of CPU time: the rows are only
+// comparable when other processes left the CPUs alone.
+func machineNote(m0, m1 machineStat, ours, wall time.Duration) string {
+	busy, iowait := m1.busy-m0.busy, m1.iowait-m0.iowait
+	return fmt.Sprintf("machine %.2f of %d CPUs busy, %.2f by other processes, iowait %.2f", busy.Seconds()/wall.Seconds(), runtime.NumCPU(),
+		max(busy-ours, 0).Seconds()/wall.Seconds(), iowait.Seconds()/wall.Seconds())
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
 func BenchmarkAPIServer(b *testing.B) {
@@ -254,33 +297,42 @@ func BenchmarkAPIServer(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// In-process and external rows alternate, so that both see a store of
+	// about the same size.
 	for _, n := range []int{1, 16, 100} {
-		b.Run(fmt.Sprintf("create/clients=%d", n), func(b *testing.B) { benchCreate(b, e, n) })
+		b.Run(fmt.Sprintf("create/inproc/clients=%d", n), func(b *testing.B) { benchCreate(b, e, n) })
+		b.Run(fmt.Sprintf("create/external/clients=%d", n), func(b *testing.B) { benchCreateExternal(b, e, n) })
 	}
 	b.Run("list", func(b *testing.B) { benchList(b, e) })
 	b.Run("watch", func(b *testing.B) { benchWatch(b, e) })
 }
 
-func benchCreate(b *testing.B, e *env, clients int) {
-	ns := fmt.Sprintf("create-%d", clients)
-	if err := createNamespace(e.url, ns); err != nil {
-		b.Fatal(err)
+// checkCreatorBody fails unless the creator's request body is podJSON's,
+// byte for byte.
+func checkCreatorBody(base, ns string) error {
+	if got, want := newCreator(nil, base, ns).podJSON("nginx-000-000000"), podJSON(ns, "nginx-000-000000"); !bytes.Equal(got, want) {
+		return fmt.Errorf("the creator's body differs from podJSON's:\n%s\n%s", got, want)
 	}
-	if got, want := newCreator(nil, e.url, ns).podJSON("nginx-000-000000"), podJSON(ns, "nginx-000-000000"); !bytes.Equal(got, want) {
-		b.Fatalf("the creator's body differs from podJSON's:\n%s\n%s", got, want)
-	}
-	lats := make([][]time.Duration, clients)
-	errs := make([]error, clients)
+	return nil
+}
+
+// runCreators runs clients closed-loop creators against base, each with
+// its own client from client(), until d has passed; a client stops at its
+// first error. It returns each client's latencies and error and the wall
+// time from starting the first client to the last one stopping. Both the
+// in-process rows and the external load generator run it, so that both
+// send the same requests through the same transports.
+func runCreators(client func() *http.Client, base, ns string, clients int, d time.Duration) (lats [][]time.Duration, errs []error, wall time.Duration) {
+	lats = make([][]time.Duration, clients)
+	errs = make([]error, clients)
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	b.ResetTimer()
-	cpu0 := cpuTime()
 	t0 := time.Now()
 	for i := range clients {
 		wg.Go(func() {
-			c := newClient()
+			c := client()
 			defer c.CloseIdleConnections()
-			cr := newCreator(c, e.url, ns)
+			cr := newCreator(c, base, ns)
 			var name []byte
 			for j := 0; !stop.Load(); j++ {
 				s := time.Now()
@@ -293,11 +345,26 @@ func benchCreate(b *testing.B, e *env, clients int) {
 			}
 		})
 	}
-	timer := time.AfterFunc(*flagDuration, func() { stop.Store(true) })
+	timer := time.AfterFunc(d, func() { stop.Store(true) })
 	defer timer.Stop()
 	wg.Wait()
-	wall := time.Since(t0)
-	cpu := cpuTime() - cpu0
+	return lats, errs, time.Since(t0)
+}
+
+// benchCreate is a create/inproc row: the clients run in this process,
+// beside the server and the store, sharing one Go runtime with them.
+func benchCreate(b *testing.B, e *env, clients int) {
+	ns := fmt.Sprintf("create-%d", clients)
+	if err := createNamespace(e.url, ns); err != nil {
+		b.Fatal(err)
+	}
+	if err := checkCreatorBody(e.url, ns); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	cpu0, m0 := cpuTime(), readMachineStat()
+	lats, errs, wall := runCreators(newClient, e.url, ns, clients, *flagDuration)
+	cpu, m1 := cpuTime()-cpu0, readMachineStat()
 	b.StopTimer()
 	for _, err := range errs {
 		if err != nil {
@@ -305,14 +372,17 @@ func benchCreate(b *testing.B, e *env, clients int) {
 		}
 	}
 	all := slices.Concat(lats...)
+	if len(all) == 0 {
+		b.Fatalf("no create finished in %s", wall)
+	}
 	slices.Sort(all)
 	rate := float64(len(all)) / wall.Seconds()
 	b.ReportMetric(rate, "creates/s")
 	b.ReportMetric(float64(pct(all, 50))/1e6, "p50-ms")
 	b.ReportMetric(float64(pct(all, 99))/1e6, "p99-ms")
-	record("| create, %d clients | %.0f creates/s, p50 %s, p99 %s, max %s (%d creates in %.1f s, body %d B; process CPU %.2f s per wall s, %.0f µs per create) |",
+	record("| create, %d clients, in-process load generator | %.0f creates/s, p50 %s, p99 %s, max %s (%d creates in %.1f s, body %d B; CPU of the one process (server, store and load generator) %.2f s per wall s, %.0f µs per create; %s) |",
 		clients, rate, ms(pct(all, 50)), ms(pct(all, 99)), ms(all[len(all)-1]), len(all), wall.Seconds(), len(podJSON(ns, "nginx-000-000000")),
-		cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/float64(len(all)))
+		cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/float64(len(all)), machineNote(m0, m1, cpu, wall))
 }
 
 func benchList(b *testing.B, e *env) {
