@@ -25,8 +25,12 @@
 // api/defaults (Kubernetes' defaulting) and api/validation (Kubernetes'
 // validation, with its exact messages).
 //
-// Every type has a generated deep copy (DeepCopy, DeepCopyInto); regenerate
-// it with `go generate ./api/...` after changing a type.
+// Every type has a generated deep copy (DeepCopy, DeepCopyInto), and every
+// struct type of the group packages a reflection-free JSON encoder and
+// decoder (AppendJSON, UnmarshalJSONFast; see api/internal/jsongen) whose
+// results are exactly encoding/json's; regenerate both with
+// `go generate ./api/...` after changing a type.
 package api
 
 //go:generate go run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0 object paths=./...
+//go:generate go run ./internal/jsongen ./meta/v1 ./core/v1 ./apps/v1 ./autoscaling/v1 ./autoscaling/v2 ./coordination/v1 ./discovery/v1 ./networking/v1 ./policy/v1 ./rbac/v1 ./scheduling/v1 ./storage/v1

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
@@ -14,9 +16,121 @@ import (
 // Protocol Buffers are translated at the edge (codec_protobuf.go), and YAML
 // and other bodies are refused with 415.
 
+// fastJSON is the reflection-free JSON code that api/internal/jsongen
+// generates for the api types (zz_generated.json.go): AppendJSON writes
+// exactly json.Marshal's bytes, and UnmarshalJSONFast, when it succeeds,
+// exactly json.Unmarshal's result into a zero value; when it fails, the
+// caller uses encoding/json on a new zero value, for the canonical result
+// and error message.
+type fastJSON interface {
+	AppendJSON(b []byte) ([]byte, error)
+	UnmarshalJSONFast(data []byte) error
+}
+
+// apiPackages is the prefix of the packages whose types jsongen covers.
+const apiPackages = "github.com/rigging-dev/rigging/api/"
+
+// fastTypes caches hasFastJSON: reflect.Type → bool.
+var fastTypes sync.Map
+
+// asFastJSON returns obj's generated JSON code, when obj is a pointer to a
+// struct whose fastJSON methods are its own. A kind registered by a user
+// that embeds an api type (metav1.TypeMeta) has that type's methods
+// promoted, and they would encode only the embedded part: jsongen declares
+// the methods on every struct type of the api packages, so such a type is
+// trusted, and another type only when none of its embedded fields has
+// them.
+func asFastJSON(obj any) (fastJSON, bool) {
+	f, ok := obj.(fastJSON)
+	if !ok {
+		return nil, false
+	}
+	t := reflect.TypeOf(obj)
+	if v, cached := fastTypes.Load(t); cached {
+		return f, v.(bool)
+	}
+	own := t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct &&
+		(strings.HasPrefix(t.Elem().PkgPath(), apiPackages) || !embedsFastJSON(t.Elem()))
+	fastTypes.Store(t, own)
+	return f, own
+}
+
+// embedsFastJSON reports whether struct type t has an embedded field from
+// which fastJSON methods could be promoted.
+func embedsFastJSON(t reflect.Type) bool {
+	fastType := reflect.TypeFor[fastJSON]()
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.Anonymous {
+			continue
+		}
+		ft := sf.Type
+		if ft.Implements(fastType) || (ft.Kind() != reflect.Pointer && reflect.PointerTo(ft).Implements(fastType)) {
+			return true
+		}
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && embedsFastJSON(ft) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendJSON appends obj's JSON to b: with its generated code when it has
+// some, else (and whenever that fails) with encoding/json, so that errors
+// are encoding/json's.
+func appendJSON(b []byte, obj any) ([]byte, error) {
+	if f, ok := asFastJSON(obj); ok {
+		if out, err := f.AppendJSON(b); err == nil {
+			return out, nil
+		}
+	}
+	enc, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, enc...), nil
+}
+
+// bufPool holds buffers for marshalJSON.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// marshalJSON returns json.Marshal(obj), through the generated code when
+// obj has some: a new slice of exactly the encoding's length, for callers
+// that keep it (the store).
+func marshalJSON(obj any) ([]byte, error) {
+	bp := bufPool.Get().(*[]byte)
+	b, err := appendJSON((*bp)[:0], obj)
+	if err != nil {
+		bufPool.Put(bp)
+		return nil, err
+	}
+	out := bytes.Clone(b)
+	if cap(b) <= 1<<20 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return out, nil
+}
+
+// unmarshalJSON decodes data into obj, a pointer to a zero value, as
+// json.Unmarshal does: with its generated code when it has some and that
+// succeeds, else with encoding/json after resetting obj to zero.
+func unmarshalJSON(data []byte, obj any) error {
+	if f, ok := asFastJSON(obj); ok {
+		if f.UnmarshalJSONFast(data) == nil {
+			return nil
+		}
+		reflect.ValueOf(obj).Elem().SetZero()
+	}
+	return json.Unmarshal(data, obj)
+}
+
 // marshalObject encodes an object for a response.
 func marshalObject(obj metav1.Object) ([]byte, error) {
-	b, err := json.Marshal(obj)
+	b, err := marshalJSON(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode object: %w", err)
 	}
@@ -122,6 +236,16 @@ func decodeInto[O any](obj O, apiVersion, kind string, body []byte, strict bool,
 	if len(bytes.TrimSpace(body)) == 0 {
 		return zero, errBadRequest(fmt.Sprintf("the body of the request is empty: expected a %s object", kind))
 	}
+	// The generated decoder succeeds only where the json.Decoder below
+	// would succeed with the same result (one value, nothing but
+	// whitespace after it, no unknown fields); otherwise obj is reset and
+	// decoded again below, for encoding/json's messages.
+	if f, ok := asFastJSON(obj); ok {
+		if f.UnmarshalJSONFast(body) == nil {
+			return checkTypeMeta(obj, apiVersion, kind, setTM, getTM)
+		}
+		reflect.ValueOf(obj).Elem().SetZero()
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
 		dec.DisallowUnknownFields()
@@ -136,6 +260,13 @@ func decodeInto[O any](obj O, apiVersion, kind string, body []byte, strict bool,
 	if dec.More() {
 		return zero, errBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: unexpected data after the object", kind, apiVersion, kind))
 	}
+	return checkTypeMeta(obj, apiVersion, kind, setTM, getTM)
+}
+
+// checkTypeMeta checks a decoded object's apiVersion and kind, when set,
+// against the expected ones, and sets them.
+func checkTypeMeta[O any](obj O, apiVersion, kind string, setTM func(O), getTM func(O) metav1.TypeMeta) (O, error) {
+	var zero O
 	tm := getTM(obj)
 	if tm.APIVersion != "" && tm.APIVersion != apiVersion {
 		return zero, errBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, apiVersion))

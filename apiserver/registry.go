@@ -156,7 +156,7 @@ func (r *resource) typeMetaPtr(obj metav1.Object) *metav1.TypeMeta {
 // its apiVersion and kind.
 func (r *resource) decode(value []byte, rev int64) (metav1.Object, error) {
 	obj := r.newObject()
-	if err := json.Unmarshal(value, obj); err != nil {
+	if err := unmarshalJSON(value, obj); err != nil {
 		return nil, fmt.Errorf("decode stored %s: %w", r.info.Kind, err)
 	}
 	r.setTypeMeta(obj)
@@ -169,7 +169,7 @@ func (r *resource) decode(value []byte, rev int64) (metav1.Object, error) {
 func (r *resource) encodeForStore(obj metav1.Object) ([]byte, error) {
 	r.setTypeMeta(obj)
 	obj.GetObjectMeta().ResourceVersion = ""
-	b, err := json.Marshal(obj)
+	b, err := marshalJSON(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", r.info.Kind, err)
 	}
@@ -178,12 +178,12 @@ func (r *resource) encodeForStore(obj metav1.Object) ([]byte, error) {
 
 // copyObject returns a deep copy of obj, through JSON.
 func (r *resource) copyObject(obj metav1.Object) (metav1.Object, error) {
-	b, err := json.Marshal(obj)
+	b, err := marshalJSON(obj)
 	if err != nil {
 		return nil, fmt.Errorf("copy %s: %w", r.info.Kind, err)
 	}
 	out := r.newObject()
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := unmarshalJSON(b, out); err != nil {
 		return nil, fmt.Errorf("copy %s: %w", r.info.Kind, err)
 	}
 	return out, nil

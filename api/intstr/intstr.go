@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rigging-dev/rigging/api/internal/jsontext"
 )
 
 // Type says which of the two values an IntOrString holds.
@@ -78,6 +80,20 @@ func (v IntOrString) MarshalJSON() ([]byte, error) {
 	}
 }
 
+// AppendJSON appends v's JSON form to b: exactly what encoding/json writes
+// for v through MarshalJSON, without reflection. It fails, as MarshalJSON
+// does, for an invalid Type.
+func (v IntOrString) AppendJSON(b []byte) ([]byte, error) {
+	switch v.Type {
+	case Int:
+		return strconv.AppendInt(b, int64(v.IntVal), 10), nil
+	case String:
+		return jsontext.AppendString(b, v.StrVal), nil
+	default:
+		return b, fmt.Errorf("intstr: invalid type %d", v.Type)
+	}
+}
+
 // UnmarshalJSON reads a bare integer within int32 or a JSON string.
 // A JSON null leaves v unchanged, as encoding/json does for plain fields.
 func (v *IntOrString) UnmarshalJSON(b []byte) error {
@@ -87,10 +103,17 @@ func (v *IntOrString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		v.Type = String
 		v.IntVal = 0
+		if s, ok := plainString(b); ok {
+			v.StrVal = s
+			return nil
+		}
 		return json.Unmarshal(b, &v.StrVal)
 	}
 	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
+	if intLiteral(b) {
+		// What json.Unmarshal into a json.Number gives, without reflection.
+		n = json.Number(b)
+	} else if err := json.Unmarshal(b, &n); err != nil {
 		return fmt.Errorf("intstr: expected an integer or a string, got %.40q", b)
 	}
 	i, err := strconv.ParseInt(string(n), 10, 32)
@@ -99,6 +122,36 @@ func (v *IntOrString) UnmarshalJSON(b []byte) error {
 	}
 	v.Type, v.IntVal, v.StrVal = Int, int32(i), ""
 	return nil
+}
+
+// plainString returns the JSON string b when it holds only printable ASCII
+// without escapes: then it is what json.Unmarshal gives.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(b[1 : len(b)-1]), true
+}
+
+// intLiteral reports whether b is a JSON integer literal: -?(0|[1-9][0-9]*).
+func intLiteral(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 || (b[0] == '0' && len(b) > 1) {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNotPercent is returned by ScaledValue for a string that is not "N%".

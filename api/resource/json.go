@@ -44,3 +44,12 @@ func (q *Quantity) UnmarshalJSON(data []byte) error {
 	*q = parsed
 	return nil
 }
+
+// AppendJSON appends q's JSON form to b: exactly what MarshalJSON returns,
+// and so what encoding/json writes for q, without an allocation of its
+// own. It never fails.
+func (q Quantity) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '"')
+	b = q.appendCanonical(b)
+	return append(b, '"'), nil
+}

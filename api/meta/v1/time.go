@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/rigging-dev/rigging/api/internal/jsontext"
 )
 
 // Time is a timestamp with second precision whose JSON form is RFC 3339 in
@@ -81,6 +83,20 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
+// AppendJSON appends t's JSON form to b: exactly what MarshalJSON returns,
+// and so what encoding/json writes for t, without reflection.
+func (t Time) AppendJSON(b []byte) ([]byte, error) {
+	if t.Time.IsZero() {
+		return append(b, "null"...), nil
+	}
+	if err := checkYear(t.Time); err != nil {
+		return b, err
+	}
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, rfc3339Seconds)
+	return append(b, '"'), nil
+}
+
 // UnmarshalJSON accepts null or an RFC 3339 string (fractional seconds are
 // accepted and dropped, as Kubernetes does).
 func (t *Time) UnmarshalJSON(b []byte) error {
@@ -88,8 +104,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return fmt.Errorf("time: expected an RFC 3339 string: %w", err)
 	}
 	pt, err := time.Parse(time.RFC3339, s)
@@ -160,6 +176,20 @@ func (t MicroTime) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
+// AppendJSON appends t's JSON form to b: exactly what MarshalJSON returns,
+// and so what encoding/json writes for t, without reflection.
+func (t MicroTime) AppendJSON(b []byte) ([]byte, error) {
+	if t.Time.IsZero() {
+		return append(b, "null"...), nil
+	}
+	if err := checkYear(t.Time); err != nil {
+		return b, err
+	}
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, rfc3339Micro)
+	return append(b, '"'), nil
+}
+
 // UnmarshalJSON accepts null or an RFC 3339 string with any fractional
 // seconds; precision below a microsecond is dropped.
 func (t *MicroTime) UnmarshalJSON(b []byte) error {
@@ -167,8 +197,8 @@ func (t *MicroTime) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return fmt.Errorf("microtime: expected an RFC 3339 string: %w", err)
 	}
 	pt, err := time.Parse(time.RFC3339Nano, s)
@@ -196,6 +226,12 @@ func (d *Duration) DeepCopyInto(out *Duration) { *out = *d }
 // MarshalJSON encodes d as a duration string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.Duration.String()) }
 
+// AppendJSON appends d's JSON form to b: exactly what MarshalJSON returns,
+// and so what encoding/json writes for d, without reflection.
+func (d Duration) AppendJSON(b []byte) ([]byte, error) {
+	return jsontext.AppendString(b, d.Duration.String()), nil
+}
+
 // UnmarshalJSON parses a duration string such as "300ms" or "1h2m".
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
@@ -208,6 +244,27 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	d.Duration = pd
 	return nil
+}
+
+// jsonString returns the JSON string b holds, as json.Unmarshal into a
+// string would, without reflection when b holds only printable ASCII
+// without escapes.
+func jsonString(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		plain := true
+		for _, c := range b[1 : len(b)-1] {
+			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(b[1 : len(b)-1]), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // checkYear rejects times whose UTC year RFC 3339 cannot write (outside

@@ -1,0 +1,471 @@
+package jsontext
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// ErrUnsure is returned when the input is valid JSON, or may be, but the
+// Decoder or the generated code cannot be sure to decode it exactly as
+// encoding/json would: an unknown or case-folded member name, a member
+// given twice, a value of an unexpected type.
+var ErrUnsure = errors.New("jsontext: input needs encoding/json")
+
+// errSyntax is returned for input that is not valid JSON.
+var errSyntax = errors.New("jsontext: invalid JSON")
+
+// Decoder reads JSON values from a complete input in memory. Its zero value
+// is not usable; make one with NewDecoder. A Decoder is not safe for
+// concurrent use.
+type Decoder struct {
+	data []byte
+	pos  int
+	// depth is the current nesting of objects and arrays; encoding/json
+	// refuses more than 10000.
+	depth int
+	// first is set right after '{' or '[': no comma before the next
+	// member or element.
+	first bool
+	// buf holds the last unescaped string.
+	buf []byte
+}
+
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
+
+// NewDecoder returns a Decoder reading data.
+func NewDecoder(data []byte) *Decoder { return &Decoder{data: data} }
+
+func (d *Decoder) skipSpace() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+// End reports an error unless only whitespace remains.
+func (d *Decoder) End() error {
+	d.skipSpace()
+	if d.pos != len(d.data) {
+		return errSyntax
+	}
+	return nil
+}
+
+// Null consumes a null literal and reports true if the next value is
+// null; otherwise it consumes nothing but whitespace.
+func (d *Decoder) Null() bool {
+	d.skipSpace()
+	if len(d.data)-d.pos >= 4 && string(d.data[d.pos:d.pos+4]) == "null" {
+		d.pos += 4
+		return true
+	}
+	return false
+}
+
+// ObjectStart consumes the '{' that begins an object.
+func (d *Decoder) ObjectStart() error {
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+		return ErrUnsure
+	}
+	d.pos++
+	d.depth++
+	if d.depth > maxDepth {
+		return ErrUnsure
+	}
+	d.first = true
+	return nil
+}
+
+// Key reads the next member name of an object and the ':' after it. ok is
+// false, and the '}' consumed, at the end of the object. The returned name
+// is unescaped; it may alias the input or a buffer reused by the next call.
+func (d *Decoder) Key() (name []byte, ok bool, err error) {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return nil, false, errSyntax
+	}
+	if d.data[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		d.first = false
+		return nil, false, nil
+	}
+	if !d.first {
+		if d.data[d.pos] != ',' {
+			return nil, false, errSyntax
+		}
+		d.pos++
+		d.skipSpace()
+	}
+	d.first = false
+	name, err = d.str()
+	if err != nil {
+		return nil, false, err
+	}
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+		return nil, false, errSyntax
+	}
+	d.pos++
+	return name, true, nil
+}
+
+// ArrayStart consumes the '[' that begins an array.
+func (d *Decoder) ArrayStart() error {
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != '[' {
+		return ErrUnsure
+	}
+	d.pos++
+	d.depth++
+	if d.depth > maxDepth {
+		return ErrUnsure
+	}
+	d.first = true
+	return nil
+}
+
+// More reports whether another element follows in an array, consuming the
+// ',' before it, or the ']' at the end.
+func (d *Decoder) More() (bool, error) {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return false, errSyntax
+	}
+	if d.data[d.pos] == ']' {
+		d.pos++
+		d.depth--
+		d.first = false
+		return false, nil
+	}
+	if !d.first {
+		if d.data[d.pos] != ',' {
+			return false, errSyntax
+		}
+		d.pos++
+	}
+	d.first = false
+	return true, nil
+}
+
+// String reads a JSON string value, unescaped as encoding/json unescapes it.
+func (d *Decoder) String() (string, error) {
+	d.skipSpace()
+	b, err := d.str()
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// Bytes reads a base64 JSON string into a new slice, as encoding/json
+// decodes a []byte.
+func (d *Decoder) Bytes() ([]byte, error) {
+	d.skipSpace()
+	s, err := d.str()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	n, err := base64.StdEncoding.Decode(b, s)
+	if err != nil {
+		return nil, ErrUnsure
+	}
+	return b[:n], nil
+}
+
+// Bool reads true or false.
+func (d *Decoder) Bool() (bool, error) {
+	d.skipSpace()
+	rest := d.data[d.pos:]
+	switch {
+	case len(rest) >= 4 && string(rest[:4]) == "true":
+		d.pos += 4
+		return true, nil
+	case len(rest) >= 5 && string(rest[:5]) == "false":
+		d.pos += 5
+		return false, nil
+	}
+	return false, ErrUnsure
+}
+
+// Int reads a JSON number that is an integer fitting in bits bits.
+func (d *Decoder) Int(bits int) (int64, error) {
+	n, err := d.number()
+	if err != nil {
+		return 0, err
+	}
+	i, err := strconv.ParseInt(string(n), 10, bits)
+	if err != nil {
+		return 0, ErrUnsure
+	}
+	return i, nil
+}
+
+// Uint reads a JSON number that is a non-negative integer fitting in bits
+// bits.
+func (d *Decoder) Uint(bits int) (uint64, error) {
+	n, err := d.number()
+	if err != nil {
+		return 0, err
+	}
+	i, err := strconv.ParseUint(string(n), 10, bits)
+	if err != nil {
+		return 0, ErrUnsure
+	}
+	return i, nil
+}
+
+// Float reads a JSON number that fits in a float of bits bits.
+func (d *Decoder) Float(bits int) (float64, error) {
+	n, err := d.number()
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(string(n), bits)
+	if err != nil {
+		return 0, ErrUnsure
+	}
+	return f, nil
+}
+
+// Raw reads any JSON value, checking its syntax, and returns its bytes
+// without the whitespace around it. They alias the input.
+func (d *Decoder) Raw() ([]byte, error) {
+	d.skipSpace()
+	start := d.pos
+	if err := d.skip(); err != nil {
+		return nil, err
+	}
+	return d.data[start:d.pos], nil
+}
+
+// skip consumes one value.
+func (d *Decoder) skip() error {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return errSyntax
+	}
+	switch c := d.data[d.pos]; {
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == '{':
+		if err := d.ObjectStart(); err != nil {
+			return err
+		}
+		for {
+			_, ok, err := d.Key()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return nil
+			}
+			if err := d.skip(); err != nil {
+				return err
+			}
+		}
+	case c == '[':
+		if err := d.ArrayStart(); err != nil {
+			return err
+		}
+		for {
+			ok, err := d.More()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return nil
+			}
+			if err := d.skip(); err != nil {
+				return err
+			}
+		}
+	case c == 't' || c == 'f':
+		_, err := d.Bool()
+		if err != nil {
+			return errSyntax
+		}
+		return nil
+	case c == 'n':
+		if !d.Null() {
+			return errSyntax
+		}
+		return nil
+	default:
+		_, err := d.number()
+		return err
+	}
+}
+
+// number consumes a JSON number and returns its text.
+func (d *Decoder) number() ([]byte, error) {
+	d.skipSpace()
+	s, i := d.data, d.pos
+	start := i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, ErrUnsure
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return nil, errSyntax
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return nil, errSyntax
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	d.pos = i
+	return s[start:i], nil
+}
+
+// str consumes a JSON string at the current position (no whitespace
+// skipped) and returns it unescaped. Without escapes or invalid UTF-8 the
+// result aliases the input; otherwise it is d.buf, reused by the next call.
+func (d *Decoder) str() ([]byte, error) {
+	s := d.data
+	i := d.pos
+	if i >= len(s) || s[i] != '"' {
+		return nil, ErrUnsure
+	}
+	i++
+	start := i
+	for i < len(s) {
+		c := s[i]
+		if c == '"' {
+			d.pos = i + 1
+			return s[start:i], nil
+		}
+		if c == '\\' || c < ' ' || c >= utf8.RuneSelf {
+			break
+		}
+		i++
+	}
+	// Slow path: escapes, control characters or non-ASCII.
+	b := append(d.buf[:0], s[start:i]...)
+	for {
+		if i >= len(s) {
+			return nil, errSyntax
+		}
+		c := s[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			d.buf = b
+			return b, nil
+		case c < ' ':
+			return nil, errSyntax
+		case c == '\\':
+			i++
+			if i >= len(s) {
+				return nil, errSyntax
+			}
+			switch s[i] {
+			case '"', '\\', '/':
+				b = append(b, s[i])
+				i++
+			case 'b':
+				b = append(b, '\b')
+				i++
+			case 'f':
+				b = append(b, '\f')
+				i++
+			case 'n':
+				b = append(b, '\n')
+				i++
+			case 'r':
+				b = append(b, '\r')
+				i++
+			case 't':
+				b = append(b, '\t')
+				i++
+			case 'u':
+				rr := getu4(s[i-1:])
+				if rr < 0 {
+					return nil, errSyntax
+				}
+				i += 5
+				if utf16.IsSurrogate(rr) {
+					rr1 := getu4(s[i:])
+					if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
+						i += 6
+						b = utf8.AppendRune(b, dec)
+						break
+					}
+					rr = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, rr)
+			default:
+				return nil, errSyntax
+			}
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			rr, size := utf8.DecodeRune(s[i:])
+			i += size
+			b = utf8.AppendRune(b, rr)
+		}
+	}
+}
+
+// getu4 decodes \uXXXX from the beginning of s, returning the hex value,
+// or -1.
+func getu4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c = c - '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}
+
+// Unmarshal decodes raw with encoding/json into v: the fallback for values
+// whose decoding the generated code does not reproduce itself.
+func Unmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }

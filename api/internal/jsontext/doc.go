@@ -1,0 +1,12 @@
+// Package jsontext is the small runtime of the reflection-free JSON code that
+// api/internal/jsongen generates for the api types (zz_generated.json.go):
+// an encoder of JSON strings and numbers that writes exactly what
+// encoding/json writes, and a Decoder, a pull tokenizer over a complete
+// input held in memory.
+//
+// The Decoder is deliberately strict: it accepts only what encoding/json
+// accepts, and it gives up (returns an error, usually ErrUnsure) on anything
+// the generated code does not reproduce exactly, so that callers fall back to
+// encoding/json, which then produces the canonical result or error message.
+// Its errors are not meant for users.
+package jsontext

@@ -1,0 +1,147 @@
+package jsontext
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+var stringCases = []string{
+	"", "plain", "<a href=\"x\">&amp;</a>", "\\ \" / '", "\b\f\n\r\t\x00\x01\x1f\x7f",
+	"\u2028\u2029", "é日本😀", "bad\xff\xfe", "\xed\xa0\x80", "\xc3", "a\xe2\x80",
+}
+
+// TestAppendString compares AppendString with json.Marshal of a string,
+// for every one-byte string and some others.
+func TestAppendString(t *testing.T) {
+	cases := append([]string(nil), stringCases...)
+	for b := range 256 {
+		cases = append(cases, string([]byte{byte(b)}), "x"+string([]byte{byte(b)})+"y")
+	}
+	for _, s := range cases {
+		want, _ := json.Marshal(s)
+		if got := AppendString([]byte("p"), s); !bytes.Equal(got[1:], want) {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got[1:], want)
+		}
+	}
+}
+
+// TestAppendFloat compares AppendFloat with json.Marshal.
+func TestAppendFloat(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1.5, 1e20, 1e21, 1e-6, 1e-7, 123456789.125, 3.4e38, 5e-324, math.MaxFloat64, 1.0 / 3} {
+		want, _ := json.Marshal(f)
+		got, err := AppendFloat(nil, f, 64)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("AppendFloat(%v, 64) = %s, %v; want %s", f, got, err, want)
+		}
+		f32 := float32(f)
+		if math.IsInf(float64(f32), 0) {
+			continue
+		}
+		want, _ = json.Marshal(f32)
+		got, err = AppendFloat(nil, float64(f32), 32)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("AppendFloat(%v, 32) = %s, %v; want %s", f32, got, err, want)
+		}
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if _, err := AppendFloat(nil, f, 64); err == nil {
+			t.Errorf("AppendFloat(%v) succeeded", f)
+		}
+	}
+}
+
+// TestDecoderErrors checks inputs encoding/json refuses are refused.
+func TestDecoderErrors(t *testing.T) {
+	for _, in := range []string{`"\'"`, `"a`, "\"\x01\"", `"\u12"`, `01`, `-`, `1.`, `1e`, `{"a":1,}`, `[1,]`, `[1 2]`, `{"a" 1}`, `nul`, `tru`, `{} x`} {
+		d := NewDecoder([]byte(in))
+		if _, err := d.Raw(); err == nil && d.End() == nil {
+			t.Errorf("Raw(%s) accepted", in)
+		}
+		if json.Valid([]byte(in)) {
+			t.Errorf("test case %s is valid JSON", in)
+		}
+	}
+}
+
+// FuzzString checks the Decoder's strings against json.Unmarshal.
+func FuzzString(f *testing.F) {
+	for _, s := range stringCases {
+		b, _ := json.Marshal(s)
+		f.Add(b)
+	}
+	for _, s := range []string{`"\ud83d\ude00"`, `"\ud800"`, `"\ud800\u0041"`, `"\udc00\ud800"`, `"\u00e9\/"`, `"\'"`, "\"\xff\"", `"x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewDecoder(data)
+		got, err := d.String()
+		if err == nil {
+			err = d.End()
+		}
+		var want string
+		jerr := json.Unmarshal(data, &want)
+		if err == nil && (jerr != nil || got != want) {
+			t.Fatalf("String(%q) = %q; json.Unmarshal = %q, %v", data, got, want, jerr)
+		}
+		if err != nil && jerr == nil && !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("null")) {
+			t.Fatalf("String(%q) failed: %v; json.Unmarshal = %q", data, err, want)
+		}
+	})
+}
+
+// FuzzAppendString checks AppendString against json.Marshal.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := AppendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// FuzzNumbers checks Int, Uint and Float against json.Unmarshal, and Raw
+// against json.Valid.
+func FuzzNumbers(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1", "-1", "9223372036854775807", "9223372036854775808", "1.0", "1e3", "1E+2", "-2.5e-3", "01", "1.", "2147483648", "1e400", " 7 ", "[1,{\"a\":null}]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewDecoder(data)
+		if i, err := d.Int(64); err == nil && d.End() == nil {
+			var want int64
+			if err := json.Unmarshal(data, &want); err != nil || want != i {
+				t.Fatalf("Int(%q) = %d; json.Unmarshal = %d, %v", data, i, want, err)
+			}
+		}
+		d = NewDecoder(data)
+		if i, err := d.Int(32); err == nil && d.End() == nil {
+			var want int32
+			if err := json.Unmarshal(data, &want); err != nil || int64(want) != i {
+				t.Fatalf("Int(%q, 32) = %d; json.Unmarshal = %d, %v", data, i, want, err)
+			}
+		}
+		d = NewDecoder(data)
+		if u, err := d.Uint(64); err == nil && d.End() == nil {
+			var want uint64
+			if err := json.Unmarshal(data, &want); err != nil || want != u {
+				t.Fatalf("Uint(%q) = %d; json.Unmarshal = %d, %v", data, u, want, err)
+			}
+		}
+		d = NewDecoder(data)
+		if x, err := d.Float(64); err == nil && d.End() == nil {
+			var want float64
+			if err := json.Unmarshal(data, &want); err != nil || math.Float64bits(want) != math.Float64bits(x) {
+				t.Fatalf("Float(%q) = %v; json.Unmarshal = %v, %v", data, x, want, err)
+			}
+		}
+		d = NewDecoder(data)
+		if _, err := d.Raw(); err == nil && d.End() == nil && !json.Valid(data) {
+			t.Fatalf("Raw(%q) accepted invalid JSON", data)
+		}
+	})
+}
