@@ -7,8 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
@@ -16,121 +16,13 @@ import (
 // Protocol Buffers are translated at the edge (codec_protobuf.go), and YAML
 // and other bodies are refused with 415.
 
-// fastJSON is the reflection-free JSON code that api/internal/jsongen
-// generates for the api types (zz_generated.json.go): AppendJSON writes
-// exactly json.Marshal's bytes, and UnmarshalJSONFast, when it succeeds,
-// exactly json.Unmarshal's result into a zero value; when it fails, the
-// caller uses encoding/json on a new zero value, for the canonical result
-// and error message.
-type fastJSON interface {
-	AppendJSON(b []byte) ([]byte, error)
-	UnmarshalJSONFast(data []byte) error
-}
-
-// apiPackages is the prefix of the packages whose types jsongen covers.
-const apiPackages = "github.com/rigging-dev/rigging/api/"
-
-// fastTypes caches hasFastJSON: reflect.Type → bool.
-var fastTypes sync.Map
-
-// asFastJSON returns obj's generated JSON code, when obj is a pointer to a
-// struct whose fastJSON methods are its own. A kind registered by a user
-// that embeds an api type (metav1.TypeMeta) has that type's methods
-// promoted, and they would encode only the embedded part: jsongen declares
-// the methods on every struct type of the api packages, so such a type is
-// trusted, and another type only when none of its embedded fields has
-// them.
-func asFastJSON(obj any) (fastJSON, bool) {
-	f, ok := obj.(fastJSON)
-	if !ok {
-		return nil, false
-	}
-	t := reflect.TypeOf(obj)
-	if v, cached := fastTypes.Load(t); cached {
-		return f, v.(bool)
-	}
-	own := t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct &&
-		(strings.HasPrefix(t.Elem().PkgPath(), apiPackages) || !embedsFastJSON(t.Elem()))
-	fastTypes.Store(t, own)
-	return f, own
-}
-
-// embedsFastJSON reports whether struct type t has an embedded field from
-// which fastJSON methods could be promoted.
-func embedsFastJSON(t reflect.Type) bool {
-	fastType := reflect.TypeFor[fastJSON]()
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if !sf.Anonymous {
-			continue
-		}
-		ft := sf.Type
-		if ft.Implements(fastType) || (ft.Kind() != reflect.Pointer && reflect.PointerTo(ft).Implements(fastType)) {
-			return true
-		}
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if ft.Kind() == reflect.Struct && embedsFastJSON(ft) {
-			return true
-		}
-	}
-	return false
-}
-
-// appendJSON appends obj's JSON to b: with its generated code when it has
-// some, else (and whenever that fails) with encoding/json, so that errors
-// are encoding/json's.
-func appendJSON(b []byte, obj any) ([]byte, error) {
-	if f, ok := asFastJSON(obj); ok {
-		if out, err := f.AppendJSON(b); err == nil {
-			return out, nil
-		}
-	}
-	enc, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, enc...), nil
-}
-
-// bufPool holds buffers for marshalJSON.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// marshalJSON returns json.Marshal(obj), through the generated code when
-// obj has some: a new slice of exactly the encoding's length, for callers
-// that keep it (the store).
-func marshalJSON(obj any) ([]byte, error) {
-	bp := bufPool.Get().(*[]byte)
-	b, err := appendJSON((*bp)[:0], obj)
-	if err != nil {
-		bufPool.Put(bp)
-		return nil, err
-	}
-	out := bytes.Clone(b)
-	if cap(b) <= 1<<20 {
-		*bp = b
-		bufPool.Put(bp)
-	}
-	return out, nil
-}
-
-// unmarshalJSON decodes data into obj, a pointer to a zero value, as
-// json.Unmarshal does: with its generated code when it has some and that
-// succeeds, else with encoding/json after resetting obj to zero.
-func unmarshalJSON(data []byte, obj any) error {
-	if f, ok := asFastJSON(obj); ok {
-		if f.UnmarshalJSONFast(data) == nil {
-			return nil
-		}
-		reflect.ValueOf(obj).Elem().SetZero()
-	}
-	return json.Unmarshal(data, obj)
-}
+// Objects are encoded and decoded with api/jsoncodec: the generated,
+// reflection-free code of the api types when an object has it, with
+// encoding/json's exact results.
 
 // marshalObject encodes an object for a response.
 func marshalObject(obj metav1.Object) ([]byte, error) {
-	b, err := marshalJSON(obj)
+	b, err := jsoncodec.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode object: %w", err)
 	}
@@ -240,7 +132,7 @@ func decodeInto[O any](obj O, apiVersion, kind string, body []byte, strict bool,
 	// would succeed with the same result (one value, nothing but
 	// whitespace after it, no unknown fields); otherwise obj is reset and
 	// decoded again below, for encoding/json's messages.
-	if f, ok := asFastJSON(obj); ok {
+	if f, ok := jsoncodec.As(obj); ok {
 		if f.UnmarshalJSONFast(body) == nil {
 			return checkTypeMeta(obj, apiVersion, kind, setTM, getTM)
 		}

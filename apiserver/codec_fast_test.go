@@ -14,19 +14,6 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
-// widget is a user kind that embeds metav1.TypeMeta without declaring its
-// own generated JSON code: the methods promoted from TypeMeta would encode
-// only apiVersion and kind.
-type widget struct {
-	metav1.TypeMeta `json:",inline"`
-	Metadata        metav1.ObjectMeta `json:"metadata"`
-	Size            int               `json:"size"`
-}
-
-// slowPod encodes and decodes like corev1.Pod (its only field is embedded
-// without a name, so its members are Pod's), but through encoding/json.
-type slowPod struct{ corev1.Pod }
-
 // referenceDecodePod is decodeInto as it was before the generated code,
 // for a pod: encoding/json only.
 func referenceDecodePod(body []byte, strict bool) (*corev1.Pod, error) {
@@ -57,36 +44,6 @@ func referenceDecodePod(body []byte, strict bool) (*corev1.Pod, error) {
 	}
 	obj.TypeMeta = metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
 	return obj, nil
-}
-
-// TestAsFastJSON checks which types the hot paths trust with generated
-// code: the api types, not a user kind that only inherits the methods.
-func TestAsFastJSON(t *testing.T) {
-	if _, ok := asFastJSON(&corev1.Pod{}); !ok {
-		t.Error("*corev1.Pod: no fast JSON")
-	}
-	if _, ok := any(&widget{}).(fastJSON); !ok {
-		t.Fatal("*widget does not inherit the fast JSON methods; the test needs them")
-	}
-	for _, obj := range []any{&widget{}, &slowPod{}, corev1.Pod{}, new(int)} {
-		if _, ok := asFastJSON(obj); ok {
-			t.Errorf("%T: fast JSON trusted", obj)
-		}
-	}
-	w := &widget{TypeMeta: metav1.TypeMeta{Kind: "Widget"}, Size: 3}
-	w.Metadata.Name = "w"
-	got, err := marshalJSON(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := json.Marshal(w)
-	if string(got) != string(want) {
-		t.Errorf("marshalJSON(widget) = %s, want %s", got, want)
-	}
-	var back widget
-	if err := unmarshalJSON(got, &back); err != nil || !reflect.DeepEqual(&back, w) {
-		t.Errorf("unmarshalJSON(widget) = %+v, %v; want %+v", back, err, w)
-	}
 }
 
 // TestDecodeIntoFast checks that decoding a request body with the

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rigging-dev/rigging/api/fields"
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/names"
 	"github.com/rigging-dev/rigging/apiserver/patch"
@@ -156,7 +157,7 @@ func (r *resource) typeMetaPtr(obj metav1.Object) *metav1.TypeMeta {
 // its apiVersion and kind.
 func (r *resource) decode(value []byte, rev int64) (metav1.Object, error) {
 	obj := r.newObject()
-	if err := unmarshalJSON(value, obj); err != nil {
+	if err := jsoncodec.Unmarshal(value, obj); err != nil {
 		return nil, fmt.Errorf("decode stored %s: %w", r.info.Kind, err)
 	}
 	r.setTypeMeta(obj)
@@ -169,7 +170,7 @@ func (r *resource) decode(value []byte, rev int64) (metav1.Object, error) {
 func (r *resource) encodeForStore(obj metav1.Object) ([]byte, error) {
 	r.setTypeMeta(obj)
 	obj.GetObjectMeta().ResourceVersion = ""
-	b, err := marshalJSON(obj)
+	b, err := jsoncodec.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", r.info.Kind, err)
 	}
@@ -178,12 +179,12 @@ func (r *resource) encodeForStore(obj metav1.Object) ([]byte, error) {
 
 // copyObject returns a deep copy of obj, through JSON.
 func (r *resource) copyObject(obj metav1.Object) (metav1.Object, error) {
-	b, err := marshalJSON(obj)
+	b, err := jsoncodec.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("copy %s: %w", r.info.Kind, err)
 	}
 	out := r.newObject()
-	if err := unmarshalJSON(b, out); err != nil {
+	if err := jsoncodec.Unmarshal(b, out); err != nil {
 		return nil, fmt.Errorf("copy %s: %w", r.info.Kind, err)
 	}
 	return out, nil

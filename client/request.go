@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 )
 
 // Request is one raw API request, for what the typed Resource does not
@@ -150,7 +151,7 @@ func (c *Client) doJSON(ctx context.Context, r Request, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := jsoncodec.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%s %s: decode response: %w", r.Method, r.Path, err)
 	}
 	return nil

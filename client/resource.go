@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
@@ -219,7 +220,7 @@ func (r *Resource[T]) pathFor(verb string, obj *T, collection bool, subresource 
 func (r *Resource[T]) encode(obj *T) ([]byte, error) {
 	cp := *obj // shallow: only TypeMeta is changed
 	r.setTypeMeta(&cp)
-	return json.Marshal(&cp)
+	return jsoncodec.Marshal(&cp)
 }
 
 // setTypeMeta fills in obj's kind and apiVersion when they are empty.
@@ -237,7 +238,7 @@ func (r *Resource[T]) setTypeMeta(obj *T) {
 // decode unmarshals an object of r's kind.
 func (r *Resource[T]) decode(data []byte) (*T, error) {
 	obj := new(T)
-	if err := json.Unmarshal(data, obj); err != nil {
+	if err := jsoncodec.Unmarshal(data, obj); err != nil {
 		return nil, err
 	}
 	r.setTypeMeta(obj)
