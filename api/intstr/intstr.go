@@ -70,14 +70,11 @@ func (v *IntOrString) IntValue() int {
 
 // MarshalJSON writes a bare number or a JSON string.
 func (v IntOrString) MarshalJSON() ([]byte, error) {
-	switch v.Type {
-	case Int:
-		return strconv.AppendInt(nil, int64(v.IntVal), 10), nil
-	case String:
-		return json.Marshal(v.StrVal)
-	default:
-		return nil, fmt.Errorf("intstr: invalid type %d", v.Type)
+	b, err := v.AppendJSON(nil)
+	if err != nil {
+		return nil, err
 	}
+	return b, nil
 }
 
 // AppendJSON appends v's JSON form to b: exactly what encoding/json writes
@@ -103,7 +100,7 @@ func (v *IntOrString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		v.Type = String
 		v.IntVal = 0
-		if s, ok := plainString(b); ok {
+		if s, ok := jsontext.PlainString(b); ok {
 			v.StrVal = s
 			return nil
 		}
@@ -122,20 +119,6 @@ func (v *IntOrString) UnmarshalJSON(b []byte) error {
 	}
 	v.Type, v.IntVal, v.StrVal = Int, int32(i), ""
 	return nil
-}
-
-// plainString returns the JSON string b when it holds only printable ASCII
-// without escapes: then it is what json.Unmarshal gives.
-func plainString(b []byte) (string, bool) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
-	}
-	for _, c := range b[1 : len(b)-1] {
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	return string(b[1 : len(b)-1]), true
 }
 
 // intLiteral reports whether b is a JSON integer literal: -?(0|[1-9][0-9]*).

@@ -10,10 +10,7 @@ import (
 // MarshalJSON encodes q as a JSON string of its canonical form: "1536Mi".
 // It never fails.
 func (q Quantity) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 24)
-	b = append(b, '"')
-	b = q.appendCanonical(b)
-	return append(b, '"'), nil
+	return q.AppendJSON(make([]byte, 0, 24))
 }
 
 // UnmarshalJSON sets q from a JSON string holding a quantity ("500m"), a

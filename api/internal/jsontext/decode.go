@@ -469,3 +469,19 @@ func getu4(s []byte) rune {
 // Unmarshal decodes raw with encoding/json into v: the fallback for values
 // whose decoding the generated code does not reproduce itself.
 func Unmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+// PlainString returns the JSON string literal b holds when it is only
+// printable ASCII without escapes, which is then exactly what
+// json.Unmarshal gives; ok is false for anything else (escapes, other
+// bytes, not a string), which the caller decodes with encoding/json.
+func PlainString(b []byte) (s string, ok bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(b[1 : len(b)-1]), true
+}

@@ -88,7 +88,32 @@ func FuzzString(f *testing.F) {
 		if err != nil && jerr == nil && !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("null")) {
 			t.Fatalf("String(%q) failed: %v; json.Unmarshal = %q", data, err, want)
 		}
+		if p, ok := PlainString(data); ok && (jerr != nil || p != want) {
+			t.Fatalf("PlainString(%q) = %q; json.Unmarshal = %q, %v", data, p, want, jerr)
+		}
 	})
+}
+
+// TestPlainString checks which literals PlainString takes itself: plain
+// printable ASCII strings, exactly as json.Unmarshal reads them.
+func TestPlainString(t *testing.T) {
+	for in, want := range map[string]bool{
+		`""`: true, `"2026-11-28T10:00:00Z"`: true, `"a b/c"`: true,
+		`"a\u0041"`: false, `"\""`: false, "\"\x01\"": false, "\"é\"": false, "\"\x7f\"": false,
+		`"`: false, `x"`: false, `12`: false, ``: false, `"a"b"`: false,
+	} {
+		got, ok := PlainString([]byte(in))
+		if ok != want {
+			t.Errorf("PlainString(%q) ok = %v, want %v", in, ok, want)
+			continue
+		}
+		if ok {
+			var std string
+			if err := json.Unmarshal([]byte(in), &std); err != nil || std != got {
+				t.Errorf("PlainString(%q) = %q; json.Unmarshal = %q, %v", in, got, std, err)
+			}
+		}
+	}
 }
 
 // FuzzAppendString checks AppendString against json.Marshal.

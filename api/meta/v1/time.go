@@ -71,16 +71,11 @@ func (t *Time) DeepCopy() *Time {
 // MarshalJSON encodes t as an RFC 3339 string in UTC with second precision,
 // or null when t is zero.
 func (t Time) MarshalJSON() ([]byte, error) {
-	if t.Time.IsZero() {
-		return []byte("null"), nil
-	}
-	if err := checkYear(t.Time); err != nil {
+	b, err := t.AppendJSON(make([]byte, 0, len(rfc3339Seconds)+2))
+	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(rfc3339Seconds)+2)
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, rfc3339Seconds)
-	return append(b, '"'), nil
+	return b, nil
 }
 
 // AppendJSON appends t's JSON form to b: exactly what MarshalJSON returns,
@@ -164,16 +159,11 @@ func (t *MicroTime) DeepCopy() *MicroTime {
 
 // MarshalJSON encodes t in UTC with microsecond precision, or null when zero.
 func (t MicroTime) MarshalJSON() ([]byte, error) {
-	if t.Time.IsZero() {
-		return []byte("null"), nil
-	}
-	if err := checkYear(t.Time); err != nil {
+	b, err := t.AppendJSON(make([]byte, 0, len(rfc3339Micro)+2))
+	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(rfc3339Micro)+2)
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, rfc3339Micro)
-	return append(b, '"'), nil
+	return b, nil
 }
 
 // AppendJSON appends t's JSON form to b: exactly what MarshalJSON returns,
@@ -250,17 +240,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // string would, without reflection when b holds only printable ASCII
 // without escapes.
 func jsonString(b []byte) (string, error) {
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		plain := true
-		for _, c := range b[1 : len(b)-1] {
-			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-				plain = false
-				break
-			}
-		}
-		if plain {
-			return string(b[1 : len(b)-1]), nil
-		}
+	if s, ok := jsontext.PlainString(b); ok {
+		return s, nil
 	}
 	var s string
 	err := json.Unmarshal(b, &s)
