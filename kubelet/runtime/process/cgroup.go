@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/rigging-dev/rigging/kubelet"
 )
 
@@ -209,6 +211,13 @@ func readControllers(path string) map[string]bool {
 }
 
 func enableControllers(dir string, ctrls map[string]bool) {
+	want := false
+	for _, ok := range ctrls {
+		want = want || ok
+	}
+	if !want {
+		return
+	}
 	enabled := readControllers(filepath.Join(dir, "cgroup.subtree_control"))
 	for c, ok := range ctrls {
 		if ok && !enabled[c] {
@@ -247,7 +256,12 @@ func (h *cgroupHost) child(parent cgroup, rel string, parentOf bool) (cgroup, er
 	}
 	for c, d := range parent.V1 {
 		cd := filepath.Join(d, rel)
-		if err := os.MkdirAll(cd, 0o755); err != nil {
+		// Mostly the parent exists: one mkdir, not MkdirAll's stats.
+		err := os.Mkdir(cd, 0o755)
+		if errors.Is(err, os.ErrNotExist) {
+			err = os.MkdirAll(cd, 0o755)
+		}
+		if err != nil && !errors.Is(err, os.ErrExist) {
 			return cgroup{}, fmt.Errorf("create cgroup %s: %w", cd, err)
 		}
 		cg.V1[c] = cd
@@ -461,6 +475,14 @@ func (h *cgroupHost) remove(cg cgroup) error {
 // rmdirRetry removes a cgroup directory and its child cgroups, retrying
 // briefly on EBUSY (a dying process can hold a cgroup for a moment).
 func rmdirRetry(dir string) error {
+	// Mostly there are no child cgroups: try the rmdir before listing.
+	err := unix.Rmdir(dir)
+	if err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if !errors.Is(err, unix.ENOTEMPTY) && !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.EBUSY) {
+		return fmt.Errorf("remove cgroup %s: %w", dir, err)
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -93,6 +93,9 @@ func TestRemovePodSandboxReleasesEverything(t *testing.T) {
 			t.Errorf("state %s left: %v", d, err)
 		}
 	}
+	if st := journalOf(t, r); st.sandboxes[sb] != nil || st.containers[a] != nil || st.containers[b] != nil {
+		t.Errorf("the journal still records the sandbox or its containers")
+	}
 	// Other programs may mount things meanwhile: look at our paths only.
 	mountsAfter, _ := os.ReadFile("/proc/self/mountinfo")
 	if diff := cmp.Diff(ourMounts(string(mountsBefore), src, target), ourMounts(string(mountsAfter), src, target)); diff != "" {

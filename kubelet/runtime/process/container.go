@@ -209,7 +209,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 	id := newID()
 	rec := containerRecord{
 		ID: id, SandboxID: sandboxID, Config: cfg, Init: ic, PIDMode: sbRec.Config.Linux.Namespaces.PID,
-		State: kubelet.ContainerCreated, CreatedAt: time.Now(),
+		CreatedAt: time.Now(), containerStatus: containerStatus{State: kubelet.ContainerCreated},
 	}
 	if sbRec.Config.LogDirectory != "" && cfg.LogPath != "" {
 		rec.LogPath = filepath.Join(sbRec.Config.LogDirectory, cfg.LogPath)
@@ -221,13 +221,12 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 	}
 	fail := func(err error) (string, error) {
 		_ = r.cg.remove(rec.Cgroup)
-		_ = os.RemoveAll(r.containerDir(id))
 		return "", fmt.Errorf("create container %q: %w", cfg.Metadata.Name, err)
 	}
 	if err := r.cg.setResources(rec.Cgroup, cfg.Resources); err != nil {
 		return fail(err)
 	}
-	if err := writeJSON(filepath.Join(r.containerDir(id), "state.json"), &rec); err != nil {
+	if err := r.j.putContainer(&rec); err != nil {
 		return fail(err)
 	}
 	r.mu.Lock()
@@ -372,7 +371,7 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 		c.rec.State, c.rec.ExitCode, c.rec.Reason = kubelet.ContainerExited, 128, kubelet.ReasonError
 		c.rec.Message = "start failed: " + err.Error()
 		c.rec.StartedAt, c.rec.FinishedAt = now, now
-		_ = writeJSON(filepath.Join(r.containerDir(containerID), "state.json"), &c.rec)
+		_ = r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus)
 		close(c.done)
 		c.mu.Unlock()
 		return fmt.Errorf("start container %s: %w", containerID, err)
@@ -386,7 +385,7 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	c.mu.Lock()
 	c.rec.State, c.rec.StartedAt, c.rec.PID, c.rec.PIDStart = kubelet.ContainerRunning, startedAt, pid, start
 	c.pidfd = pidfd
-	perr = writeJSON(filepath.Join(r.containerDir(containerID), "state.json"), &c.rec)
+	perr = r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus)
 	c.mu.Unlock()
 	if perr != nil {
 		r.log.Error(perr, "persist container state", "container", containerID)
@@ -447,7 +446,7 @@ func (r *Runtime) monitor(c *container, cmd *exec.Cmd, lf *logFile, copiers *syn
 		c.pidfd = -1
 	}
 	if !c.removed {
-		if err := writeJSON(filepath.Join(r.containerDir(c.rec.ID), "state.json"), &c.rec); err != nil {
+		if err := r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus); err != nil {
 			r.log.Error(err, "persist container state", "container", c.rec.ID)
 		}
 	}
@@ -476,7 +475,7 @@ func (r *Runtime) refresh(c *container) {
 		c.pidfd = -1
 	}
 	if !c.removed {
-		_ = writeJSON(filepath.Join(r.containerDir(c.rec.ID), "state.json"), &c.rec)
+		_ = r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus)
 	}
 	close(c.done)
 }
@@ -563,6 +562,10 @@ func (r *Runtime) RemoveContainer(ctx context.Context, containerID string) error
 	if err := r.cg.remove(cg); err != nil {
 		return fmt.Errorf("remove container %s: %w", containerID, err)
 	}
+	if err := r.j.removeContainer(containerID); err != nil {
+		return fmt.Errorf("remove container %s: %w", containerID, err)
+	}
+	// The log of a container whose sandbox has no log directory.
 	if err := os.RemoveAll(r.containerDir(containerID)); err != nil {
 		return fmt.Errorf("remove container %s: %w", containerID, err)
 	}

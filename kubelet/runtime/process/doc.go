@@ -47,10 +47,10 @@
 //   - PID mode Container (each container its own PID namespace, the
 //     kubelet's default) or Node (the host's): no process is needed. The
 //     UTS and IPC namespaces are made on a throw-away thread and bound on
-//     the files ns/uts and ns/ipc in the sandbox's state directory
-//     (RootDir/sandboxes/<id>), as `ip netns` keeps network namespaces;
-//     containers join them with setns(2) just as they join a pause
-//     process's. This saves starting a program (this binary) per pod,
+//     the files RootDir/ns/<id>.uts and <id>.ipc (hard links of one empty
+//     file, so making them allocates no inode), as `ip netns` keeps
+//     network namespaces; containers join them with setns(2) just as
+//     they join a pause process's. This saves starting a program (this binary) per pod,
 //     most of a sandbox's cost when many pods start at once. The sandbox is Ready
 //     until it is stopped; StopPodSandbox and RemovePodSandbox unmount and
 //     remove the files, and a restarted runtime finds them again (after a
@@ -121,13 +121,28 @@
 //
 // # State and restarts
 //
-// Sandboxes and containers are recorded as JSON under Options.RootDir. A
-// runtime started again on the same RootDir lists them: pause and
-// container processes are recognised by PID and start time. Known
-// limits of a restart: a container that was running keeps running, but
+// Sandboxes and containers are recorded in one append-only journal,
+// RootDir/state.journal. A runtime started again on the same RootDir
+// lists them: pause and container processes are recognised by PID and
+// start time. Known limits of a restart: a container that was running keeps running, but
 // its output is no longer captured (the old runtime held the pipes), and
 // if it exits afterwards its exit code is unknown (reported as 255,
 // Reason Error, with a Message saying so, or OOMKilled when the cgroup
 // counted an OOM kill). Nothing is killed when a Runtime is dropped:
 // sandboxes live until RemovePodSandbox.
+//
+// The journal has a line per change, "<CRC-32C> <JSON>", holding a
+// sandbox's or a container's whole record, a container's new status (when
+// it starts and when it exits), or a removal; no state file or directory
+// is made per sandbox or container (on ext4 each new inode is costly when
+// many pods start at once). When superseded lines fill three quarters of
+// a journal over 1 MiB, it is rewritten (synced, then renamed over the
+// old one). Lines are not synced as they are written: like the state
+// files of earlier versions, they survive the runtime's process being
+// killed, not necessarily a power loss (which ends the pods too). A line
+// cut short at the end (the runtime was killed while writing it) is
+// dropped; any other damage makes New fail with an error wrapping
+// ErrCorruptState that names the line. State that earlier versions kept in
+// RootDir/sandboxes/<id>/ and RootDir/containers/<id>/ (state.json) is
+// moved into the journal by New.
 package process

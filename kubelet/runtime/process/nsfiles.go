@@ -1,8 +1,11 @@
 package process
 
 // Sandboxes without a pause process: their UTS and IPC namespaces are kept
-// alive by bind mounts of /proc/thread-self/ns/{uts,ipc} on files in the
-// sandbox's state directory, as `ip netns` keeps network namespaces.
+// alive by bind mounts of /proc/thread-self/ns/{uts,ipc} on files in
+// RootDir/ns, as `ip netns` keeps network namespaces. Each file is a hard
+// link of one empty file, RootDir/ns/.anchor: a mount sits on a name (a
+// dentry), not on an inode, so links serve as well as files, and making
+// one allocates no inode (costly on ext4 when many pods start at once).
 
 import (
 	"errors"
@@ -14,36 +17,90 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The namespace files of a sandbox without a pause process, in
-// RootDir/sandboxes/<id>/ns/.
+// The namespace files of a sandbox without a pause process.
 var boundNamespaces = []struct {
 	name string
 	flag int
 }{{"uts", unix.CLONE_NEWUTS}, {"ipc", unix.CLONE_NEWIPC}}
 
-func (r *Runtime) nsDir(id string) string { return filepath.Join(r.sandboxDir(id), "ns") }
+// nsAnchorName is the file in RootDir/ns that namespace files link to.
+const nsAnchorName = ".anchor"
 
-// bindNamespaces makes the new namespaces of a sandbox without a pause
-// process (flags: CLONE_NEWUTS and/or CLONE_NEWIPC) and binds each on
-// dir/<name>. It does it on a throw-away thread that first joins the
-// network namespace netFD (when >= 0), so that the hostname and the
-// sysctls (kernel.* in the IPC or UTS namespace, net.* in the network
-// namespace) are set where the containers will see them, as the pause
-// process does. On failure nothing is left mounted.
-func bindNamespaces(dir string, flags int, netFD int, hostname string, sysctls map[string]string) error {
+// nsFile returns the file that namespace name ("uts" or "ipc") of the
+// pauseless sandbox rec is bound on: RootDir/ns/<id>.<name>, or
+// RootDir/sandboxes/<id>/ns/<name> for a sandbox of the legacy layout.
+func (r *Runtime) nsFile(rec *sandboxRecord, name string) string {
+	if rec.LegacyLayout {
+		return filepath.Join(r.sandboxDir(rec.ID), "ns", name)
+	}
+	return filepath.Join(r.opts.RootDir, "ns", rec.ID+"."+name)
+}
+
+// nsFiles returns every namespace file the sandbox may have.
+func (r *Runtime) nsFiles(rec *sandboxRecord) []string {
+	out := make([]string, 0, len(boundNamespaces))
+	for _, n := range boundNamespaces {
+		out = append(out, r.nsFile(rec, n.name))
+	}
+	return out
+}
+
+// makeNSDir creates RootDir/ns and its anchor file when missing.
+func makeNSDir(rootDir string) error {
+	dir := filepath.Join(rootDir, "ns")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	f, err := os.OpenFile(filepath.Join(dir, nsAnchorName), os.O_RDONLY|os.O_CREATE, 0o444)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// makeMountTarget makes the empty file path to bind a namespace on: a
+// hard link of anchor, or, when that fails (the anchor is gone, or has
+// the most links the file system allows), a new file. It fails when path
+// exists.
+func makeMountTarget(path, anchor string) error {
+	err := os.Link(anchor, path)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
+	if errors.Is(err, os.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
+			f, err = os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// bindNamespaces makes the new namespaces of a sandbox without a pause
+// process (flags: CLONE_NEWUTS and/or CLONE_NEWIPC), binds each on
+// file(name) (made with makeMountTarget from anchor), and returns them
+// opened for joining. It does it on a throw-away thread that first joins
+// the network namespace netFD (when >= 0), so that the hostname and the
+// sysctls (kernel.* in the IPC or UTS namespace, net.* in the network
+// namespace) are set where the containers will see them, as the pause
+// process does. On failure nothing is left mounted or open.
+func bindNamespaces(file func(name string) string, anchor string, flags int, netFD int, hostname string, sysctls map[string]string) ([]nsJoin, error) {
+	var paths []string
 	for _, n := range boundNamespaces {
 		if flags&n.flag == 0 {
 			continue
 		}
-		f, err := os.OpenFile(filepath.Join(dir, n.name), os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
-		if err != nil {
-			return err
+		p := file(n.name)
+		if err := makeMountTarget(p, anchor); err != nil {
+			_ = unbindNamespaces(paths...)
+			return nil, err
 		}
-		f.Close()
+		paths = append(paths, p)
 	}
+	var joins []nsJoin
 	errc := make(chan error, 1)
 	onDisposableThread(func() bool {
 		if netFD >= 0 {
@@ -76,32 +133,39 @@ func bindNamespaces(dir string, flags int, netFD int, hostname string, sysctls m
 				continue
 			}
 			src := fmt.Sprintf("/proc/self/task/%d/ns/%s", unix.Gettid(), n.name)
-			if err := unix.Mount(src, filepath.Join(dir, n.name), "", unix.MS_BIND, ""); err != nil {
+			if err := unix.Mount(src, file(n.name), "", unix.MS_BIND, ""); err != nil {
 				errc <- fmt.Errorf("bind %s namespace: %w", n.name, err)
 				return true
 			}
+			fd, err := unix.Open(src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				errc <- fmt.Errorf("open %s namespace: %w", n.name, err)
+				return true
+			}
+			joins = append(joins, nsJoin{fd: fd, flags: n.flag})
 		}
 		errc <- nil
 		// The thread is in the pod's namespaces now: throw it away.
 		return netFD >= 0 || flags != 0
 	})
 	if err := <-errc; err != nil {
-		_ = unbindNamespaces(dir)
-		return err
+		closeJoins(joins)
+		_ = unbindNamespaces(paths...)
+		return nil, err
 	}
-	return nil
+	return joins, nil
 }
 
-// openNamespaces opens the namespaces bound under dir (flags as for
+// openNamespaces opens the namespaces bound on file(name) (flags as for
 // bindNamespaces) for joining; each file must still be a namespace (a
 // bind mount of nsfs), not the empty file under it.
-func openNamespaces(dir string, flags int) ([]nsJoin, error) {
+func openNamespaces(file func(name string) string, flags int) ([]nsJoin, error) {
 	var out []nsJoin
 	for _, n := range boundNamespaces {
 		if flags&n.flag == 0 {
 			continue
 		}
-		fd, err := openNamespace(filepath.Join(dir, n.name))
+		fd, err := openNamespace(file(n.name))
 		if err != nil {
 			closeJoins(out)
 			return nil, err
@@ -131,12 +195,11 @@ func closeJoins(js []nsJoin) {
 	}
 }
 
-// unbindNamespaces unmounts and removes the namespace files under dir;
+// unbindNamespaces unmounts and removes the namespace files paths;
 // missing ones are fine.
-func unbindNamespaces(dir string) error {
+func unbindNamespaces(paths ...string) error {
 	var errs []error
-	for _, n := range boundNamespaces {
-		p := filepath.Join(dir, n.name)
+	for _, p := range paths {
 		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", p, err))
 			continue

@@ -47,8 +47,9 @@ type Image struct {
 // Options configure a Runtime. The zero value works (as root on a machine
 // with cgroup v2) with the defaults stated on each field.
 type Options struct {
-	// RootDir holds the runtime's persistent state (one directory per
-	// sandbox and per container). Default DefaultRootDir.
+	// RootDir holds the runtime's persistent state: the journal
+	// state.journal and the namespace files of sandboxes without a pause
+	// process (see the package documentation). Default DefaultRootDir.
 	RootDir string
 	// CgroupRoot is the cgroup v2 directory under which pod cgroups are
 	// made (it is created when missing). Default: DefaultCgroupName at the

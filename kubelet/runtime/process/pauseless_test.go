@@ -34,7 +34,7 @@ func TestPauselessSandbox(t *testing.T) {
 	if !s.rec.NoPause || s.rec.PausePID != 0 {
 		t.Fatalf("sandbox record: noPause %v, pause PID %d; want no pause process", s.rec.NoPause, s.rec.PausePID)
 	}
-	nsDir := r1.nsDir(sb)
+	nsFiles := r1.nsFiles(&s.rec)
 	script := `cat /proc/sys/kernel/hostname /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni; echo pid $$; exec sleep 1000`
 	a := startContainer(t, r1, sb, sbCfg, shContainer("a", script))
 	b := startContainer(t, r1, sb, sbCfg, shContainer("b", `exec sleep 1000`))
@@ -58,14 +58,15 @@ func TestPauselessSandbox(t *testing.T) {
 		}
 		if ns != "net" {
 			var bound, in unix.Stat_t
-			if err := unix.Stat(filepath.Join(nsDir, ns), &bound); err != nil {
+			nsFile := r1.nsFile(&s.rec, ns)
+			if err := unix.Stat(nsFile, &bound); err != nil {
 				t.Fatalf("bound %s namespace: %v", ns, err)
 			}
 			if err := unix.Stat("/proc/"+itoa(sa.PID)+"/ns/"+ns, &in); err != nil {
 				t.Fatal(err)
 			}
 			if bound.Ino != in.Ino || bound.Dev != in.Dev {
-				t.Errorf("%s namespace of container a is not the one bound in %s", ns, nsDir)
+				t.Errorf("%s namespace of container a is not the one bound on %s", ns, nsFile)
 			}
 		}
 	}
@@ -118,8 +119,13 @@ func TestPauselessSandbox(t *testing.T) {
 		waitFor(t, "process "+itoa(pid)+" to be gone", 10*time.Second, func() bool { return !alive(pid) })
 	}
 	mountsAfter, _ := os.ReadFile("/proc/self/mountinfo")
-	if got := ourMounts(string(mountsAfter), nsDir); len(got) > 0 {
+	if got := ourMounts(string(mountsAfter), nsFiles...); len(got) > 0 {
 		t.Errorf("namespace mounts left: %v", got)
+	}
+	for _, f := range nsFiles {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("namespace file %s left: %v", f, err)
+		}
 	}
 	if diff := cmp.Diff(ourMounts(string(mountsBefore), r1.opts.RootDir), ourMounts(string(mountsAfter), r1.opts.RootDir)); diff != "" {
 		t.Errorf("mounts under RootDir changed (-before +after):\n%s", diff)
@@ -147,7 +153,7 @@ func TestPauselessSandboxAfterReboot(t *testing.T) {
 	s.nsfds, s.live = nil, false
 	s.mu.Unlock()
 	for _, n := range []string{"uts", "ipc"} {
-		if err := unix.Unmount(filepath.Join(r1.nsDir(sb), n), unix.MNT_DETACH); err != nil {
+		if err := unix.Unmount(r1.nsFile(&s.rec, n), unix.MNT_DETACH); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -49,6 +49,10 @@ type Runtime struct {
 	opts Options
 	log  logr.Logger
 	cg   *cgroupHost
+	j    *journal // the state on disk
+	// nsAnchor is the file that namespace files of pauseless sandboxes
+	// are hard links of (see nsfiles.go).
+	nsAnchor string
 
 	// cgMu keeps removing empty cgroup parents (write lock) apart from
 	// making pod cgroups (read lock: pods are made in parallel), so one
@@ -110,8 +114,12 @@ func New(opts Options) (*Runtime, error) {
 	if err := os.MkdirAll(opts.RootDir, 0o700); err != nil {
 		return nil, fmt.Errorf("process: create RootDir: %w", err)
 	}
+	if err := makeNSDir(opts.RootDir); err != nil {
+		return nil, fmt.Errorf("process: create namespace directory: %w", err)
+	}
 	r := &Runtime{
 		opts: opts, log: opts.Logger, cg: cg,
+		nsAnchor:  filepath.Join(opts.RootDir, "ns", nsAnchorName),
 		sandboxes: map[string]*sandbox{}, containers: map[string]*container{},
 	}
 	if err := r.recover(); err != nil {
@@ -122,14 +130,21 @@ func New(opts Options) (*Runtime, error) {
 	return r, nil
 }
 
-// recover loads persisted sandboxes and containers. Processes are matched
-// by PID and start time, so a reused PID is not mistaken for ours.
+// recover opens the state journal and loads the sandboxes and containers
+// it holds (after moving into it the state files of an earlier runtime
+// version). Processes are matched by PID and start time, so a reused PID
+// is not mistaken for ours.
 func (r *Runtime) recover() error {
-	sbs, err := loadRecords[sandboxRecord](filepath.Join(r.opts.RootDir, "sandboxes"))
+	j, st, err := openJournal(filepath.Join(r.opts.RootDir, journalName))
 	if err != nil {
 		return err
 	}
-	for _, rec := range sbs {
+	r.j = j
+	if err := r.migrateLegacy(&st); err != nil {
+		j.Close()
+		return err
+	}
+	for _, rec := range st.sandboxes {
 		s := &sandbox{rec: *rec, pidfd: -1}
 		switch {
 		case rec.Stopped:
@@ -142,11 +157,7 @@ func (r *Runtime) recover() error {
 		}
 		r.sandboxes[rec.ID] = s
 	}
-	ctrs, err := loadRecords[containerRecord](filepath.Join(r.opts.RootDir, "containers"))
-	if err != nil {
-		return err
-	}
-	for _, rec := range ctrs {
+	for _, rec := range st.containers {
 		c := &container{sandboxID: rec.SandboxID, rec: *rec, pidfd: -1, done: make(chan struct{})}
 		if rec.State == kubelet.ContainerRunning {
 			c.pidfd = openPidfd(rec.PID, rec.PIDStart)
@@ -158,6 +169,55 @@ func (r *Runtime) recover() error {
 	}
 	for _, c := range r.containers {
 		r.refresh(c)
+	}
+	return nil
+}
+
+// migrateLegacy moves the state files of an earlier runtime version
+// (RootDir/sandboxes/<id>/state.json, RootDir/containers/<id>/state.json)
+// into the journal and st, then removes them. A record the journal already
+// holds is newer (a migration that was cut short): the file just goes.
+// The namespace files of such a sandbox stay where they are
+// (LegacyLayout).
+func (r *Runtime) migrateLegacy(st *journalState) error {
+	sbs, err := loadLegacyRecords[sandboxRecord](filepath.Join(r.opts.RootDir, "sandboxes"))
+	if err != nil {
+		return err
+	}
+	for _, rec := range sbs {
+		if _, err := (&journalEntry{Sandbox: rec}).key(); err != nil {
+			return fmt.Errorf("%s: %w: %w", filepath.Join(r.sandboxDir(rec.ID), legacyStateName), err, ErrCorruptState)
+		}
+		if _, ok := st.sandboxes[rec.ID]; !ok {
+			rec.LegacyLayout = true
+			if err := r.j.putSandbox(rec); err != nil {
+				return err
+			}
+			st.sandboxes[rec.ID] = rec
+		}
+		if err := os.Remove(filepath.Join(r.sandboxDir(rec.ID), legacyStateName)); err != nil {
+			return fmt.Errorf("migrate legacy state: %w", err)
+		}
+		_ = os.Remove(r.sandboxDir(rec.ID)) // unless namespace files are in it
+	}
+	ctrs, err := loadLegacyRecords[containerRecord](filepath.Join(r.opts.RootDir, "containers"))
+	if err != nil {
+		return err
+	}
+	for _, rec := range ctrs {
+		if _, err := (&journalEntry{Container: rec}).key(); err != nil {
+			return fmt.Errorf("%s: %w: %w", filepath.Join(r.containerDir(rec.ID), legacyStateName), err, ErrCorruptState)
+		}
+		if _, ok := st.containers[rec.ID]; !ok {
+			if err := r.j.putContainer(rec); err != nil {
+				return err
+			}
+			st.containers[rec.ID] = rec
+		}
+		if err := os.Remove(filepath.Join(r.containerDir(rec.ID), legacyStateName)); err != nil {
+			return fmt.Errorf("migrate legacy state: %w", err)
+		}
+		_ = os.Remove(r.containerDir(rec.ID)) // unless its log is in it
 	}
 	return nil
 }
@@ -248,8 +308,9 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 				_ = killCgroup(rec.Cgroup, killTimeout)
 				_ = r.cg.remove(rec.Cgroup)
 			}
-			_ = unbindNamespaces(r.nsDir(id))
-			_ = os.RemoveAll(r.sandboxDir(id))
+			if rec.NoPause {
+				_ = unbindNamespaces(r.nsFiles(&rec)...)
+			}
 		}
 	}()
 	if cfg.LogDirectory != "" {
@@ -307,12 +368,10 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 			// Held by the sandbox, for its containers to join.
 			nsfds = append(nsfds, nsJoin{fd: netFD, flags: unix.CLONE_NEWNET})
 		}
-		if err := bindNamespaces(r.nsDir(id), int(flags), netFD, pc.Hostname, pc.Sysctls); err != nil {
-			return "", fmt.Errorf("run sandbox %s/%s: make namespaces: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
-		}
-		bound, err := openNamespaces(r.nsDir(id), int(flags))
+		file := func(name string) string { return r.nsFile(&rec, name) }
+		bound, err := bindNamespaces(file, r.nsAnchor, int(flags), netFD, pc.Hostname, pc.Sysctls)
 		if err != nil {
-			return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
+			return "", fmt.Errorf("run sandbox %s/%s: make namespaces: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
 		}
 		nsfds = append(nsfds, bound...)
 	} else {
@@ -320,7 +379,7 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 			return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
 		}
 	}
-	if err := writeJSON(filepath.Join(r.sandboxDir(id), "state.json"), &rec); err != nil {
+	if err := r.j.putSandbox(&rec); err != nil {
 		if pidfd >= 0 {
 			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
 			unix.Close(pidfd)
@@ -391,7 +450,7 @@ func (r *Runtime) openSandboxNamespaces(rec *sandboxRecord) ([]nsJoin, bool) {
 		}
 		out = append(out, nsJoin{fd: fd, flags: unix.CLONE_NEWNET})
 	}
-	bound, err := openNamespaces(r.nsDir(rec.ID), sandboxNSFlags(ns))
+	bound, err := openNamespaces(func(name string) string { return r.nsFile(rec, name) }, sandboxNSFlags(ns))
 	if err != nil {
 		closeJoins(out)
 		return nil, false
@@ -502,7 +561,7 @@ func (r *Runtime) stopSandbox(ctx context.Context, s *sandbox) error {
 	if s.rec.NoPause {
 		closeJoins(s.nsfds)
 		s.nsfds, s.live = nil, false
-		if err := unbindNamespaces(r.nsDir(s.rec.ID)); err != nil {
+		if err := unbindNamespaces(r.nsFiles(&s.rec)...); err != nil {
 			errs = append(errs, fmt.Errorf("stop sandbox %s: %w", s.rec.ID, err))
 		}
 	}
@@ -512,7 +571,7 @@ func (r *Runtime) stopSandbox(ctx context.Context, s *sandbox) error {
 	}
 	if !s.rec.Stopped && !s.removed {
 		s.rec.Stopped = true
-		if err := writeJSON(filepath.Join(r.sandboxDir(s.rec.ID), "state.json"), &s.rec); err != nil {
+		if err := r.j.putSandbox(&s.rec); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -561,11 +620,18 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, sandboxID string) error 
 		r.cg.removeEmptyParents(p)
 		r.cgMu.Unlock()
 	}
-	if err := unbindNamespaces(r.nsDir(sandboxID)); err != nil {
+	if s.rec.NoPause {
+		if err := unbindNamespaces(r.nsFiles(&s.rec)...); err != nil {
+			return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
+		}
+	}
+	if err := r.j.removeSandbox(sandboxID); err != nil {
 		return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
 	}
-	if err := os.RemoveAll(r.sandboxDir(sandboxID)); err != nil {
-		return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
+	if s.rec.LegacyLayout {
+		if err := os.RemoveAll(r.sandboxDir(sandboxID)); err != nil {
+			return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
+		}
 	}
 	s.mu.Lock()
 	s.removed = true
