@@ -18,19 +18,39 @@ import (
 
 // Path is a field path such as spec.containers[0].name. A nil *Path is the
 // root. Paths are immutable: Child, Index and Key return new paths.
+//
+// Building a path costs nothing but the step itself: Child, Index and Key
+// are small enough to be inlined, and no function of this package keeps a
+// *Path it is given, so a step that the caller does not keep (the usual
+// case: a path passed down to a check that reports errors with Invalid,
+// Required, ...) lives in the caller's stack frame rather than on the heap.
+// An index is stored as an int and a key as given; both are formatted only
+// by String, that is, only when an error is reported.
 type Path struct {
-	name   string // a field name, or "" for an index or key step
-	index  string // "[3]" or "[key]" when this step is an index or key
+	name   string   // a field name, or the key of a key step
+	more   []string // further field names of a Child or NewPath step
+	index  int      // the index of an index step
+	kind   stepKind // what the step is
 	parent *Path
 }
 
-// NewPath returns the path of a top-level field and its children.
+// stepKind is the kind of one step of a Path.
+type stepKind uint8
+
+const (
+	fieldStep stepKind = iota // .name (.more...)
+	indexStep                 // [index]
+	keyStep                   // [name]
+)
+
+// NewPath returns the path of a top-level field and its children. The
+// path keeps the names given as more rather than a copy of them: a caller
+// that spreads a slice of its own into more (NewPath("spec", names...))
+// must not change that slice while it uses the path. (Copying would cost
+// a call that keeps NewPath and Child from being inlined, and so from
+// building paths on the caller's stack.)
 func NewPath(name string, more ...string) *Path {
-	p := &Path{name: name}
-	for _, n := range more {
-		p = &Path{name: n, parent: p}
-	}
-	return p
+	return &Path{name: name, more: more}
 }
 
 // Root returns the first step of p.
@@ -38,49 +58,179 @@ func (p *Path) Root() *Path {
 	for p.parent != nil {
 		p = p.parent
 	}
+	if len(p.more) != 0 {
+		return &Path{name: p.name}
+	}
 	return p
 }
 
-// Child returns the path of a field of p.
+// Copy returns a copy of p that shares nothing with it, for a caller that
+// keeps a path beyond the call that built it (as a bad value, say); it
+// allocates each step and each name anew, so that p itself need not
+// escape to the heap.
+func (p *Path) Copy() *Path {
+	if p == nil {
+		return nil
+	}
+	c := p.copyStep()
+	for q, d := p.parent, c; q != nil; q, d = q.parent, d.parent {
+		d.parent = q.copyStep()
+	}
+	return c
+}
+
+// copyStep returns a copy of q's own step, without its parent.
+func (q *Path) copyStep() *Path {
+	c := &Path{name: strings.Clone(q.name), index: q.index, kind: q.kind}
+	if len(q.more) != 0 {
+		c.more = make([]string, len(q.more))
+		for i, m := range q.more {
+			c.more[i] = strings.Clone(m)
+		}
+	}
+	return c
+}
+
+// Child returns the path of a field of p; like NewPath, it keeps the
+// names given as more.
 func (p *Path) Child(name string, more ...string) *Path {
-	r := NewPath(name, more...)
-	r.Root().parent = p
-	return r
+	return &Path{name: name, more: more, parent: p}
 }
 
 // Index returns the path of the i-th element of the list at p.
 func (p *Path) Index(i int) *Path {
-	return &Path{index: "[" + strconv.Itoa(i) + "]", parent: p}
+	return &Path{index: i, kind: indexStep, parent: p}
 }
 
 // Key returns the path of the element with key k of the map at p.
 func (p *Path) Key(k string) *Path {
-	return &Path{index: "[" + k + "]", parent: p}
+	return &Path{name: k, kind: keyStep, parent: p}
 }
 
 // String returns the path as Kubernetes prints it: dots between field
-// names, brackets for indices and keys.
+// names, brackets for indices and keys. A dot precedes a field name only
+// when something has been printed before it, so empty names at the root
+// print nothing.
 func (p *Path) String() string {
 	if p == nil {
 		return "<nil>"
 	}
-	var steps []*Path
+	// Measure, then fill the buffer from the end, so that the steps are
+	// only read: a *Path given to String does not escape.
+	n := 0
 	for q := p; q != nil; q = q.parent {
-		steps = append(steps, q)
+		n += q.len(q.parent.printsSomething())
 	}
-	var b strings.Builder
-	for i := len(steps) - 1; i >= 0; i-- {
-		s := steps[i]
-		if s.index != "" {
-			b.WriteString(s.index)
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.name)
+	var buf [128]byte
+	var b []byte
+	if n <= len(buf) {
+		b = buf[:n]
+	} else {
+		b = make([]byte, n)
 	}
-	return b.String()
+	end := n
+	for q := p; q != nil; q = q.parent {
+		end = q.put(b, end, q.parent.printsSomething())
+	}
+	return string(b)
+}
+
+// printsSomething reports whether String of q is not empty (as the prefix
+// of a longer path: nil prints nothing).
+func (q *Path) printsSomething() bool {
+	for ; q != nil; q = q.parent {
+		if q.kind != fieldStep || q.name != "" {
+			return true
+		}
+		for _, m := range q.more {
+			if m != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// len returns the length of the step as String prints it; before is true
+// when something is printed before it.
+func (q *Path) len(before bool) int {
+	switch q.kind {
+	case indexStep:
+		return 2 + decimalLen(q.index)
+	case keyStep:
+		return 2 + len(q.name)
+	}
+	n := 0
+	for i := -1; i < len(q.more); i++ {
+		name := q.name
+		if i >= 0 {
+			name = q.more[i]
+		}
+		if before {
+			n++
+		}
+		n += len(name)
+		before = before || name != ""
+	}
+	return n
+}
+
+// put writes the step into b so that it ends at end, and returns where it
+// starts; before is as for len.
+func (q *Path) put(b []byte, end int, before bool) int {
+	switch q.kind {
+	case indexStep:
+		end--
+		b[end] = ']'
+		end -= decimalLen(q.index)
+		strconv.AppendInt(b[end:end], int64(q.index), 10)
+		end--
+		b[end] = '['
+		return end
+	case keyStep:
+		end--
+		b[end] = ']'
+		end -= len(q.name)
+		copy(b[end:], q.name)
+		end--
+		b[end] = '['
+		return end
+	}
+	// The names are written from the last; whether a dot precedes one
+	// depends on what comes before it, so find that first.
+	start := end - q.len(before)
+	pos := start
+	for i := -1; i < len(q.more); i++ {
+		name := q.name
+		if i >= 0 {
+			name = q.more[i]
+		}
+		if before {
+			b[pos] = '.'
+			pos++
+		}
+		pos += copy(b[pos:], name)
+		before = before || name != ""
+	}
+	return start
+}
+
+// decimalLen returns the length of i in decimal, with its sign.
+func decimalLen(i int) int {
+	n := 1
+	if i < 0 {
+		n++
+		for i <= -10 {
+			i /= 10
+			n++
+		}
+		return n
+	}
+	for i >= 10 {
+		i /= 10
+		n++
+	}
+	return n
 }
 
 // ErrorType is the kind of a field error; its String is the phrase printed.

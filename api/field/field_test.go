@@ -100,3 +100,89 @@ func ExampleErrorList_ToAggregate() {
 	fmt.Println(errs.ToAggregate())
 	// Output: [spec.containers[0].name: Required value, spec.containers[0].ports[1].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive]
 }
+
+func TestPathStringSteps(t *testing.T) {
+	spec := NewPath("spec")
+	tests := []struct {
+		path *Path
+		want string
+	}{
+		{spec.Child("containers").Index(1).Child("ports").Index(0).Child("containerPort"), "spec.containers[1].ports[0].containerPort"},
+		{NewPath("metadata").Child("labels").Key("app"), "metadata.labels[app]"},
+		{NewPath("metadata", "annotations").Key(""), "metadata.annotations[]"},
+		{spec.Child("template", "spec", "containers").Index(12).Child("resources", "limits").Key("cpu"),
+			"spec.template.spec.containers[12].resources.limits[cpu]"},
+		{spec.Child("items").Index(-3), "spec.items[-3]"},
+		{spec.Index(0).Index(10).Key("a.b/c").Index(999), "spec[0][10][a.b/c][999]"},
+		{(*Path)(nil).Child("a"), "a"},
+		{(*Path)(nil).Index(2).Child("a"), "[2].a"},
+		{(*Path)(nil).Key("k").Child("a", "b"), "[k].a.b"},
+		{NewPath("", "x"), "x"},
+		{NewPath("", ""), ""},
+		{NewPath("").Child("", "y").Index(0), "y[0]"},
+		{(*Path)(nil).Index(0).Child(""), "[0]."},
+		{NewPath("a").Child(""), "a."},
+	}
+	for _, tt := range tests {
+		if got := tt.path.String(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+		if got := tt.path.Copy().String(); got != tt.want {
+			t.Errorf("copy: got %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestPathRoot(t *testing.T) {
+	p := NewPath("spec", "template").Child("containers").Index(0)
+	if got := p.Root().String(); got != "spec" {
+		t.Errorf("Root of a NewPath with several names: got %q, want %q", got, "spec")
+	}
+	if got := NewPath("metadata").Child("name").Root().String(); got != "metadata" {
+		t.Errorf("Root: got %q, want %q", got, "metadata")
+	}
+}
+
+func TestPathCopyIndependent(t *testing.T) {
+	more := []string{"b", "c"}
+	p := NewPath("a", more...).Index(1)
+	c := p.Copy()
+	more[0] = "changed"
+	if got := c.String(); got != "a.b.c[1]" {
+		t.Errorf("copy follows its original: got %q", got)
+	}
+	if (*Path)(nil).Copy() != nil {
+		t.Error("copy of nil is not nil")
+	}
+}
+
+// consume reads a path as the error constructors do; it does not keep it.
+//
+//go:noinline
+func consume(p *Path) int { return len(p.String()) * 0 }
+
+// TestPathNoAllocs checks that building a path that is passed down but
+// never printed allocates nothing: the steps live on the stack.
+func TestPathNoAllocs(t *testing.T) {
+	base := NewPath("spec")
+	allocs := testing.AllocsPerRun(100, func() {
+		for i := range 3 {
+			p := base.Child("containers").Index(i)
+			_ = consume(p.Child("ports").Index(i).Child("containerPort"))
+			_ = consume(p.Child("resources").Child("limits").Key("cpu"))
+		}
+	})
+	// consume prints the paths: one string each, two per iteration.
+	if allocs > 6 {
+		t.Errorf("building and printing 6 paths: %v allocations, want at most 6 (the strings)", allocs)
+	}
+	allocs = testing.AllocsPerRun(100, func() {
+		for i := range 3 {
+			p := base.Child("containers").Index(i)
+			_ = p.Child("ports").Index(i).Child("containerPort")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("building paths: %v allocations, want 0", allocs)
+	}
+}

@@ -39,8 +39,8 @@ var (
 
 // podContext is what container validation needs to know about the pod.
 type podContext struct {
-	volumes       map[string]corev1.VolumeSource // the pod's valid volumes
-	gracePeriod   *int64                         // spec.terminationGracePeriodSeconds
+	volumes       map[string]*corev1.VolumeSource // the pod's valid volumes
+	gracePeriod   *int64                          // spec.terminationGracePeriodSeconds
 	restartPolicy corev1.RestartPolicy
 	hostUsers     bool
 }
@@ -440,7 +440,7 @@ func envSourceName(name string, path *field.Path) field.ErrorList {
 // volumeMounts checks a container's mounts: each names a volume of the pod,
 // has a unique mount path, does not overlap a device, and has valid sub
 // paths and propagation.
-func volumeMounts(mounts []corev1.VolumeMount, devices map[string]string, volumes map[string]corev1.VolumeSource, ctr *corev1.Container, path *field.Path) field.ErrorList {
+func volumeMounts(mounts []corev1.VolumeMount, devices map[string]string, volumes map[string]*corev1.VolumeSource, ctr *corev1.Container, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	mountPoints := map[string]bool{}
 	for i, m := range mounts {
@@ -508,7 +508,7 @@ func mountPropagation(mode corev1.MountPropagationMode, ctr *corev1.Container, p
 // volumeDevices checks a container's block devices: each names a claim
 // volume of the pod, with a unique name and device path that overlap no
 // mount.
-func volumeDevices(devices []corev1.VolumeDevice, mounts map[string]string, volumes map[string]corev1.VolumeSource, path *field.Path) field.ErrorList {
+func volumeDevices(devices []corev1.VolumeDevice, mounts map[string]string, volumes map[string]*corev1.VolumeSource, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	paths, devNames := map[string]bool{}, map[string]bool{}
 	for i, d := range devices {

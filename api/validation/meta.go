@@ -409,8 +409,10 @@ func nonNegative(v int64, path *field.Path) field.ErrorList {
 	return nil
 }
 
-// nameErrors reports each message of a name rule for value at path.
-func nameErrors(msgs []string, value any, path *field.Path) field.ErrorList {
+// nameErrors reports each message of a name rule for value at path. It is
+// generic so that value becomes an interface (which may allocate) only
+// when there is an error to report.
+func nameErrors[T any](msgs []string, value T, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for _, msg := range msgs {
 		errs = append(errs, field.Invalid(path, value, msg))
@@ -433,9 +435,15 @@ func qualifiedName(value string, path *field.Path) field.ErrorList {
 	return nameErrors(isQualifiedName(value), value, path)
 }
 
-// sortedKeys returns the keys of m in order.
+// sortedKeys returns the keys of m in order. It is small enough to be
+// inlined, so that for a map of up to 8 keys (labels, resource lists) the
+// keys live in the caller's stack frame, unless the caller keeps them.
 func sortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
+	return appendSortedKeys(make([]K, 0, 8), m)
+}
+
+// appendSortedKeys appends the keys of m to keys, in order.
+func appendSortedKeys[K ~string, V any](keys []K, m map[K]V) []K {
 	for k := range m {
 		keys = append(keys, k)
 	}

@@ -25,6 +25,8 @@ var (
 	supportedFSGroupPolicies = []corev1.PodFSGroupChangePolicy{corev1.FSGroupChangeAlways, corev1.FSGroupChangeOnRootMismatch}
 	supportedOS              = []corev1.OSName{corev1.Linux, corev1.Windows}
 
+	// sysctlRegexp is the rule for sysctl names, as Kubernetes prints it;
+	// sysctlNameOK checks it without the regexp engine.
 	sysctlRegexp = regexp.MustCompile("^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$")
 )
 
@@ -117,7 +119,7 @@ func podSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, isPod bool, extra
 	errs = append(errs, verrs...)
 	for _, name := range extraVolumes {
 		if _, ok := vols[name]; !ok {
-			vols[name] = corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: name}}
+			vols[name] = &corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: name}}
 		}
 	}
 	pc := &podContext{volumes: vols, gracePeriod: spec.TerminationGracePeriodSeconds, restartPolicy: spec.RestartPolicy, hostUsers: hostUsers}
@@ -265,7 +267,7 @@ func sysctls(list []corev1.Sysctl, spec *corev1.PodSpec, path *field.Path) field
 		switch {
 		case s.Name == "":
 			errs = append(errs, field.Required(p, ""))
-		case len(s.Name) > maxSysctlNameLength || !sysctlRegexp.MatchString(s.Name):
+		case len(s.Name) > maxSysctlNameLength || !sysctlNameOK(s.Name):
 			errs = append(errs, field.Invalid(p, s.Name, fmt.Sprintf("must have at most %d characters and match regex %s", maxSysctlNameLength, sysctlRegexp)))
 		case seen[s.Name]:
 			errs = append(errs, field.Duplicate(p, s.Name))
@@ -279,6 +281,29 @@ func sysctls(list []corev1.Sysctl, spec *corev1.PodSpec, path *field.Path) field
 		seen[s.Name] = true
 	}
 	return errs
+}
+
+// sysctlNameOK reports whether name matches sysctlRegexp: segments of
+// lower case alphanumerics, '-' and '_' that start and end with an
+// alphanumeric, separated by '.' or '/'.
+func sysctlNameOK(name string) bool {
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) && name[i] != '.' && name[i] != '/' {
+			continue
+		}
+		seg := name[start:i]
+		if seg == "" || !isLowerAlnum(seg[0]) || !isLowerAlnum(seg[len(seg)-1]) {
+			return false
+		}
+		for j := 1; j < len(seg)-1; j++ {
+			if c := seg[j]; !isLowerAlnum(c) && c != '-' && c != '_' {
+				return false
+			}
+		}
+		start = i + 1
+	}
+	return true
 }
 
 // sysctlNamespace returns the kernel namespace a sysctl belongs to, "net"

@@ -52,6 +52,13 @@ func set[T comparable](items ...T) map[T]bool {
 	return m
 }
 
+// isStandardContainerResource reports whether name is one of
+// standardContainerResources, without a map lookup: the common case of
+// the resource checks.
+func isStandardContainerResource(name corev1.ResourceName) bool {
+	return name == corev1.ResourceCPU || name == corev1.ResourceMemory || name == corev1.ResourceEphemeralStorage
+}
+
 // isHugePageResourceName reports a "hugepages-<size>" name.
 func isHugePageResourceName(name corev1.ResourceName) bool {
 	return strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix)
@@ -85,6 +92,9 @@ func isOvercommitAllowed(name corev1.ResourceName) bool {
 
 // isIntegerResourceName reports a resource counted in whole units.
 func isIntegerResourceName(name corev1.ResourceName) bool {
+	if isStandardContainerResource(name) {
+		return false
+	}
 	return integerResources[name] || isExtendedResourceName(name)
 }
 
@@ -103,6 +113,9 @@ func resourceName(name corev1.ResourceName, path *field.Path) field.ErrorList {
 
 // containerResourceName checks the name of a container request or limit.
 func containerResourceName(name corev1.ResourceName, path *field.Path) field.ErrorList {
+	if isStandardContainerResource(name) {
+		return nil // a qualified, standard resource for containers
+	}
 	errs := resourceName(name, path)
 	if !strings.Contains(string(name), "/") {
 		if !standardContainerResources[name] && !isHugePageResourceName(name) {

@@ -253,11 +253,13 @@ func PersistentVolumeClaimSpec(spec *corev1.PersistentVolumeClaimSpec, p *field.
 	}
 	if ref := spec.DataSourceRef; ref != nil && ref.Namespace != nil && *ref.Namespace != "" {
 		if spec.DataSource != nil {
-			errs = append(errs, field.Invalid(p, p.Child("dataSource"), "may not be specified when dataSourceRef.namespace is specified"))
+			// The bad value is a path, as in Kubernetes; a copy, so that p
+			// stays on the caller's stack.
+			errs = append(errs, field.Invalid(p, p.Child("dataSource").Copy(), "may not be specified when dataSourceRef.namespace is specified"))
 		}
 	} else if ds := spec.DataSource; ds != nil && ref != nil {
 		if !semanticEqual(ds.APIGroup, ref.APIGroup) || ds.Kind != ref.Kind || ds.Name != ref.Name {
-			errs = append(errs, field.Invalid(p, p.Child("dataSource"), "must match dataSourceRef"))
+			errs = append(errs, field.Invalid(p, p.Child("dataSource").Copy(), "must match dataSourceRef"))
 		}
 	}
 	if vac := spec.VolumeAttributesClassName; vac != nil && *vac != "" {

@@ -19,21 +19,25 @@ var supportedHostPathTypes = []corev1.HostPathType{
 
 // volumes checks a pod's volumes: names unique DNS labels, exactly one
 // source each, and each source valid. It returns the volumes that passed,
-// by name, for the containers' mounts to refer to. podMeta is the pod's
-// metadata when the spec is a real pod's (it names the claims of ephemeral
-// volumes), nil for a template.
-func volumes(vols []corev1.Volume, podMeta *metav1.ObjectMeta, p *field.Path) (map[string]corev1.VolumeSource, field.ErrorList) {
+// by name and pointing into vols, for the containers' mounts to refer to.
+// podMeta is the pod's metadata when the spec is a real pod's (it names
+// the claims of ephemeral volumes), nil for a template.
+func volumes(vols []corev1.Volume, podMeta *metav1.ObjectMeta, p *field.Path) (map[string]*corev1.VolumeSource, field.ErrorList) {
 	var errs field.ErrorList
-	createdPVCs := map[string]bool{}
+	var createdPVCs map[string]bool // made only when the pod has ephemeral volumes
 	if podMeta != nil && podMeta.Name != "" {
-		for _, v := range vols {
-			if v.Ephemeral != nil {
+		for i := range vols {
+			if v := &vols[i]; v.Ephemeral != nil {
+				if createdPVCs == nil {
+					createdPVCs = map[string]bool{}
+				}
 				createdPVCs[podMeta.Name+"-"+v.Name] = true
 			}
 		}
 	}
-	valid := map[string]corev1.VolumeSource{}
-	seen := map[string]bool{}
+	// valid also serves as the set of names seen: a name is recorded
+	// exactly when its volume is valid.
+	valid := make(map[string]*corev1.VolumeSource, len(vols))
 	for i := range vols {
 		v := &vols[i]
 		vp := p.Index(i)
@@ -44,12 +48,11 @@ func volumes(vols []corev1.Volume, podMeta *metav1.ObjectMeta, p *field.Path) (m
 		} else {
 			el = append(el, dns1123Label(v.Name, np)...)
 		}
-		if seen[v.Name] {
+		if _, seen := valid[v.Name]; seen {
 			el = append(el, field.Duplicate(np, v.Name))
 		}
 		if len(el) == 0 {
-			seen[v.Name] = true
-			valid[v.Name] = v.VolumeSource
+			valid[v.Name] = &v.VolumeSource
 		} else {
 			errs = append(errs, el...)
 		}
