@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 )
 
 // MarshalJSON encodes q as a JSON string of its canonical form: "1536Mi".
@@ -25,16 +24,20 @@ func (q *Quantity) UnmarshalJSON(data []byte) error {
 		*q = Quantity{}
 		return nil
 	}
-	text := string(data)
+	text := data
 	if len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"' {
-		text = string(data[1 : len(data)-1])
+		text = data[1 : len(data)-1]
 		if bytes.IndexByte(data, '\\') >= 0 {
-			if err := json.Unmarshal(data, &text); err != nil {
+			var s string
+			if err := json.Unmarshal(data, &s); err != nil {
 				return fmt.Errorf("decode quantity from JSON %.100s: %w", data, err)
 			}
+			text = []byte(s)
 		}
 	}
-	parsed, err := ParseQuantity(strings.TrimSpace(text))
+	// ParseQuantity does not keep its argument, so this conversion does
+	// not allocate for a quantity of up to 32 bytes.
+	parsed, err := ParseQuantity(string(bytes.TrimSpace(text)))
 	if err != nil {
 		return fmt.Errorf("decode quantity from JSON: %w", err)
 	}

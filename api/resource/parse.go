@@ -79,11 +79,16 @@ func ParseQuantity(str string) (Quantity, error) {
 }
 
 // parseError wraps sentinel with the input and an optional detail.
+//
+// It quotes a copy of str, and the other errors of the parser copy what
+// they quote too, so that str does not escape: a caller can then pass
+// string(b) of a short []byte without allocating (UnmarshalJSON does).
 func parseError(str string, sentinel error, detail string) error {
+	quoted := strings.Clone(str)
 	if detail != "" {
-		return fmt.Errorf("quantity %.100q: %w (%s)", str, sentinel, detail)
+		return fmt.Errorf("quantity %.100q: %w (%s)", quoted, sentinel, detail)
 	}
-	return fmt.Errorf("quantity %.100q: %w", str, sentinel)
+	return fmt.Errorf("quantity %.100q: %w", quoted, sentinel)
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -174,13 +179,13 @@ func interpretSuffix(s string) (base int, exp int64, format Format, err error) {
 		n, err := strconv.ParseInt(s[1:], 10, 32)
 		if err != nil {
 			if errors.Is(err, strconv.ErrRange) {
-				return 0, 0, "", fmt.Errorf("exponent %.20s does not fit in 32 bits", s[1:])
+				return 0, 0, "", fmt.Errorf("exponent %.20s does not fit in 32 bits", strings.Clone(s[1:]))
 			}
-			return 0, 0, "", fmt.Errorf("unknown suffix %.20q", s)
+			return 0, 0, "", fmt.Errorf("unknown suffix %.20q", strings.Clone(s))
 		}
 		return 10, n, DecimalExponent, nil
 	}
-	return 0, 0, "", fmt.Errorf("unknown suffix %.20q", s)
+	return 0, 0, "", fmt.Errorf("unknown suffix %.20q", strings.Clone(s))
 }
 
 // parseDecimal returns ±(intPart.fracPart) × 10^exp, rounded away from zero
@@ -301,6 +306,7 @@ func bigFromDigits(d string) *big.Int {
 		v, _ := strconv.ParseUint("0"+d, 10, 64) // at most 19 digits: cannot fail
 		return new(big.Int).SetUint64(v)
 	}
-	u, _ := new(big.Int).SetString(d, 10) // only digits: cannot fail
+	// A copy, so that d does not escape (see parseError).
+	u, _ := new(big.Int).SetString(strings.Clone(d), 10) // only digits: cannot fail
 	return u
 }

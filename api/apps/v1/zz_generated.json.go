@@ -29,7 +29,7 @@ func (in *ControllerRevision) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -160,7 +160,7 @@ func (in *ControllerRevisionList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -306,19 +306,19 @@ func (in *DaemonSet) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroDaemonSetSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroDaemonSetStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -570,7 +570,7 @@ func (in *DaemonSetList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -720,7 +720,7 @@ func (in *DaemonSetSpec) AppendJSON(b []byte) ([]byte, error) {
 	if b, err = in.Template.AppendJSON(b); err != nil {
 		return b, err
 	}
-	if !(jsontext.IsZeroValue(&in.UpdateStrategy)) {
+	if !(in.UpdateStrategy == (DaemonSetUpdateStrategy{})) {
 		b = append(b, ",\"updateStrategy\":"...)
 		if b, err = in.UpdateStrategy.AppendJSON(b); err != nil {
 			return b, err
@@ -1212,19 +1212,19 @@ func (in *Deployment) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroDeploymentSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroDeploymentStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -1492,7 +1492,7 @@ func (in *DeploymentList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1650,7 +1650,7 @@ func (in *DeploymentSpec) AppendJSON(b []byte) ([]byte, error) {
 	if b, err = in.Template.AppendJSON(b); err != nil {
 		return b, err
 	}
-	if !(jsontext.IsZeroValue(&in.Strategy)) {
+	if !(in.Strategy == (DeploymentStrategy{})) {
 		b = append(b, ",\"strategy\":"...)
 		if b, err = in.Strategy.AppendJSON(b); err != nil {
 			return b, err
@@ -2207,19 +2207,19 @@ func (in *ReplicaSet) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroReplicaSetSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroReplicaSetStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -2471,7 +2471,7 @@ func (in *ReplicaSetList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -2629,7 +2629,7 @@ func (in *ReplicaSetSpec) AppendJSON(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Template)) {
+	if !(jsonZeroCorev1PodTemplateSpec(&in.Template)) {
 		b = append(b, ",\"template\":"...)
 		if b, err = in.Template.AppendJSON(b); err != nil {
 			return b, err
@@ -3294,19 +3294,19 @@ func (in *StatefulSet) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroStatefulSetSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroStatefulSetStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -3558,7 +3558,7 @@ func (in *StatefulSetList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -3899,7 +3899,7 @@ func (in *StatefulSetSpec) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"podManagementPolicy\":"...)
 		b = jsontext.AppendString(b, in.PodManagementPolicy)
 	}
-	if !(jsontext.IsZeroValue(&in.UpdateStrategy)) {
+	if !(in.UpdateStrategy == (StatefulSetUpdateStrategy{})) {
 		b = append(b, ",\"updateStrategy\":"...)
 		if b, err = in.UpdateStrategy.AppendJSON(b); err != nil {
 			return b, err
@@ -4496,4 +4496,175 @@ func (out *StatefulSetUpdateStrategy) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
+}
+
+// jsonZeroDaemonSetSpec reports whether *in is the zero DaemonSetSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroDaemonSetSpec(in *DaemonSetSpec) bool {
+	return (in.Selector == nil) &&
+		(jsonZeroCorev1PodTemplateSpec(&in.Template)) &&
+		(in.UpdateStrategy == (DaemonSetUpdateStrategy{})) &&
+		(in.MinReadySeconds == 0) &&
+		(in.RevisionHistoryLimit == nil)
+}
+
+// jsonZeroDaemonSetStatus reports whether *in is the zero DaemonSetStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroDaemonSetStatus(in *DaemonSetStatus) bool {
+	return (in.CurrentNumberScheduled == 0) &&
+		(in.NumberMisscheduled == 0) &&
+		(in.DesiredNumberScheduled == 0) &&
+		(in.NumberReady == 0) &&
+		(in.ObservedGeneration == 0) &&
+		(in.UpdatedNumberScheduled == 0) &&
+		(in.NumberAvailable == 0) &&
+		(in.NumberUnavailable == 0) &&
+		(in.CollisionCount == nil) &&
+		(in.Conditions == nil)
+}
+
+// jsonZeroDeploymentSpec reports whether *in is the zero DeploymentSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroDeploymentSpec(in *DeploymentSpec) bool {
+	return (in.Replicas == nil) &&
+		(in.Selector == nil) &&
+		(jsonZeroCorev1PodTemplateSpec(&in.Template)) &&
+		(in.Strategy == (DeploymentStrategy{})) &&
+		(in.MinReadySeconds == 0) &&
+		(in.RevisionHistoryLimit == nil) &&
+		(!in.Paused) &&
+		(in.ProgressDeadlineSeconds == nil)
+}
+
+// jsonZeroDeploymentStatus reports whether *in is the zero DeploymentStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroDeploymentStatus(in *DeploymentStatus) bool {
+	return (in.ObservedGeneration == 0) &&
+		(in.Replicas == 0) &&
+		(in.UpdatedReplicas == 0) &&
+		(in.ReadyReplicas == 0) &&
+		(in.AvailableReplicas == 0) &&
+		(in.UnavailableReplicas == 0) &&
+		(in.TerminatingReplicas == nil) &&
+		(in.Conditions == nil) &&
+		(in.CollisionCount == nil)
+}
+
+// jsonZeroReplicaSetSpec reports whether *in is the zero ReplicaSetSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroReplicaSetSpec(in *ReplicaSetSpec) bool {
+	return (in.Replicas == nil) &&
+		(in.MinReadySeconds == 0) &&
+		(in.Selector == nil) &&
+		(jsonZeroCorev1PodTemplateSpec(&in.Template))
+}
+
+// jsonZeroReplicaSetStatus reports whether *in is the zero ReplicaSetStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroReplicaSetStatus(in *ReplicaSetStatus) bool {
+	return (in.Replicas == 0) &&
+		(in.FullyLabeledReplicas == 0) &&
+		(in.ReadyReplicas == 0) &&
+		(in.AvailableReplicas == 0) &&
+		(in.TerminatingReplicas == nil) &&
+		(in.ObservedGeneration == 0) &&
+		(in.Conditions == nil)
+}
+
+// jsonZeroCorev1PodTemplateSpec reports whether *in is the zero corev1.PodTemplateSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroCorev1PodTemplateSpec(in *corev1.PodTemplateSpec) bool {
+	return (jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) &&
+		(jsonZeroCorev1PodSpec(&in.Spec))
+}
+
+// jsonZeroStatefulSetSpec reports whether *in is the zero StatefulSetSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroStatefulSetSpec(in *StatefulSetSpec) bool {
+	return (in.Replicas == nil) &&
+		(in.Selector == nil) &&
+		(jsonZeroCorev1PodTemplateSpec(&in.Template)) &&
+		(in.VolumeClaimTemplates == nil) &&
+		(len(in.ServiceName) == 0) &&
+		(len(in.PodManagementPolicy) == 0) &&
+		(in.UpdateStrategy == (StatefulSetUpdateStrategy{})) &&
+		(in.RevisionHistoryLimit == nil) &&
+		(in.MinReadySeconds == 0) &&
+		(in.PersistentVolumeClaimRetentionPolicy == nil) &&
+		(in.Ordinals == nil)
+}
+
+// jsonZeroStatefulSetStatus reports whether *in is the zero StatefulSetStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroStatefulSetStatus(in *StatefulSetStatus) bool {
+	return (in.ObservedGeneration == 0) &&
+		(in.Replicas == 0) &&
+		(in.ReadyReplicas == 0) &&
+		(in.CurrentReplicas == 0) &&
+		(in.UpdatedReplicas == 0) &&
+		(len(in.CurrentRevision) == 0) &&
+		(len(in.UpdateRevision) == 0) &&
+		(in.CollisionCount == nil) &&
+		(in.Conditions == nil) &&
+		(in.AvailableReplicas == 0)
+}
+
+// jsonZeroCorev1PodSpec reports whether *in is the zero corev1.PodSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroCorev1PodSpec(in *corev1.PodSpec) bool {
+	return (in.Volumes == nil) &&
+		(in.InitContainers == nil) &&
+		(in.Containers == nil) &&
+		(len(in.RestartPolicy) == 0) &&
+		(in.TerminationGracePeriodSeconds == nil) &&
+		(in.ActiveDeadlineSeconds == nil) &&
+		(len(in.DNSPolicy) == 0) &&
+		(in.NodeSelector == nil) &&
+		(len(in.ServiceAccountName) == 0) &&
+		(len(in.DeprecatedServiceAccount) == 0) &&
+		(in.AutomountServiceAccountToken == nil) &&
+		(len(in.NodeName) == 0) &&
+		(!in.HostNetwork) &&
+		(!in.HostPID) &&
+		(!in.HostIPC) &&
+		(in.ShareProcessNamespace == nil) &&
+		(in.SecurityContext == nil) &&
+		(in.ImagePullSecrets == nil) &&
+		(len(in.Hostname) == 0) &&
+		(len(in.Subdomain) == 0) &&
+		(in.Affinity == nil) &&
+		(len(in.SchedulerName) == 0) &&
+		(in.Tolerations == nil) &&
+		(in.HostAliases == nil) &&
+		(len(in.PriorityClassName) == 0) &&
+		(in.Priority == nil) &&
+		(in.DNSConfig == nil) &&
+		(in.ReadinessGates == nil) &&
+		(in.RuntimeClassName == nil) &&
+		(in.EnableServiceLinks == nil) &&
+		(in.PreemptionPolicy == nil) &&
+		(in.Overhead == nil) &&
+		(in.TopologySpreadConstraints == nil) &&
+		(in.SetHostnameAsFQDN == nil) &&
+		(in.OS == nil) &&
+		(in.HostUsers == nil) &&
+		(in.SchedulingGates == nil)
 }

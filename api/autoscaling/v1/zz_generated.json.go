@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/rigging-dev/rigging/api/internal/jsontext"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
 // AppendJSON appends the JSON encoding of in to b: byte for byte what
@@ -26,19 +27,19 @@ func (in *Scale) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(in.Spec == (ScaleSpec{})) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(in.Status == (ScaleStatus{})) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -297,4 +298,22 @@ func (out *ScaleStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
 }

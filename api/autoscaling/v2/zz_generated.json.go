@@ -741,19 +741,19 @@ func (in *HorizontalPodAutoscaler) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroHorizontalPodAutoscalerSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroHorizontalPodAutoscalerStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -1139,7 +1139,7 @@ func (in *HorizontalPodAutoscalerList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -2966,4 +2966,43 @@ func (out *ResourceMetricStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
+}
+
+// jsonZeroHorizontalPodAutoscalerSpec reports whether *in is the zero HorizontalPodAutoscalerSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroHorizontalPodAutoscalerSpec(in *HorizontalPodAutoscalerSpec) bool {
+	return (in.ScaleTargetRef == (CrossVersionObjectReference{})) &&
+		(in.MinReplicas == nil) &&
+		(in.MaxReplicas == 0) &&
+		(in.Metrics == nil) &&
+		(in.Behavior == nil)
+}
+
+// jsonZeroHorizontalPodAutoscalerStatus reports whether *in is the zero HorizontalPodAutoscalerStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroHorizontalPodAutoscalerStatus(in *HorizontalPodAutoscalerStatus) bool {
+	return (in.ObservedGeneration == nil) &&
+		(in.LastScaleTime == nil) &&
+		(in.CurrentReplicas == 0) &&
+		(in.DesiredReplicas == 0) &&
+		(in.CurrentMetrics == nil) &&
+		(in.Conditions == nil)
 }

@@ -27,13 +27,13 @@ func (in *Lease) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(in.Spec == (LeaseSpec{})) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
@@ -144,7 +144,7 @@ func (in *LeaseList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -516,4 +516,22 @@ func (out *LeaseSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
 }

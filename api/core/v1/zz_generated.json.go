@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/rigging-dev/rigging/api/internal/jsontext"
+	"github.com/rigging-dev/rigging/api/intstr"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/resource"
 	"github.com/rigging-dev/rigging/api/types"
@@ -344,7 +345,7 @@ func (in *Binding) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -469,7 +470,8 @@ func (in *CSIPersistentVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i7, k8 := range jsontext.SortedKeys(in.VolumeAttributes) {
+			var kb10 [16]string
+			for i7, k8 := range jsontext.AppendSortedKeys(kb10[:0], in.VolumeAttributes) {
 				if i7 > 0 {
 					b = append(b, ',')
 				}
@@ -578,11 +580,11 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v10, err := d.String()
+				v11, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Driver = string(v10)
+				out.Driver = string(v11)
 			}
 		case "volumeHandle":
 			if seen[0]&(1<<1) != 0 {
@@ -590,11 +592,11 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v11, err := d.String()
+				v12, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.VolumeHandle = string(v11)
+				out.VolumeHandle = string(v12)
 			}
 		case "readOnly":
 			if seen[0]&(1<<2) != 0 {
@@ -602,11 +604,11 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v12, err := d.Bool()
+				v13, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v12)
+				out.ReadOnly = bool(v13)
 			}
 		case "fsType":
 			if seen[0]&(1<<3) != 0 {
@@ -614,11 +616,11 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v13, err := d.String()
+				v14, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.FSType = string(v13)
+				out.FSType = string(v14)
 			}
 		case "volumeAttributes":
 			if seen[0]&(1<<4) != 0 {
@@ -631,7 +633,7 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v14 := make(map[string]string)
+				v15 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -640,18 +642,18 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					if !more {
 						break
 					}
-					k15 := string(name)
-					var e16 string
+					k16 := d.Copy(name)
+					var e17 string
 					if !d.Null() {
-						v17, err := d.String()
+						v18, err := d.String()
 						if err != nil {
 							return err
 						}
-						e16 = string(v17)
+						e17 = string(v18)
 					}
-					v14[k15] = e16
+					v15[k16] = e17
 				}
-				out.VolumeAttributes = v14
+				out.VolumeAttributes = v15
 			}
 		case "controllerPublishSecretRef":
 			if seen[0]&(1<<5) != 0 {
@@ -768,14 +770,15 @@ func (in *CSIVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i18, k19 := range jsontext.SortedKeys(in.VolumeAttributes) {
-				if i18 > 0 {
+			var kb22 [16]string
+			for i19, k20 := range jsontext.AppendSortedKeys(kb22[:0], in.VolumeAttributes) {
+				if i19 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k19)
+				b = jsontext.AppendString(b, k20)
 				b = append(b, ':')
-				v20 := in.VolumeAttributes[k19]
-				b = jsontext.AppendString(b, v20)
+				v21 := in.VolumeAttributes[k20]
+				b = jsontext.AppendString(b, v21)
 			}
 			b = append(b, '}')
 		}
@@ -837,11 +840,11 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v21, err := d.String()
+				v23, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Driver = string(v21)
+				out.Driver = string(v23)
 			}
 		case "readOnly":
 			if seen[0]&(1<<1) != 0 {
@@ -855,11 +858,11 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ReadOnly = new(bool)
 				}
 				if !d.Null() {
-					v22, err := d.Bool()
+					v24, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.ReadOnly) = bool(v22)
+					(*out.ReadOnly) = bool(v24)
 				}
 			}
 		case "fsType":
@@ -874,11 +877,11 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.FSType = new(string)
 				}
 				if !d.Null() {
-					v23, err := d.String()
+					v25, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.FSType) = string(v23)
+					(*out.FSType) = string(v25)
 				}
 			}
 		case "volumeAttributes":
@@ -892,7 +895,7 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v24 := make(map[string]string)
+				v26 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -901,18 +904,18 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k25 := string(name)
-					var e26 string
+					k27 := d.Copy(name)
+					var e28 string
 					if !d.Null() {
-						v27, err := d.String()
+						v29, err := d.String()
 						if err != nil {
 							return err
 						}
-						e26 = string(v27)
+						e28 = string(v29)
 					}
-					v24[k25] = e26
+					v26[k27] = e28
 				}
-				out.VolumeAttributes = v24
+				out.VolumeAttributes = v26
 			}
 		case "nodePublishSecretRef":
 			if seen[0]&(1<<4) != 0 {
@@ -951,11 +954,11 @@ func (in *Capabilities) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i28 := range in.Add {
-				if i28 > 0 {
+			for i30 := range in.Add {
+				if i30 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Add[i28])
+				b = jsontext.AppendString(b, in.Add[i30])
 			}
 			b = append(b, ']')
 		}
@@ -966,11 +969,11 @@ func (in *Capabilities) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i29 := range in.Drop {
-				if i29 > 0 {
+			for i31 := range in.Drop {
+				if i31 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Drop[i29])
+				b = jsontext.AppendString(b, in.Drop[i31])
 			}
 			b = append(b, ']')
 		}
@@ -1027,7 +1030,7 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v30 := make([]Capability, 0)
+				v32 := make([]Capability, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1036,17 +1039,17 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z31 Capability
-					v30 = append(v30, z31)
+					var z33 Capability
+					v32 = append(v32, z33)
 					if !d.Null() {
-						v32, err := d.String()
+						v34, err := d.String()
 						if err != nil {
 							return err
 						}
-						v30[len(v30)-1] = Capability(v32)
+						v32[len(v32)-1] = Capability(v34)
 					}
 				}
-				out.Add = v30
+				out.Add = v32
 			}
 		case "drop":
 			if seen[0]&(1<<1) != 0 {
@@ -1059,7 +1062,7 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v33 := make([]Capability, 0)
+				v35 := make([]Capability, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1068,17 +1071,17 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z34 Capability
-					v33 = append(v33, z34)
+					var z36 Capability
+					v35 = append(v35, z36)
 					if !d.Null() {
-						v35, err := d.String()
+						v37, err := d.String()
 						if err != nil {
 							return err
 						}
-						v33[len(v33)-1] = Capability(v35)
+						v35[len(v35)-1] = Capability(v37)
 					}
 				}
-				out.Drop = v33
+				out.Drop = v35
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1157,11 +1160,11 @@ func (out *ClientIPConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TimeoutSeconds = new(int32)
 				}
 				if !d.Null() {
-					v36, err := d.Int(32)
+					v38, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.TimeoutSeconds) = int32(v36)
+					(*out.TimeoutSeconds) = int32(v38)
 				}
 			}
 		default:
@@ -1188,7 +1191,7 @@ func (in *ConfigMap) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1208,14 +1211,15 @@ func (in *ConfigMap) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i37, k38 := range jsontext.SortedKeys(in.Data) {
-				if i37 > 0 {
+			var kb42 [16]string
+			for i39, k40 := range jsontext.AppendSortedKeys(kb42[:0], in.Data) {
+				if i39 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k38)
+				b = jsontext.AppendString(b, k40)
 				b = append(b, ':')
-				v39 := in.Data[k38]
-				b = jsontext.AppendString(b, v39)
+				v41 := in.Data[k40]
+				b = jsontext.AppendString(b, v41)
 			}
 			b = append(b, '}')
 		}
@@ -1226,14 +1230,15 @@ func (in *ConfigMap) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i40, k41 := range jsontext.SortedKeys(in.BinaryData) {
-				if i40 > 0 {
+			var kb46 [16]string
+			for i43, k44 := range jsontext.AppendSortedKeys(kb46[:0], in.BinaryData) {
+				if i43 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k41)
+				b = jsontext.AppendString(b, k44)
 				b = append(b, ':')
-				v42 := in.BinaryData[k41]
-				b = jsontext.AppendBytes(b, []byte(v42))
+				v45 := in.BinaryData[k44]
+				b = jsontext.AppendBytes(b, []byte(v45))
 			}
 			b = append(b, '}')
 		}
@@ -1285,11 +1290,11 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v43, err := d.String()
+				v47, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v43)
+				out.TypeMeta.Kind = string(v47)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1297,11 +1302,11 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v44, err := d.String()
+				v48, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v44)
+				out.TypeMeta.APIVersion = string(v48)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1323,11 +1328,11 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Immutable = new(bool)
 				}
 				if !d.Null() {
-					v45, err := d.Bool()
+					v49, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Immutable) = bool(v45)
+					(*out.Immutable) = bool(v49)
 				}
 			}
 		case "data":
@@ -1341,7 +1346,7 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v46 := make(map[string]string)
+				v50 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1350,18 +1355,18 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k47 := string(name)
-					var e48 string
+					k51 := d.Copy(name)
+					var e52 string
 					if !d.Null() {
-						v49, err := d.String()
+						v53, err := d.String()
 						if err != nil {
 							return err
 						}
-						e48 = string(v49)
+						e52 = string(v53)
 					}
-					v46[k47] = e48
+					v50[k51] = e52
 				}
-				out.Data = v46
+				out.Data = v50
 			}
 		case "binaryData":
 			if seen[0]&(1<<5) != 0 {
@@ -1374,7 +1379,7 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v50 := make(map[string][]byte)
+				v54 := make(map[string][]byte, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1383,20 +1388,20 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k51 := string(name)
-					var e52 []byte
+					k55 := d.Copy(name)
+					var e56 []byte
 					if d.Null() {
-						e52 = nil
+						e56 = nil
 					} else {
-						v53, err := d.Bytes()
+						v57, err := d.Bytes()
 						if err != nil {
 							return err
 						}
-						e52 = []byte(v53)
+						e56 = []byte(v57)
 					}
-					v50[k51] = e52
+					v54[k55] = e56
 				}
-				out.BinaryData = v50
+				out.BinaryData = v54
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1473,11 +1478,11 @@ func (out *ConfigMapEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v54, err := d.String()
+				v58, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v54)
+				out.LocalObjectReference.Name = string(v58)
 			}
 		case "optional":
 			if seen[0]&(1<<1) != 0 {
@@ -1491,11 +1496,11 @@ func (out *ConfigMapEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v55, err := d.Bool()
+					v59, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v55)
+					(*out.Optional) = bool(v59)
 				}
 			}
 		default:
@@ -1575,11 +1580,11 @@ func (out *ConfigMapKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v56, err := d.String()
+				v60, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v56)
+				out.LocalObjectReference.Name = string(v60)
 			}
 		case "key":
 			if seen[0]&(1<<1) != 0 {
@@ -1587,11 +1592,11 @@ func (out *ConfigMapKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v57, err := d.String()
+				v61, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v57)
+				out.Key = string(v61)
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -1605,11 +1610,11 @@ func (out *ConfigMapKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v58, err := d.Bool()
+					v62, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v58)
+					(*out.Optional) = bool(v62)
 				}
 			}
 		default:
@@ -1636,7 +1641,7 @@ func (in *ConfigMapList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1647,11 +1652,11 @@ func (in *ConfigMapList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i59 := range in.Items {
-			if i59 > 0 {
+		for i63 := range in.Items {
+			if i63 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i59].AppendJSON(b); err != nil {
+			if b, err = in.Items[i63].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -1704,11 +1709,11 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v60, err := d.String()
+				v64, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v60)
+				out.TypeMeta.Kind = string(v64)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1716,11 +1721,11 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v61, err := d.String()
+				v65, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v61)
+				out.TypeMeta.APIVersion = string(v65)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1741,7 +1746,7 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v62 := make([]ConfigMap, 0)
+				v66 := make([]ConfigMap, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1750,13 +1755,13 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z63 ConfigMap
-					v62 = append(v62, z63)
-					if err := v62[len(v62)-1].UnmarshalJSONFrom(d); err != nil {
+					var z67 ConfigMap
+					v66 = append(v66, z67)
+					if err := v66[len(v66)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v62
+				out.Items = v66
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1784,11 +1789,11 @@ func (in *ConfigMapProjection) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i64 := range in.Items {
-				if i64 > 0 {
+			for i68 := range in.Items {
+				if i68 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i64].AppendJSON(b); err != nil {
+				if b, err = in.Items[i68].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -1850,11 +1855,11 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v65, err := d.String()
+				v69, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v65)
+				out.LocalObjectReference.Name = string(v69)
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -1867,7 +1872,7 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v66 := make([]KeyToPath, 0)
+				v70 := make([]KeyToPath, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1876,13 +1881,13 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z67 KeyToPath
-					v66 = append(v66, z67)
-					if err := v66[len(v66)-1].UnmarshalJSONFrom(d); err != nil {
+					var z71 KeyToPath
+					v70 = append(v70, z71)
+					if err := v70[len(v70)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v66
+				out.Items = v70
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -1896,11 +1901,11 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v68, err := d.Bool()
+					v72, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v68)
+					(*out.Optional) = bool(v72)
 				}
 			}
 		default:
@@ -1929,11 +1934,11 @@ func (in *ConfigMapVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i69 := range in.Items {
-				if i69 > 0 {
+			for i73 := range in.Items {
+				if i73 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i69].AppendJSON(b); err != nil {
+				if b, err = in.Items[i73].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2003,11 +2008,11 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v70, err := d.String()
+				v74, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v70)
+				out.LocalObjectReference.Name = string(v74)
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -2020,7 +2025,7 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v71 := make([]KeyToPath, 0)
+				v75 := make([]KeyToPath, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2029,13 +2034,13 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z72 KeyToPath
-					v71 = append(v71, z72)
-					if err := v71[len(v71)-1].UnmarshalJSONFrom(d); err != nil {
+					var z76 KeyToPath
+					v75 = append(v75, z76)
+					if err := v75[len(v75)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v71
+				out.Items = v75
 			}
 		case "defaultMode":
 			if seen[0]&(1<<2) != 0 {
@@ -2049,11 +2054,11 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v73, err := d.Int(32)
+					v77, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v73)
+					(*out.DefaultMode) = int32(v77)
 				}
 			}
 		case "optional":
@@ -2068,11 +2073,11 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v74, err := d.Bool()
+					v78, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v74)
+					(*out.Optional) = bool(v78)
 				}
 			}
 		default:
@@ -2103,11 +2108,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i75 := range in.Command {
-				if i75 > 0 {
+			for i79 := range in.Command {
+				if i79 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Command[i75])
+				b = jsontext.AppendString(b, in.Command[i79])
 			}
 			b = append(b, ']')
 		}
@@ -2118,11 +2123,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i76 := range in.Args {
-				if i76 > 0 {
+			for i80 := range in.Args {
+				if i80 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Args[i76])
+				b = jsontext.AppendString(b, in.Args[i80])
 			}
 			b = append(b, ']')
 		}
@@ -2137,11 +2142,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i77 := range in.Ports {
-				if i77 > 0 {
+			for i81 := range in.Ports {
+				if i81 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i77].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i81].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2154,11 +2159,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i78 := range in.EnvFrom {
-				if i78 > 0 {
+			for i82 := range in.EnvFrom {
+				if i82 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.EnvFrom[i78].AppendJSON(b); err != nil {
+				if b, err = in.EnvFrom[i82].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2171,18 +2176,18 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i79 := range in.Env {
-				if i79 > 0 {
+			for i83 := range in.Env {
+				if i83 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Env[i79].AppendJSON(b); err != nil {
+				if b, err = in.Env[i83].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
 			b = append(b, ']')
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Resources)) {
+	if !(jsonZeroResourceRequirements(&in.Resources)) {
 		b = append(b, ",\"resources\":"...)
 		if b, err = in.Resources.AppendJSON(b); err != nil {
 			return b, err
@@ -2194,11 +2199,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i80 := range in.ResizePolicy {
-				if i80 > 0 {
+			for i84 := range in.ResizePolicy {
+				if i84 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ResizePolicy[i80].AppendJSON(b); err != nil {
+				if b, err = in.ResizePolicy[i84].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2219,11 +2224,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i81 := range in.VolumeMounts {
-				if i81 > 0 {
+			for i85 := range in.VolumeMounts {
+				if i85 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.VolumeMounts[i81].AppendJSON(b); err != nil {
+				if b, err = in.VolumeMounts[i85].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2236,11 +2241,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i82 := range in.VolumeDevices {
-				if i82 > 0 {
+			for i86 := range in.VolumeDevices {
+				if i86 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.VolumeDevices[i82].AppendJSON(b); err != nil {
+				if b, err = in.VolumeDevices[i86].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2368,11 +2373,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v83, err := d.String()
+				v87, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v83)
+				out.Name = string(v87)
 			}
 		case "image":
 			if seen[0]&(1<<1) != 0 {
@@ -2380,11 +2385,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v84, err := d.String()
+				v88, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Image = string(v84)
+				out.Image = string(v88)
 			}
 		case "command":
 			if seen[0]&(1<<2) != 0 {
@@ -2397,7 +2402,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v85 := make([]string, 0)
+				v89 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2406,17 +2411,17 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z86 string
-					v85 = append(v85, z86)
+					var z90 string
+					v89 = append(v89, z90)
 					if !d.Null() {
-						v87, err := d.String()
+						v91, err := d.String()
 						if err != nil {
 							return err
 						}
-						v85[len(v85)-1] = string(v87)
+						v89[len(v89)-1] = string(v91)
 					}
 				}
-				out.Command = v85
+				out.Command = v89
 			}
 		case "args":
 			if seen[0]&(1<<3) != 0 {
@@ -2429,7 +2434,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v88 := make([]string, 0)
+				v92 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2438,17 +2443,17 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z89 string
-					v88 = append(v88, z89)
+					var z93 string
+					v92 = append(v92, z93)
 					if !d.Null() {
-						v90, err := d.String()
+						v94, err := d.String()
 						if err != nil {
 							return err
 						}
-						v88[len(v88)-1] = string(v90)
+						v92[len(v92)-1] = string(v94)
 					}
 				}
-				out.Args = v88
+				out.Args = v92
 			}
 		case "workingDir":
 			if seen[0]&(1<<4) != 0 {
@@ -2456,11 +2461,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v91, err := d.String()
+				v95, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.WorkingDir = string(v91)
+				out.WorkingDir = string(v95)
 			}
 		case "ports":
 			if seen[0]&(1<<5) != 0 {
@@ -2473,7 +2478,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v92 := make([]ContainerPort, 0)
+				v96 := make([]ContainerPort, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2482,13 +2487,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z93 ContainerPort
-					v92 = append(v92, z93)
-					if err := v92[len(v92)-1].UnmarshalJSONFrom(d); err != nil {
+					var z97 ContainerPort
+					v96 = append(v96, z97)
+					if err := v96[len(v96)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v92
+				out.Ports = v96
 			}
 		case "envFrom":
 			if seen[0]&(1<<6) != 0 {
@@ -2501,7 +2506,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v94 := make([]EnvFromSource, 0)
+				v98 := make([]EnvFromSource, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2510,13 +2515,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z95 EnvFromSource
-					v94 = append(v94, z95)
-					if err := v94[len(v94)-1].UnmarshalJSONFrom(d); err != nil {
+					var z99 EnvFromSource
+					v98 = append(v98, z99)
+					if err := v98[len(v98)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.EnvFrom = v94
+				out.EnvFrom = v98
 			}
 		case "env":
 			if seen[0]&(1<<7) != 0 {
@@ -2529,7 +2534,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v96 := make([]EnvVar, 0)
+				v100 := make([]EnvVar, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2538,13 +2543,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z97 EnvVar
-					v96 = append(v96, z97)
-					if err := v96[len(v96)-1].UnmarshalJSONFrom(d); err != nil {
+					var z101 EnvVar
+					v100 = append(v100, z101)
+					if err := v100[len(v100)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Env = v96
+				out.Env = v100
 			}
 		case "resources":
 			if seen[0]&(1<<8) != 0 {
@@ -2565,7 +2570,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v98 := make([]ContainerResizePolicy, 0)
+				v102 := make([]ContainerResizePolicy, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2574,13 +2579,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z99 ContainerResizePolicy
-					v98 = append(v98, z99)
-					if err := v98[len(v98)-1].UnmarshalJSONFrom(d); err != nil {
+					var z103 ContainerResizePolicy
+					v102 = append(v102, z103)
+					if err := v102[len(v102)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ResizePolicy = v98
+				out.ResizePolicy = v102
 			}
 		case "restartPolicy":
 			if seen[0]&(1<<10) != 0 {
@@ -2594,11 +2599,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RestartPolicy = new(ContainerRestartPolicy)
 				}
 				if !d.Null() {
-					v100, err := d.String()
+					v104, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.RestartPolicy) = ContainerRestartPolicy(v100)
+					(*out.RestartPolicy) = ContainerRestartPolicy(v104)
 				}
 			}
 		case "volumeMounts":
@@ -2612,7 +2617,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v101 := make([]VolumeMount, 0)
+				v105 := make([]VolumeMount, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2621,13 +2626,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z102 VolumeMount
-					v101 = append(v101, z102)
-					if err := v101[len(v101)-1].UnmarshalJSONFrom(d); err != nil {
+					var z106 VolumeMount
+					v105 = append(v105, z106)
+					if err := v105[len(v105)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.VolumeMounts = v101
+				out.VolumeMounts = v105
 			}
 		case "volumeDevices":
 			if seen[0]&(1<<12) != 0 {
@@ -2640,7 +2645,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v103 := make([]VolumeDevice, 0)
+				v107 := make([]VolumeDevice, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2649,13 +2654,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z104 VolumeDevice
-					v103 = append(v103, z104)
-					if err := v103[len(v103)-1].UnmarshalJSONFrom(d); err != nil {
+					var z108 VolumeDevice
+					v107 = append(v107, z108)
+					if err := v107[len(v107)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.VolumeDevices = v103
+				out.VolumeDevices = v107
 			}
 		case "livenessProbe":
 			if seen[0]&(1<<13) != 0 {
@@ -2723,11 +2728,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 17
 			if !d.Null() {
-				v105, err := d.String()
+				v109, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TerminationMessagePath = string(v105)
+				out.TerminationMessagePath = string(v109)
 			}
 		case "terminationMessagePolicy":
 			if seen[0]&(1<<18) != 0 {
@@ -2735,11 +2740,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 18
 			if !d.Null() {
-				v106, err := d.String()
+				v110, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TerminationMessagePolicy = TerminationMessagePolicy(v106)
+				out.TerminationMessagePolicy = TerminationMessagePolicy(v110)
 			}
 		case "imagePullPolicy":
 			if seen[0]&(1<<19) != 0 {
@@ -2747,11 +2752,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 19
 			if !d.Null() {
-				v107, err := d.String()
+				v111, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ImagePullPolicy = PullPolicy(v107)
+				out.ImagePullPolicy = PullPolicy(v111)
 			}
 		case "securityContext":
 			if seen[0]&(1<<20) != 0 {
@@ -2774,11 +2779,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 21
 			if !d.Null() {
-				v108, err := d.Bool()
+				v112, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Stdin = bool(v108)
+				out.Stdin = bool(v112)
 			}
 		case "stdinOnce":
 			if seen[0]&(1<<22) != 0 {
@@ -2786,11 +2791,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 22
 			if !d.Null() {
-				v109, err := d.Bool()
+				v113, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.StdinOnce = bool(v109)
+				out.StdinOnce = bool(v113)
 			}
 		case "tty":
 			if seen[0]&(1<<23) != 0 {
@@ -2798,11 +2803,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 23
 			if !d.Null() {
-				v110, err := d.Bool()
+				v114, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.TTY = bool(v110)
+				out.TTY = bool(v114)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2825,11 +2830,11 @@ func (in *ContainerImage) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i111 := range in.Names {
-			if i111 > 0 {
+		for i115 := range in.Names {
+			if i115 > 0 {
 				b = append(b, ',')
 			}
-			b = jsontext.AppendString(b, in.Names[i111])
+			b = jsontext.AppendString(b, in.Names[i115])
 		}
 		b = append(b, ']')
 	}
@@ -2889,7 +2894,7 @@ func (out *ContainerImage) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v112 := make([]string, 0)
+				v116 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2898,17 +2903,17 @@ func (out *ContainerImage) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z113 string
-					v112 = append(v112, z113)
+					var z117 string
+					v116 = append(v116, z117)
 					if !d.Null() {
-						v114, err := d.String()
+						v118, err := d.String()
 						if err != nil {
 							return err
 						}
-						v112[len(v112)-1] = string(v114)
+						v116[len(v116)-1] = string(v118)
 					}
 				}
-				out.Names = v112
+				out.Names = v116
 			}
 		case "sizeBytes":
 			if seen[0]&(1<<1) != 0 {
@@ -2916,11 +2921,11 @@ func (out *ContainerImage) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v115, err := d.Int(64)
+				v119, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.SizeBytes = int64(v115)
+				out.SizeBytes = int64(v119)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3003,11 +3008,11 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v116, err := d.String()
+				v120, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v116)
+				out.Name = string(v120)
 			}
 		case "hostPort":
 			if seen[0]&(1<<1) != 0 {
@@ -3015,11 +3020,11 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v117, err := d.Int(32)
+				v121, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.HostPort = int32(v117)
+				out.HostPort = int32(v121)
 			}
 		case "containerPort":
 			if seen[0]&(1<<2) != 0 {
@@ -3027,11 +3032,11 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v118, err := d.Int(32)
+				v122, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.ContainerPort = int32(v118)
+				out.ContainerPort = int32(v122)
 			}
 		case "protocol":
 			if seen[0]&(1<<3) != 0 {
@@ -3039,11 +3044,11 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v119, err := d.String()
+				v123, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Protocol = Protocol(v119)
+				out.Protocol = Protocol(v123)
 			}
 		case "hostIP":
 			if seen[0]&(1<<4) != 0 {
@@ -3051,11 +3056,11 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v120, err := d.String()
+				v124, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.HostIP = string(v120)
+				out.HostIP = string(v124)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3124,11 +3129,11 @@ func (out *ContainerResizePolicy) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v121, err := d.String()
+				v125, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ResourceName = ResourceName(v121)
+				out.ResourceName = ResourceName(v125)
 			}
 		case "restartPolicy":
 			if seen[0]&(1<<1) != 0 {
@@ -3136,11 +3141,11 @@ func (out *ContainerResizePolicy) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v122, err := d.String()
+				v126, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.RestartPolicy = ResourceResizeRestartPolicy(v122)
+				out.RestartPolicy = ResourceResizeRestartPolicy(v126)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3440,11 +3445,11 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v123, err := d.Int(32)
+				v127, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.ExitCode = int32(v123)
+				out.ExitCode = int32(v127)
 			}
 		case "signal":
 			if seen[0]&(1<<1) != 0 {
@@ -3452,11 +3457,11 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v124, err := d.Int(32)
+				v128, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Signal = int32(v124)
+				out.Signal = int32(v128)
 			}
 		case "reason":
 			if seen[0]&(1<<2) != 0 {
@@ -3464,11 +3469,11 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v125, err := d.String()
+				v129, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v125)
+				out.Reason = string(v129)
 			}
 		case "message":
 			if seen[0]&(1<<3) != 0 {
@@ -3476,11 +3481,11 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v126, err := d.String()
+				v130, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v126)
+				out.Message = string(v130)
 			}
 		case "startedAt":
 			if seen[0]&(1<<4) != 0 {
@@ -3508,11 +3513,11 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v127, err := d.String()
+				v131, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ContainerID = string(v127)
+				out.ContainerID = string(v131)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3585,11 +3590,11 @@ func (out *ContainerStateWaiting) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v128, err := d.String()
+				v132, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v128)
+				out.Reason = string(v132)
 			}
 		case "message":
 			if seen[0]&(1<<1) != 0 {
@@ -3597,11 +3602,11 @@ func (out *ContainerStateWaiting) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v129, err := d.String()
+				v133, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v129)
+				out.Message = string(v133)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3621,13 +3626,13 @@ func (in *ContainerStatus) AppendJSON(b []byte) ([]byte, error) {
 	start := len(b)
 	b = append(b, ",\"name\":"...)
 	b = jsontext.AppendString(b, in.Name)
-	if !(jsontext.IsZeroValue(&in.State)) {
+	if !(in.State == (ContainerState{})) {
 		b = append(b, ",\"state\":"...)
 		if b, err = in.State.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.LastTerminationState)) {
+	if !(in.LastTerminationState == (ContainerState{})) {
 		b = append(b, ",\"lastState\":"...)
 		if b, err = in.LastTerminationState.AppendJSON(b); err != nil {
 			return b, err
@@ -3659,14 +3664,15 @@ func (in *ContainerStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i130, k131 := range jsontext.SortedKeys(in.AllocatedResources) {
-				if i130 > 0 {
+			var kb137 [16]ResourceName
+			for i134, k135 := range jsontext.AppendSortedKeys(kb137[:0], in.AllocatedResources) {
+				if i134 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k131)
+				b = jsontext.AppendString(b, k135)
 				b = append(b, ':')
-				v132 := in.AllocatedResources[k131]
-				if b, err = v132.AppendJSON(b); err != nil {
+				v136 := in.AllocatedResources[k135]
+				if b, err = v136.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -3730,11 +3736,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v133, err := d.String()
+				v138, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v133)
+				out.Name = string(v138)
 			}
 		case "state":
 			if seen[0]&(1<<1) != 0 {
@@ -3758,11 +3764,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v134, err := d.Bool()
+				v139, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Ready = bool(v134)
+				out.Ready = bool(v139)
 			}
 		case "restartCount":
 			if seen[0]&(1<<4) != 0 {
@@ -3770,11 +3776,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v135, err := d.Int(32)
+				v140, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.RestartCount = int32(v135)
+				out.RestartCount = int32(v140)
 			}
 		case "image":
 			if seen[0]&(1<<5) != 0 {
@@ -3782,11 +3788,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v136, err := d.String()
+				v141, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Image = string(v136)
+				out.Image = string(v141)
 			}
 		case "imageID":
 			if seen[0]&(1<<6) != 0 {
@@ -3794,11 +3800,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v137, err := d.String()
+				v142, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ImageID = string(v137)
+				out.ImageID = string(v142)
 			}
 		case "containerID":
 			if seen[0]&(1<<7) != 0 {
@@ -3806,11 +3812,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v138, err := d.String()
+				v143, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ContainerID = string(v138)
+				out.ContainerID = string(v143)
 			}
 		case "started":
 			if seen[0]&(1<<8) != 0 {
@@ -3824,11 +3830,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Started = new(bool)
 				}
 				if !d.Null() {
-					v139, err := d.Bool()
+					v144, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Started) = bool(v139)
+					(*out.Started) = bool(v144)
 				}
 			}
 		case "allocatedResources":
@@ -3842,7 +3848,7 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v140 := make(ResourceList)
+				v145 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -3851,16 +3857,16 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k141 := ResourceName(name)
-					var e142 resource.Quantity
+					k146 := ResourceName(d.Copy(name))
+					var e147 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e142.UnmarshalJSON(raw); err != nil {
+					} else if err := e147.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v140[k141] = e142
+					v145[k146] = e147
 				}
-				out.AllocatedResources = v140
+				out.AllocatedResources = v145
 			}
 		case "resources":
 			if seen[0]&(1<<10) != 0 {
@@ -3942,11 +3948,11 @@ func (out *DaemonEndpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v143, err := d.Int(32)
+				v148, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v143)
+				out.Port = int32(v148)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3970,11 +3976,11 @@ func (in *DownwardAPIProjection) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i144 := range in.Items {
-				if i144 > 0 {
+			for i149 := range in.Items {
+				if i149 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i144].AppendJSON(b); err != nil {
+				if b, err = in.Items[i149].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4033,7 +4039,7 @@ func (out *DownwardAPIProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v145 := make([]DownwardAPIVolumeFile, 0)
+				v150 := make([]DownwardAPIVolumeFile, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4042,13 +4048,13 @@ func (out *DownwardAPIProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z146 DownwardAPIVolumeFile
-					v145 = append(v145, z146)
-					if err := v145[len(v145)-1].UnmarshalJSONFrom(d); err != nil {
+					var z151 DownwardAPIVolumeFile
+					v150 = append(v150, z151)
+					if err := v150[len(v150)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v145
+				out.Items = v150
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -4143,11 +4149,11 @@ func (out *DownwardAPIVolumeFile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v147, err := d.String()
+				v152, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v147)
+				out.Path = string(v152)
 			}
 		case "fieldRef":
 			if seen[0]&(1<<1) != 0 {
@@ -4191,11 +4197,11 @@ func (out *DownwardAPIVolumeFile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Mode = new(int32)
 				}
 				if !d.Null() {
-					v148, err := d.Int(32)
+					v153, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Mode) = int32(v148)
+					(*out.Mode) = int32(v153)
 				}
 			}
 		default:
@@ -4220,11 +4226,11 @@ func (in *DownwardAPIVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i149 := range in.Items {
-				if i149 > 0 {
+			for i154 := range in.Items {
+				if i154 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i149].AppendJSON(b); err != nil {
+				if b, err = in.Items[i154].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4291,7 +4297,7 @@ func (out *DownwardAPIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v150 := make([]DownwardAPIVolumeFile, 0)
+				v155 := make([]DownwardAPIVolumeFile, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4300,13 +4306,13 @@ func (out *DownwardAPIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error
 					if !more {
 						break
 					}
-					var z151 DownwardAPIVolumeFile
-					v150 = append(v150, z151)
-					if err := v150[len(v150)-1].UnmarshalJSONFrom(d); err != nil {
+					var z156 DownwardAPIVolumeFile
+					v155 = append(v155, z156)
+					if err := v155[len(v155)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v150
+				out.Items = v155
 			}
 		case "defaultMode":
 			if seen[0]&(1<<1) != 0 {
@@ -4320,11 +4326,11 @@ func (out *DownwardAPIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v152, err := d.Int(32)
+					v157, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v152)
+					(*out.DefaultMode) = int32(v157)
 				}
 			}
 		default:
@@ -4404,11 +4410,11 @@ func (out *EmptyDirVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v153, err := d.String()
+				v158, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Medium = StorageMedium(v153)
+				out.Medium = StorageMedium(v158)
 			}
 		case "sizeLimit":
 			if seen[0]&(1<<1) != 0 {
@@ -4514,11 +4520,11 @@ func (out *EndpointAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v154, err := d.String()
+				v159, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.IP = string(v154)
+				out.IP = string(v159)
 			}
 		case "hostname":
 			if seen[0]&(1<<1) != 0 {
@@ -4526,11 +4532,11 @@ func (out *EndpointAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v155, err := d.String()
+				v160, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Hostname = string(v155)
+				out.Hostname = string(v160)
 			}
 		case "nodeName":
 			if seen[0]&(1<<2) != 0 {
@@ -4544,11 +4550,11 @@ func (out *EndpointAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.NodeName = new(string)
 				}
 				if !d.Null() {
-					v156, err := d.String()
+					v161, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.NodeName) = string(v156)
+					(*out.NodeName) = string(v161)
 				}
 			}
 		case "targetRef":
@@ -4647,11 +4653,11 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v157, err := d.String()
+				v162, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v157)
+				out.Name = string(v162)
 			}
 		case "port":
 			if seen[0]&(1<<1) != 0 {
@@ -4659,11 +4665,11 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v158, err := d.Int(32)
+				v163, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v158)
+				out.Port = int32(v163)
 			}
 		case "protocol":
 			if seen[0]&(1<<2) != 0 {
@@ -4671,11 +4677,11 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v159, err := d.String()
+				v164, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Protocol = Protocol(v159)
+				out.Protocol = Protocol(v164)
 			}
 		case "appProtocol":
 			if seen[0]&(1<<3) != 0 {
@@ -4689,11 +4695,11 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AppProtocol = new(string)
 				}
 				if !d.Null() {
-					v160, err := d.String()
+					v165, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.AppProtocol) = string(v160)
+					(*out.AppProtocol) = string(v165)
 				}
 			}
 		default:
@@ -4718,11 +4724,11 @@ func (in *EndpointSubset) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i161 := range in.Addresses {
-				if i161 > 0 {
+			for i166 := range in.Addresses {
+				if i166 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Addresses[i161].AppendJSON(b); err != nil {
+				if b, err = in.Addresses[i166].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4735,11 +4741,11 @@ func (in *EndpointSubset) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i162 := range in.NotReadyAddresses {
-				if i162 > 0 {
+			for i167 := range in.NotReadyAddresses {
+				if i167 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.NotReadyAddresses[i162].AppendJSON(b); err != nil {
+				if b, err = in.NotReadyAddresses[i167].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4752,11 +4758,11 @@ func (in *EndpointSubset) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i163 := range in.Ports {
-				if i163 > 0 {
+			for i168 := range in.Ports {
+				if i168 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i163].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i168].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4815,7 +4821,7 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v164 := make([]EndpointAddress, 0)
+				v169 := make([]EndpointAddress, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4824,13 +4830,13 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z165 EndpointAddress
-					v164 = append(v164, z165)
-					if err := v164[len(v164)-1].UnmarshalJSONFrom(d); err != nil {
+					var z170 EndpointAddress
+					v169 = append(v169, z170)
+					if err := v169[len(v169)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Addresses = v164
+				out.Addresses = v169
 			}
 		case "notReadyAddresses":
 			if seen[0]&(1<<1) != 0 {
@@ -4843,7 +4849,7 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v166 := make([]EndpointAddress, 0)
+				v171 := make([]EndpointAddress, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4852,13 +4858,13 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z167 EndpointAddress
-					v166 = append(v166, z167)
-					if err := v166[len(v166)-1].UnmarshalJSONFrom(d); err != nil {
+					var z172 EndpointAddress
+					v171 = append(v171, z172)
+					if err := v171[len(v171)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.NotReadyAddresses = v166
+				out.NotReadyAddresses = v171
 			}
 		case "ports":
 			if seen[0]&(1<<2) != 0 {
@@ -4871,7 +4877,7 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v168 := make([]EndpointPort, 0)
+				v173 := make([]EndpointPort, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4880,13 +4886,13 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z169 EndpointPort
-					v168 = append(v168, z169)
-					if err := v168[len(v168)-1].UnmarshalJSONFrom(d); err != nil {
+					var z174 EndpointPort
+					v173 = append(v173, z174)
+					if err := v173[len(v173)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v168
+				out.Ports = v173
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -4912,7 +4918,7 @@ func (in *Endpoints) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -4924,11 +4930,11 @@ func (in *Endpoints) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i170 := range in.Subsets {
-				if i170 > 0 {
+			for i175 := range in.Subsets {
+				if i175 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Subsets[i170].AppendJSON(b); err != nil {
+				if b, err = in.Subsets[i175].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4982,11 +4988,11 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v171, err := d.String()
+				v176, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v171)
+				out.TypeMeta.Kind = string(v176)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -4994,11 +5000,11 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v172, err := d.String()
+				v177, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v172)
+				out.TypeMeta.APIVersion = string(v177)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -5019,7 +5025,7 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v173 := make([]EndpointSubset, 0)
+				v178 := make([]EndpointSubset, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -5028,13 +5034,13 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z174 EndpointSubset
-					v173 = append(v173, z174)
-					if err := v173[len(v173)-1].UnmarshalJSONFrom(d); err != nil {
+					var z179 EndpointSubset
+					v178 = append(v178, z179)
+					if err := v178[len(v178)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Subsets = v173
+				out.Subsets = v178
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -5060,7 +5066,7 @@ func (in *EndpointsList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -5071,11 +5077,11 @@ func (in *EndpointsList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i175 := range in.Items {
-			if i175 > 0 {
+		for i180 := range in.Items {
+			if i180 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i175].AppendJSON(b); err != nil {
+			if b, err = in.Items[i180].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -5128,11 +5134,11 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v176, err := d.String()
+				v181, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v176)
+				out.TypeMeta.Kind = string(v181)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -5140,11 +5146,11 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v177, err := d.String()
+				v182, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v177)
+				out.TypeMeta.APIVersion = string(v182)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -5165,7 +5171,7 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v178 := make([]Endpoints, 0)
+				v183 := make([]Endpoints, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -5174,13 +5180,13 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z179 Endpoints
-					v178 = append(v178, z179)
-					if err := v178[len(v178)-1].UnmarshalJSONFrom(d); err != nil {
+					var z184 Endpoints
+					v183 = append(v183, z184)
+					if err := v183[len(v183)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v178
+				out.Items = v183
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -5269,11 +5275,11 @@ func (out *EnvFromSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v180, err := d.String()
+				v185, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Prefix = string(v180)
+				out.Prefix = string(v185)
 			}
 		case "configMapRef":
 			if seen[0]&(1<<1) != 0 {
@@ -5384,11 +5390,11 @@ func (out *EnvVar) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v181, err := d.String()
+				v186, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v181)
+				out.Name = string(v186)
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -5396,11 +5402,11 @@ func (out *EnvVar) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v182, err := d.String()
+				v187, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Value = string(v182)
+				out.Value = string(v187)
 			}
 		case "valueFrom":
 			if seen[0]&(1<<2) != 0 {
@@ -5696,7 +5702,7 @@ func (in *Event) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"message\":"...)
 		b = jsontext.AppendString(b, in.Message)
 	}
-	if !(jsontext.IsZeroValue(&in.Source)) {
+	if !(in.Source == (EventSource{})) {
 		b = append(b, ",\"source\":"...)
 		if b, err = in.Source.AppendJSON(b); err != nil {
 			return b, err
@@ -5803,11 +5809,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v183, err := d.String()
+				v188, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v183)
+				out.TypeMeta.Kind = string(v188)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -5815,11 +5821,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v184, err := d.String()
+				v189, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v184)
+				out.TypeMeta.APIVersion = string(v189)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -5843,11 +5849,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v185, err := d.String()
+				v190, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v185)
+				out.Reason = string(v190)
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
@@ -5855,11 +5861,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v186, err := d.String()
+				v191, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v186)
+				out.Message = string(v191)
 			}
 		case "source":
 			if seen[0]&(1<<6) != 0 {
@@ -5895,11 +5901,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v187, err := d.Int(32)
+				v192, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Count = int32(v187)
+				out.Count = int32(v192)
 			}
 		case "type":
 			if seen[0]&(1<<10) != 0 {
@@ -5907,11 +5913,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 10
 			if !d.Null() {
-				v188, err := d.String()
+				v193, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = string(v188)
+				out.Type = string(v193)
 			}
 		case "eventTime":
 			if seen[0]&(1<<11) != 0 {
@@ -5944,11 +5950,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 13
 			if !d.Null() {
-				v189, err := d.String()
+				v194, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Action = string(v189)
+				out.Action = string(v194)
 			}
 		case "related":
 			if seen[0]&(1<<14) != 0 {
@@ -5971,11 +5977,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 15
 			if !d.Null() {
-				v190, err := d.String()
+				v195, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ReportingController = string(v190)
+				out.ReportingController = string(v195)
 			}
 		case "reportingInstance":
 			if seen[0]&(1<<16) != 0 {
@@ -5983,11 +5989,11 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 16
 			if !d.Null() {
-				v191, err := d.String()
+				v196, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ReportingInstance = string(v191)
+				out.ReportingInstance = string(v196)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6013,7 +6019,7 @@ func (in *EventList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -6024,11 +6030,11 @@ func (in *EventList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i192 := range in.Items {
-			if i192 > 0 {
+		for i197 := range in.Items {
+			if i197 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i192].AppendJSON(b); err != nil {
+			if b, err = in.Items[i197].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -6081,11 +6087,11 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v193, err := d.String()
+				v198, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v193)
+				out.TypeMeta.Kind = string(v198)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -6093,11 +6099,11 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v194, err := d.String()
+				v199, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v194)
+				out.TypeMeta.APIVersion = string(v199)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -6118,7 +6124,7 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v195 := make([]Event, 0)
+				v200 := make([]Event, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6127,13 +6133,13 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z196 Event
-					v195 = append(v195, z196)
-					if err := v195[len(v195)-1].UnmarshalJSONFrom(d); err != nil {
+					var z201 Event
+					v200 = append(v200, z201)
+					if err := v200[len(v200)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v195
+				out.Items = v200
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6208,11 +6214,11 @@ func (out *EventSeries) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v197, err := d.Int(32)
+				v202, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Count = int32(v197)
+				out.Count = int32(v202)
 			}
 		case "lastObservedTime":
 			if seen[0]&(1<<1) != 0 {
@@ -6295,11 +6301,11 @@ func (out *EventSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v198, err := d.String()
+				v203, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Component = string(v198)
+				out.Component = string(v203)
 			}
 		case "host":
 			if seen[0]&(1<<1) != 0 {
@@ -6307,11 +6313,11 @@ func (out *EventSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v199, err := d.String()
+				v204, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Host = string(v199)
+				out.Host = string(v204)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6335,11 +6341,11 @@ func (in *ExecAction) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i200 := range in.Command {
-				if i200 > 0 {
+			for i205 := range in.Command {
+				if i205 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Command[i200])
+				b = jsontext.AppendString(b, in.Command[i205])
 			}
 			b = append(b, ']')
 		}
@@ -6396,7 +6402,7 @@ func (out *ExecAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v201 := make([]string, 0)
+				v206 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6405,17 +6411,17 @@ func (out *ExecAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z202 string
-					v201 = append(v201, z202)
+					var z207 string
+					v206 = append(v206, z207)
 					if !d.Null() {
-						v203, err := d.String()
+						v208, err := d.String()
 						if err != nil {
 							return err
 						}
-						v201[len(v201)-1] = string(v203)
+						v206[len(v206)-1] = string(v208)
 					}
 				}
-				out.Command = v201
+				out.Command = v206
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6488,11 +6494,11 @@ func (out *GRPCAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v204, err := d.Int(32)
+				v209, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v204)
+				out.Port = int32(v209)
 			}
 		case "service":
 			if seen[0]&(1<<1) != 0 {
@@ -6506,11 +6512,11 @@ func (out *GRPCAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Service = new(string)
 				}
 				if !d.Null() {
-					v205, err := d.String()
+					v210, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.Service) = string(v205)
+					(*out.Service) = string(v210)
 				}
 			}
 		default:
@@ -6551,11 +6557,11 @@ func (in *HTTPGetAction) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i206 := range in.HTTPHeaders {
-				if i206 > 0 {
+			for i211 := range in.HTTPHeaders {
+				if i211 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.HTTPHeaders[i206].AppendJSON(b); err != nil {
+				if b, err = in.HTTPHeaders[i211].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -6609,11 +6615,11 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v207, err := d.String()
+				v212, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v207)
+				out.Path = string(v212)
 			}
 		case "port":
 			if seen[0]&(1<<1) != 0 {
@@ -6631,11 +6637,11 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v208, err := d.String()
+				v213, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Host = string(v208)
+				out.Host = string(v213)
 			}
 		case "scheme":
 			if seen[0]&(1<<3) != 0 {
@@ -6643,11 +6649,11 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v209, err := d.String()
+				v214, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Scheme = URIScheme(v209)
+				out.Scheme = URIScheme(v214)
 			}
 		case "httpHeaders":
 			if seen[0]&(1<<4) != 0 {
@@ -6660,7 +6666,7 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v210 := make([]HTTPHeader, 0)
+				v215 := make([]HTTPHeader, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6669,13 +6675,13 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z211 HTTPHeader
-					v210 = append(v210, z211)
-					if err := v210[len(v210)-1].UnmarshalJSONFrom(d); err != nil {
+					var z216 HTTPHeader
+					v215 = append(v215, z216)
+					if err := v215[len(v215)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.HTTPHeaders = v210
+				out.HTTPHeaders = v215
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6744,11 +6750,11 @@ func (out *HTTPHeader) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v212, err := d.String()
+				v217, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v212)
+				out.Name = string(v217)
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -6756,11 +6762,11 @@ func (out *HTTPHeader) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v213, err := d.String()
+				v218, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Value = string(v213)
+				out.Value = string(v218)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6786,11 +6792,11 @@ func (in *HostAlias) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i214 := range in.Hostnames {
-				if i214 > 0 {
+			for i219 := range in.Hostnames {
+				if i219 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Hostnames[i214])
+				b = jsontext.AppendString(b, in.Hostnames[i219])
 			}
 			b = append(b, ']')
 		}
@@ -6842,11 +6848,11 @@ func (out *HostAlias) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v215, err := d.String()
+				v220, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.IP = string(v215)
+				out.IP = string(v220)
 			}
 		case "hostnames":
 			if seen[0]&(1<<1) != 0 {
@@ -6859,7 +6865,7 @@ func (out *HostAlias) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v216 := make([]string, 0)
+				v221 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6868,17 +6874,17 @@ func (out *HostAlias) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z217 string
-					v216 = append(v216, z217)
+					var z222 string
+					v221 = append(v221, z222)
 					if !d.Null() {
-						v218, err := d.String()
+						v223, err := d.String()
 						if err != nil {
 							return err
 						}
-						v216[len(v216)-1] = string(v218)
+						v221[len(v221)-1] = string(v223)
 					}
 				}
-				out.Hostnames = v216
+				out.Hostnames = v221
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6945,11 +6951,11 @@ func (out *HostIP) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v219, err := d.String()
+				v224, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.IP = string(v219)
+				out.IP = string(v224)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -7024,11 +7030,11 @@ func (out *HostPathVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v220, err := d.String()
+				v225, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v220)
+				out.Path = string(v225)
 			}
 		case "type":
 			if seen[0]&(1<<1) != 0 {
@@ -7042,11 +7048,11 @@ func (out *HostPathVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Type = new(HostPathType)
 				}
 				if !d.Null() {
-					v221, err := d.String()
+					v226, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.Type) = HostPathType(v221)
+					(*out.Type) = HostPathType(v226)
 				}
 			}
 		default:
@@ -7124,11 +7130,11 @@ func (out *KeyToPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v222, err := d.String()
+				v227, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v222)
+				out.Key = string(v227)
 			}
 		case "path":
 			if seen[0]&(1<<1) != 0 {
@@ -7136,11 +7142,11 @@ func (out *KeyToPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v223, err := d.String()
+				v228, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v223)
+				out.Path = string(v228)
 			}
 		case "mode":
 			if seen[0]&(1<<2) != 0 {
@@ -7154,11 +7160,11 @@ func (out *KeyToPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Mode = new(int32)
 				}
 				if !d.Null() {
-					v224, err := d.Int(32)
+					v229, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Mode) = int32(v224)
+					(*out.Mode) = int32(v229)
 				}
 			}
 		default:
@@ -7449,13 +7455,13 @@ func (in *LimitRange) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroLimitRangeSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
@@ -7508,11 +7514,11 @@ func (out *LimitRange) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v225, err := d.String()
+				v230, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v225)
+				out.TypeMeta.Kind = string(v230)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -7520,11 +7526,11 @@ func (out *LimitRange) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v226, err := d.String()
+				v231, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v226)
+				out.TypeMeta.APIVersion = string(v231)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -7566,14 +7572,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i227, k228 := range jsontext.SortedKeys(in.Max) {
-				if i227 > 0 {
+			var kb235 [16]ResourceName
+			for i232, k233 := range jsontext.AppendSortedKeys(kb235[:0], in.Max) {
+				if i232 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k228)
+				b = jsontext.AppendString(b, k233)
 				b = append(b, ':')
-				v229 := in.Max[k228]
-				if b, err = v229.AppendJSON(b); err != nil {
+				v234 := in.Max[k233]
+				if b, err = v234.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7586,14 +7593,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i230, k231 := range jsontext.SortedKeys(in.Min) {
-				if i230 > 0 {
+			var kb239 [16]ResourceName
+			for i236, k237 := range jsontext.AppendSortedKeys(kb239[:0], in.Min) {
+				if i236 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k231)
+				b = jsontext.AppendString(b, k237)
 				b = append(b, ':')
-				v232 := in.Min[k231]
-				if b, err = v232.AppendJSON(b); err != nil {
+				v238 := in.Min[k237]
+				if b, err = v238.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7606,14 +7614,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i233, k234 := range jsontext.SortedKeys(in.Default) {
-				if i233 > 0 {
+			var kb243 [16]ResourceName
+			for i240, k241 := range jsontext.AppendSortedKeys(kb243[:0], in.Default) {
+				if i240 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k234)
+				b = jsontext.AppendString(b, k241)
 				b = append(b, ':')
-				v235 := in.Default[k234]
-				if b, err = v235.AppendJSON(b); err != nil {
+				v242 := in.Default[k241]
+				if b, err = v242.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7626,14 +7635,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i236, k237 := range jsontext.SortedKeys(in.DefaultRequest) {
-				if i236 > 0 {
+			var kb247 [16]ResourceName
+			for i244, k245 := range jsontext.AppendSortedKeys(kb247[:0], in.DefaultRequest) {
+				if i244 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k237)
+				b = jsontext.AppendString(b, k245)
 				b = append(b, ':')
-				v238 := in.DefaultRequest[k237]
-				if b, err = v238.AppendJSON(b); err != nil {
+				v246 := in.DefaultRequest[k245]
+				if b, err = v246.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7646,14 +7656,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i239, k240 := range jsontext.SortedKeys(in.MaxLimitRequestRatio) {
-				if i239 > 0 {
+			var kb251 [16]ResourceName
+			for i248, k249 := range jsontext.AppendSortedKeys(kb251[:0], in.MaxLimitRequestRatio) {
+				if i248 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k240)
+				b = jsontext.AppendString(b, k249)
 				b = append(b, ':')
-				v241 := in.MaxLimitRequestRatio[k240]
-				if b, err = v241.AppendJSON(b); err != nil {
+				v250 := in.MaxLimitRequestRatio[k249]
+				if b, err = v250.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7707,11 +7718,11 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v242, err := d.String()
+				v252, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = LimitType(v242)
+				out.Type = LimitType(v252)
 			}
 		case "max":
 			if seen[0]&(1<<1) != 0 {
@@ -7724,7 +7735,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v243 := make(ResourceList)
+				v253 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7733,16 +7744,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k244 := ResourceName(name)
-					var e245 resource.Quantity
+					k254 := ResourceName(d.Copy(name))
+					var e255 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e245.UnmarshalJSON(raw); err != nil {
+					} else if err := e255.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v243[k244] = e245
+					v253[k254] = e255
 				}
-				out.Max = v243
+				out.Max = v253
 			}
 		case "min":
 			if seen[0]&(1<<2) != 0 {
@@ -7755,7 +7766,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v246 := make(ResourceList)
+				v256 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7764,16 +7775,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k247 := ResourceName(name)
-					var e248 resource.Quantity
+					k257 := ResourceName(d.Copy(name))
+					var e258 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e248.UnmarshalJSON(raw); err != nil {
+					} else if err := e258.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v246[k247] = e248
+					v256[k257] = e258
 				}
-				out.Min = v246
+				out.Min = v256
 			}
 		case "default":
 			if seen[0]&(1<<3) != 0 {
@@ -7786,7 +7797,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v249 := make(ResourceList)
+				v259 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7795,16 +7806,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k250 := ResourceName(name)
-					var e251 resource.Quantity
+					k260 := ResourceName(d.Copy(name))
+					var e261 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e251.UnmarshalJSON(raw); err != nil {
+					} else if err := e261.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v249[k250] = e251
+					v259[k260] = e261
 				}
-				out.Default = v249
+				out.Default = v259
 			}
 		case "defaultRequest":
 			if seen[0]&(1<<4) != 0 {
@@ -7817,7 +7828,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v252 := make(ResourceList)
+				v262 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7826,16 +7837,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k253 := ResourceName(name)
-					var e254 resource.Quantity
+					k263 := ResourceName(d.Copy(name))
+					var e264 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e254.UnmarshalJSON(raw); err != nil {
+					} else if err := e264.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v252[k253] = e254
+					v262[k263] = e264
 				}
-				out.DefaultRequest = v252
+				out.DefaultRequest = v262
 			}
 		case "maxLimitRequestRatio":
 			if seen[0]&(1<<5) != 0 {
@@ -7848,7 +7859,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v255 := make(ResourceList)
+				v265 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7857,16 +7868,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k256 := ResourceName(name)
-					var e257 resource.Quantity
+					k266 := ResourceName(d.Copy(name))
+					var e267 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e257.UnmarshalJSON(raw); err != nil {
+					} else if err := e267.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v255[k256] = e257
+					v265[k266] = e267
 				}
-				out.MaxLimitRequestRatio = v255
+				out.MaxLimitRequestRatio = v265
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -7892,7 +7903,7 @@ func (in *LimitRangeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -7903,11 +7914,11 @@ func (in *LimitRangeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i258 := range in.Items {
-			if i258 > 0 {
+		for i268 := range in.Items {
+			if i268 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i258].AppendJSON(b); err != nil {
+			if b, err = in.Items[i268].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -7960,11 +7971,11 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v259, err := d.String()
+				v269, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v259)
+				out.TypeMeta.Kind = string(v269)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -7972,11 +7983,11 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v260, err := d.String()
+				v270, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v260)
+				out.TypeMeta.APIVersion = string(v270)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -7997,7 +8008,7 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v261 := make([]LimitRange, 0)
+				v271 := make([]LimitRange, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8006,13 +8017,13 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z262 LimitRange
-					v261 = append(v261, z262)
-					if err := v261[len(v261)-1].UnmarshalJSONFrom(d); err != nil {
+					var z272 LimitRange
+					v271 = append(v271, z272)
+					if err := v271[len(v271)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v261
+				out.Items = v271
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8035,11 +8046,11 @@ func (in *LimitRangeSpec) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i263 := range in.Limits {
-			if i263 > 0 {
+		for i273 := range in.Limits {
+			if i273 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Limits[i263].AppendJSON(b); err != nil {
+			if b, err = in.Limits[i273].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -8097,7 +8108,7 @@ func (out *LimitRangeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v264 := make([]LimitRangeItem, 0)
+				v274 := make([]LimitRangeItem, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8106,13 +8117,13 @@ func (out *LimitRangeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z265 LimitRangeItem
-					v264 = append(v264, z265)
-					if err := v264[len(v264)-1].UnmarshalJSONFrom(d); err != nil {
+					var z275 LimitRangeItem
+					v274 = append(v274, z275)
+					if err := v274[len(v274)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Limits = v264
+				out.Limits = v274
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8152,11 +8163,11 @@ func (in *LoadBalancerIngress) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i266 := range in.Ports {
-				if i266 > 0 {
+			for i276 := range in.Ports {
+				if i276 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i266].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i276].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -8210,11 +8221,11 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v267, err := d.String()
+				v277, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.IP = string(v267)
+				out.IP = string(v277)
 			}
 		case "hostname":
 			if seen[0]&(1<<1) != 0 {
@@ -8222,11 +8233,11 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v268, err := d.String()
+				v278, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Hostname = string(v268)
+				out.Hostname = string(v278)
 			}
 		case "ipMode":
 			if seen[0]&(1<<2) != 0 {
@@ -8240,11 +8251,11 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.IPMode = new(LoadBalancerIPMode)
 				}
 				if !d.Null() {
-					v269, err := d.String()
+					v279, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.IPMode) = LoadBalancerIPMode(v269)
+					(*out.IPMode) = LoadBalancerIPMode(v279)
 				}
 			}
 		case "ports":
@@ -8258,7 +8269,7 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v270 := make([]PortStatus, 0)
+				v280 := make([]PortStatus, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8267,13 +8278,13 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z271 PortStatus
-					v270 = append(v270, z271)
-					if err := v270[len(v270)-1].UnmarshalJSONFrom(d); err != nil {
+					var z281 PortStatus
+					v280 = append(v280, z281)
+					if err := v280[len(v280)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v270
+				out.Ports = v280
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8297,11 +8308,11 @@ func (in *LoadBalancerStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i272 := range in.Ingress {
-				if i272 > 0 {
+			for i282 := range in.Ingress {
+				if i282 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ingress[i272].AppendJSON(b); err != nil {
+				if b, err = in.Ingress[i282].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -8360,7 +8371,7 @@ func (out *LoadBalancerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v273 := make([]LoadBalancerIngress, 0)
+				v283 := make([]LoadBalancerIngress, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8369,13 +8380,13 @@ func (out *LoadBalancerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z274 LoadBalancerIngress
-					v273 = append(v273, z274)
-					if err := v273[len(v273)-1].UnmarshalJSONFrom(d); err != nil {
+					var z284 LoadBalancerIngress
+					v283 = append(v283, z284)
+					if err := v283[len(v283)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ingress = v273
+				out.Ingress = v283
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8444,11 +8455,11 @@ func (out *LocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v275, err := d.String()
+				v285, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v275)
+				out.Name = string(v285)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8523,11 +8534,11 @@ func (out *LocalVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v276, err := d.String()
+				v286, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v276)
+				out.Path = string(v286)
 			}
 		case "fsType":
 			if seen[0]&(1<<1) != 0 {
@@ -8541,11 +8552,11 @@ func (out *LocalVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.FSType = new(string)
 				}
 				if !d.Null() {
-					v277, err := d.String()
+					v287, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.FSType) = string(v277)
+					(*out.FSType) = string(v287)
 				}
 			}
 		default:
@@ -8619,11 +8630,11 @@ func (out *NFSVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v278, err := d.String()
+				v288, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Server = string(v278)
+				out.Server = string(v288)
 			}
 		case "path":
 			if seen[0]&(1<<1) != 0 {
@@ -8631,11 +8642,11 @@ func (out *NFSVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v279, err := d.String()
+				v289, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v279)
+				out.Path = string(v289)
 			}
 		case "readOnly":
 			if seen[0]&(1<<2) != 0 {
@@ -8643,11 +8654,11 @@ func (out *NFSVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v280, err := d.Bool()
+				v290, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v280)
+				out.ReadOnly = bool(v290)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8673,19 +8684,19 @@ func (in *Namespace) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroNamespaceSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroNamespaceStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -8738,11 +8749,11 @@ func (out *Namespace) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v281, err := d.String()
+				v291, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v281)
+				out.TypeMeta.Kind = string(v291)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -8750,11 +8761,11 @@ func (out *Namespace) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v282, err := d.String()
+				v292, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v282)
+				out.TypeMeta.APIVersion = string(v292)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -8861,11 +8872,11 @@ func (out *NamespaceCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v283, err := d.String()
+				v293, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = NamespaceConditionType(v283)
+				out.Type = NamespaceConditionType(v293)
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
@@ -8873,11 +8884,11 @@ func (out *NamespaceCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v284, err := d.String()
+				v294, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Status = ConditionStatus(v284)
+				out.Status = ConditionStatus(v294)
 			}
 		case "lastTransitionTime":
 			if seen[0]&(1<<2) != 0 {
@@ -8895,11 +8906,11 @@ func (out *NamespaceCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v285, err := d.String()
+				v295, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v285)
+				out.Reason = string(v295)
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
@@ -8907,11 +8918,11 @@ func (out *NamespaceCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v286, err := d.String()
+				v296, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v286)
+				out.Message = string(v296)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8937,7 +8948,7 @@ func (in *NamespaceList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -8948,11 +8959,11 @@ func (in *NamespaceList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i287 := range in.Items {
-			if i287 > 0 {
+		for i297 := range in.Items {
+			if i297 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i287].AppendJSON(b); err != nil {
+			if b, err = in.Items[i297].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -9005,11 +9016,11 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v288, err := d.String()
+				v298, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v288)
+				out.TypeMeta.Kind = string(v298)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -9017,11 +9028,11 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v289, err := d.String()
+				v299, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v289)
+				out.TypeMeta.APIVersion = string(v299)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -9042,7 +9053,7 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v290 := make([]Namespace, 0)
+				v300 := make([]Namespace, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9051,13 +9062,13 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z291 Namespace
-					v290 = append(v290, z291)
-					if err := v290[len(v290)-1].UnmarshalJSONFrom(d); err != nil {
+					var z301 Namespace
+					v300 = append(v300, z301)
+					if err := v300[len(v300)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v290
+				out.Items = v300
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9081,11 +9092,11 @@ func (in *NamespaceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i292 := range in.Finalizers {
-				if i292 > 0 {
+			for i302 := range in.Finalizers {
+				if i302 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Finalizers[i292])
+				b = jsontext.AppendString(b, in.Finalizers[i302])
 			}
 			b = append(b, ']')
 		}
@@ -9142,7 +9153,7 @@ func (out *NamespaceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v293 := make([]FinalizerName, 0)
+				v303 := make([]FinalizerName, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9151,17 +9162,17 @@ func (out *NamespaceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z294 FinalizerName
-					v293 = append(v293, z294)
+					var z304 FinalizerName
+					v303 = append(v303, z304)
 					if !d.Null() {
-						v295, err := d.String()
+						v305, err := d.String()
 						if err != nil {
 							return err
 						}
-						v293[len(v293)-1] = FinalizerName(v295)
+						v303[len(v303)-1] = FinalizerName(v305)
 					}
 				}
-				out.Finalizers = v293
+				out.Finalizers = v303
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9189,11 +9200,11 @@ func (in *NamespaceStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i296 := range in.Conditions {
-				if i296 > 0 {
+			for i306 := range in.Conditions {
+				if i306 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i296].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i306].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -9247,11 +9258,11 @@ func (out *NamespaceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v297, err := d.String()
+				v307, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Phase = NamespacePhase(v297)
+				out.Phase = NamespacePhase(v307)
 			}
 		case "conditions":
 			if seen[0]&(1<<1) != 0 {
@@ -9264,7 +9275,7 @@ func (out *NamespaceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v298 := make([]NamespaceCondition, 0)
+				v308 := make([]NamespaceCondition, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9273,13 +9284,13 @@ func (out *NamespaceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z299 NamespaceCondition
-					v298 = append(v298, z299)
-					if err := v298[len(v298)-1].UnmarshalJSONFrom(d); err != nil {
+					var z309 NamespaceCondition
+					v308 = append(v308, z309)
+					if err := v308[len(v308)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v298
+				out.Conditions = v308
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9305,19 +9316,19 @@ func (in *Node) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroNodeSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroNodeStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -9370,11 +9381,11 @@ func (out *Node) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v300, err := d.String()
+				v310, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v300)
+				out.TypeMeta.Kind = string(v310)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -9382,11 +9393,11 @@ func (out *Node) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v301, err := d.String()
+				v311, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v301)
+				out.TypeMeta.APIVersion = string(v311)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -9479,11 +9490,11 @@ func (out *NodeAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v302, err := d.String()
+				v312, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = NodeAddressType(v302)
+				out.Type = NodeAddressType(v312)
 			}
 		case "address":
 			if seen[0]&(1<<1) != 0 {
@@ -9491,11 +9502,11 @@ func (out *NodeAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v303, err := d.String()
+				v313, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Address = string(v303)
+				out.Address = string(v313)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9529,11 +9540,11 @@ func (in *NodeAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i304 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
-				if i304 > 0 {
+			for i314 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
+				if i314 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i304].AppendJSON(b); err != nil {
+				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i314].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -9607,7 +9618,7 @@ func (out *NodeAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v305 := make([]PreferredSchedulingTerm, 0)
+				v315 := make([]PreferredSchedulingTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9616,13 +9627,13 @@ func (out *NodeAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z306 PreferredSchedulingTerm
-					v305 = append(v305, z306)
-					if err := v305[len(v305)-1].UnmarshalJSONFrom(d); err != nil {
+					var z316 PreferredSchedulingTerm
+					v315 = append(v315, z316)
+					if err := v315[len(v315)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PreferredDuringSchedulingIgnoredDuringExecution = v305
+				out.PreferredDuringSchedulingIgnoredDuringExecution = v315
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9711,11 +9722,11 @@ func (out *NodeCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v307, err := d.String()
+				v317, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = NodeConditionType(v307)
+				out.Type = NodeConditionType(v317)
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
@@ -9723,11 +9734,11 @@ func (out *NodeCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v308, err := d.String()
+				v318, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Status = ConditionStatus(v308)
+				out.Status = ConditionStatus(v318)
 			}
 		case "lastHeartbeatTime":
 			if seen[0]&(1<<2) != 0 {
@@ -9755,11 +9766,11 @@ func (out *NodeCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v309, err := d.String()
+				v319, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v309)
+				out.Reason = string(v319)
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
@@ -9767,11 +9778,11 @@ func (out *NodeCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v310, err := d.String()
+				v320, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v310)
+				out.Message = string(v320)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9789,7 +9800,7 @@ func (in *NodeDaemonEndpoints) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	if !(jsontext.IsZeroValue(&in.KubeletEndpoint)) {
+	if !(in.KubeletEndpoint == (DaemonEndpoint{})) {
 		b = append(b, ",\"kubeletEndpoint\":"...)
 		if b, err = in.KubeletEndpoint.AppendJSON(b); err != nil {
 			return b, err
@@ -9868,7 +9879,7 @@ func (in *NodeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -9879,11 +9890,11 @@ func (in *NodeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i311 := range in.Items {
-			if i311 > 0 {
+		for i321 := range in.Items {
+			if i321 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i311].AppendJSON(b); err != nil {
+			if b, err = in.Items[i321].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -9936,11 +9947,11 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v312, err := d.String()
+				v322, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v312)
+				out.TypeMeta.Kind = string(v322)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -9948,11 +9959,11 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v313, err := d.String()
+				v323, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v313)
+				out.TypeMeta.APIVersion = string(v323)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -9973,7 +9984,7 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v314 := make([]Node, 0)
+				v324 := make([]Node, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9982,13 +9993,13 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z315 Node
-					v314 = append(v314, z315)
-					if err := v314[len(v314)-1].UnmarshalJSONFrom(d); err != nil {
+					var z325 Node
+					v324 = append(v324, z325)
+					if err := v324[len(v324)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v314
+				out.Items = v324
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10011,11 +10022,11 @@ func (in *NodeSelector) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i316 := range in.NodeSelectorTerms {
-			if i316 > 0 {
+		for i326 := range in.NodeSelectorTerms {
+			if i326 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.NodeSelectorTerms[i316].AppendJSON(b); err != nil {
+			if b, err = in.NodeSelectorTerms[i326].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -10073,7 +10084,7 @@ func (out *NodeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v317 := make([]NodeSelectorTerm, 0)
+				v327 := make([]NodeSelectorTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10082,13 +10093,13 @@ func (out *NodeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z318 NodeSelectorTerm
-					v317 = append(v317, z318)
-					if err := v317[len(v317)-1].UnmarshalJSONFrom(d); err != nil {
+					var z328 NodeSelectorTerm
+					v327 = append(v327, z328)
+					if err := v327[len(v327)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.NodeSelectorTerms = v317
+				out.NodeSelectorTerms = v327
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10116,11 +10127,11 @@ func (in *NodeSelectorRequirement) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i319 := range in.Values {
-				if i319 > 0 {
+			for i329 := range in.Values {
+				if i329 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Values[i319])
+				b = jsontext.AppendString(b, in.Values[i329])
 			}
 			b = append(b, ']')
 		}
@@ -10172,11 +10183,11 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v320, err := d.String()
+				v330, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v320)
+				out.Key = string(v330)
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
@@ -10184,11 +10195,11 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v321, err := d.String()
+				v331, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Operator = NodeSelectorOperator(v321)
+				out.Operator = NodeSelectorOperator(v331)
 			}
 		case "values":
 			if seen[0]&(1<<2) != 0 {
@@ -10201,7 +10212,7 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v322 := make([]string, 0)
+				v332 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10210,17 +10221,17 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 					if !more {
 						break
 					}
-					var z323 string
-					v322 = append(v322, z323)
+					var z333 string
+					v332 = append(v332, z333)
 					if !d.Null() {
-						v324, err := d.String()
+						v334, err := d.String()
 						if err != nil {
 							return err
 						}
-						v322[len(v322)-1] = string(v324)
+						v332[len(v332)-1] = string(v334)
 					}
 				}
-				out.Values = v322
+				out.Values = v332
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10244,11 +10255,11 @@ func (in *NodeSelectorTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i325 := range in.MatchExpressions {
-				if i325 > 0 {
+			for i335 := range in.MatchExpressions {
+				if i335 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchExpressions[i325].AppendJSON(b); err != nil {
+				if b, err = in.MatchExpressions[i335].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10261,11 +10272,11 @@ func (in *NodeSelectorTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i326 := range in.MatchFields {
-				if i326 > 0 {
+			for i336 := range in.MatchFields {
+				if i336 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchFields[i326].AppendJSON(b); err != nil {
+				if b, err = in.MatchFields[i336].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10324,7 +10335,7 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v327 := make([]NodeSelectorRequirement, 0)
+				v337 := make([]NodeSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10333,13 +10344,13 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z328 NodeSelectorRequirement
-					v327 = append(v327, z328)
-					if err := v327[len(v327)-1].UnmarshalJSONFrom(d); err != nil {
+					var z338 NodeSelectorRequirement
+					v337 = append(v337, z338)
+					if err := v337[len(v337)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchExpressions = v327
+				out.MatchExpressions = v337
 			}
 		case "matchFields":
 			if seen[0]&(1<<1) != 0 {
@@ -10352,7 +10363,7 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v329 := make([]NodeSelectorRequirement, 0)
+				v339 := make([]NodeSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10361,13 +10372,13 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z330 NodeSelectorRequirement
-					v329 = append(v329, z330)
-					if err := v329[len(v329)-1].UnmarshalJSONFrom(d); err != nil {
+					var z340 NodeSelectorRequirement
+					v339 = append(v339, z340)
+					if err := v339[len(v339)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchFields = v329
+				out.MatchFields = v339
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10395,11 +10406,11 @@ func (in *NodeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i331 := range in.PodCIDRs {
-				if i331 > 0 {
+			for i341 := range in.PodCIDRs {
+				if i341 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.PodCIDRs[i331])
+				b = jsontext.AppendString(b, in.PodCIDRs[i341])
 			}
 			b = append(b, ']')
 		}
@@ -10418,11 +10429,11 @@ func (in *NodeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i332 := range in.Taints {
-				if i332 > 0 {
+			for i342 := range in.Taints {
+				if i342 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Taints[i332].AppendJSON(b); err != nil {
+				if b, err = in.Taints[i342].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10476,11 +10487,11 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v333, err := d.String()
+				v343, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.PodCIDR = string(v333)
+				out.PodCIDR = string(v343)
 			}
 		case "podCIDRs":
 			if seen[0]&(1<<1) != 0 {
@@ -10493,7 +10504,7 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v334 := make([]string, 0)
+				v344 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10502,17 +10513,17 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z335 string
-					v334 = append(v334, z335)
+					var z345 string
+					v344 = append(v344, z345)
 					if !d.Null() {
-						v336, err := d.String()
+						v346, err := d.String()
 						if err != nil {
 							return err
 						}
-						v334[len(v334)-1] = string(v336)
+						v344[len(v344)-1] = string(v346)
 					}
 				}
-				out.PodCIDRs = v334
+				out.PodCIDRs = v344
 			}
 		case "providerID":
 			if seen[0]&(1<<2) != 0 {
@@ -10520,11 +10531,11 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v337, err := d.String()
+				v347, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ProviderID = string(v337)
+				out.ProviderID = string(v347)
 			}
 		case "unschedulable":
 			if seen[0]&(1<<3) != 0 {
@@ -10532,11 +10543,11 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v338, err := d.Bool()
+				v348, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Unschedulable = bool(v338)
+				out.Unschedulable = bool(v348)
 			}
 		case "taints":
 			if seen[0]&(1<<4) != 0 {
@@ -10549,7 +10560,7 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v339 := make([]Taint, 0)
+				v349 := make([]Taint, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10558,13 +10569,13 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z340 Taint
-					v339 = append(v339, z340)
-					if err := v339[len(v339)-1].UnmarshalJSONFrom(d); err != nil {
+					var z350 Taint
+					v349 = append(v349, z350)
+					if err := v349[len(v349)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Taints = v339
+				out.Taints = v349
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10588,14 +10599,15 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i341, k342 := range jsontext.SortedKeys(in.Capacity) {
-				if i341 > 0 {
+			var kb354 [16]ResourceName
+			for i351, k352 := range jsontext.AppendSortedKeys(kb354[:0], in.Capacity) {
+				if i351 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k342)
+				b = jsontext.AppendString(b, k352)
 				b = append(b, ':')
-				v343 := in.Capacity[k342]
-				if b, err = v343.AppendJSON(b); err != nil {
+				v353 := in.Capacity[k352]
+				if b, err = v353.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10608,14 +10620,15 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i344, k345 := range jsontext.SortedKeys(in.Allocatable) {
-				if i344 > 0 {
+			var kb358 [16]ResourceName
+			for i355, k356 := range jsontext.AppendSortedKeys(kb358[:0], in.Allocatable) {
+				if i355 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k345)
+				b = jsontext.AppendString(b, k356)
 				b = append(b, ':')
-				v346 := in.Allocatable[k345]
-				if b, err = v346.AppendJSON(b); err != nil {
+				v357 := in.Allocatable[k356]
+				if b, err = v357.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10632,11 +10645,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i347 := range in.Conditions {
-				if i347 > 0 {
+			for i359 := range in.Conditions {
+				if i359 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i347].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i359].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10649,24 +10662,24 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i348 := range in.Addresses {
-				if i348 > 0 {
+			for i360 := range in.Addresses {
+				if i360 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Addresses[i348].AppendJSON(b); err != nil {
+				if b, err = in.Addresses[i360].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
 			b = append(b, ']')
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.DaemonEndpoints)) {
+	if !(in.DaemonEndpoints == (NodeDaemonEndpoints{})) {
 		b = append(b, ",\"daemonEndpoints\":"...)
 		if b, err = in.DaemonEndpoints.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.NodeInfo)) {
+	if !(in.NodeInfo == (NodeSystemInfo{})) {
 		b = append(b, ",\"nodeInfo\":"...)
 		if b, err = in.NodeInfo.AppendJSON(b); err != nil {
 			return b, err
@@ -10678,11 +10691,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i349 := range in.Images {
-				if i349 > 0 {
+			for i361 := range in.Images {
+				if i361 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Images[i349].AppendJSON(b); err != nil {
+				if b, err = in.Images[i361].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10695,11 +10708,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i350 := range in.VolumesInUse {
-				if i350 > 0 {
+			for i362 := range in.VolumesInUse {
+				if i362 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.VolumesInUse[i350])
+				b = jsontext.AppendString(b, in.VolumesInUse[i362])
 			}
 			b = append(b, ']')
 		}
@@ -10710,11 +10723,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i351 := range in.VolumesAttached {
-				if i351 > 0 {
+			for i363 := range in.VolumesAttached {
+				if i363 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.VolumesAttached[i351].AppendJSON(b); err != nil {
+				if b, err = in.VolumesAttached[i363].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10773,7 +10786,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v352 := make(ResourceList)
+				v364 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -10782,16 +10795,16 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k353 := ResourceName(name)
-					var e354 resource.Quantity
+					k365 := ResourceName(d.Copy(name))
+					var e366 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e354.UnmarshalJSON(raw); err != nil {
+					} else if err := e366.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v352[k353] = e354
+					v364[k365] = e366
 				}
-				out.Capacity = v352
+				out.Capacity = v364
 			}
 		case "allocatable":
 			if seen[0]&(1<<1) != 0 {
@@ -10804,7 +10817,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v355 := make(ResourceList)
+				v367 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -10813,16 +10826,16 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k356 := ResourceName(name)
-					var e357 resource.Quantity
+					k368 := ResourceName(d.Copy(name))
+					var e369 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e357.UnmarshalJSON(raw); err != nil {
+					} else if err := e369.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v355[k356] = e357
+					v367[k368] = e369
 				}
-				out.Allocatable = v355
+				out.Allocatable = v367
 			}
 		case "phase":
 			if seen[0]&(1<<2) != 0 {
@@ -10830,11 +10843,11 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v358, err := d.String()
+				v370, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Phase = NodePhase(v358)
+				out.Phase = NodePhase(v370)
 			}
 		case "conditions":
 			if seen[0]&(1<<3) != 0 {
@@ -10847,7 +10860,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v359 := make([]NodeCondition, 0)
+				v371 := make([]NodeCondition, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10856,13 +10869,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z360 NodeCondition
-					v359 = append(v359, z360)
-					if err := v359[len(v359)-1].UnmarshalJSONFrom(d); err != nil {
+					var z372 NodeCondition
+					v371 = append(v371, z372)
+					if err := v371[len(v371)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v359
+				out.Conditions = v371
 			}
 		case "addresses":
 			if seen[0]&(1<<4) != 0 {
@@ -10875,7 +10888,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v361 := make([]NodeAddress, 0)
+				v373 := make([]NodeAddress, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10884,13 +10897,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z362 NodeAddress
-					v361 = append(v361, z362)
-					if err := v361[len(v361)-1].UnmarshalJSONFrom(d); err != nil {
+					var z374 NodeAddress
+					v373 = append(v373, z374)
+					if err := v373[len(v373)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Addresses = v361
+				out.Addresses = v373
 			}
 		case "daemonEndpoints":
 			if seen[0]&(1<<5) != 0 {
@@ -10919,7 +10932,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v363 := make([]ContainerImage, 0)
+				v375 := make([]ContainerImage, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10928,13 +10941,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z364 ContainerImage
-					v363 = append(v363, z364)
-					if err := v363[len(v363)-1].UnmarshalJSONFrom(d); err != nil {
+					var z376 ContainerImage
+					v375 = append(v375, z376)
+					if err := v375[len(v375)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Images = v363
+				out.Images = v375
 			}
 		case "volumesInUse":
 			if seen[0]&(1<<8) != 0 {
@@ -10947,7 +10960,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v365 := make([]UniqueVolumeName, 0)
+				v377 := make([]UniqueVolumeName, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10956,17 +10969,17 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z366 UniqueVolumeName
-					v365 = append(v365, z366)
+					var z378 UniqueVolumeName
+					v377 = append(v377, z378)
 					if !d.Null() {
-						v367, err := d.String()
+						v379, err := d.String()
 						if err != nil {
 							return err
 						}
-						v365[len(v365)-1] = UniqueVolumeName(v367)
+						v377[len(v377)-1] = UniqueVolumeName(v379)
 					}
 				}
-				out.VolumesInUse = v365
+				out.VolumesInUse = v377
 			}
 		case "volumesAttached":
 			if seen[0]&(1<<9) != 0 {
@@ -10979,7 +10992,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v368 := make([]AttachedVolume, 0)
+				v380 := make([]AttachedVolume, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10988,13 +11001,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z369 AttachedVolume
-					v368 = append(v368, z369)
-					if err := v368[len(v368)-1].UnmarshalJSONFrom(d); err != nil {
+					var z381 AttachedVolume
+					v380 = append(v380, z381)
+					if err := v380[len(v380)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.VolumesAttached = v368
+				out.VolumesAttached = v380
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11079,11 +11092,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v370, err := d.String()
+				v382, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.MachineID = string(v370)
+				out.MachineID = string(v382)
 			}
 		case "systemUUID":
 			if seen[0]&(1<<1) != 0 {
@@ -11091,11 +11104,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v371, err := d.String()
+				v383, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SystemUUID = string(v371)
+				out.SystemUUID = string(v383)
 			}
 		case "bootID":
 			if seen[0]&(1<<2) != 0 {
@@ -11103,11 +11116,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v372, err := d.String()
+				v384, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.BootID = string(v372)
+				out.BootID = string(v384)
 			}
 		case "kernelVersion":
 			if seen[0]&(1<<3) != 0 {
@@ -11115,11 +11128,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v373, err := d.String()
+				v385, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.KernelVersion = string(v373)
+				out.KernelVersion = string(v385)
 			}
 		case "osImage":
 			if seen[0]&(1<<4) != 0 {
@@ -11127,11 +11140,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v374, err := d.String()
+				v386, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.OSImage = string(v374)
+				out.OSImage = string(v386)
 			}
 		case "containerRuntimeVersion":
 			if seen[0]&(1<<5) != 0 {
@@ -11139,11 +11152,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v375, err := d.String()
+				v387, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ContainerRuntimeVersion = string(v375)
+				out.ContainerRuntimeVersion = string(v387)
 			}
 		case "kubeletVersion":
 			if seen[0]&(1<<6) != 0 {
@@ -11151,11 +11164,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v376, err := d.String()
+				v388, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.KubeletVersion = string(v376)
+				out.KubeletVersion = string(v388)
 			}
 		case "kubeProxyVersion":
 			if seen[0]&(1<<7) != 0 {
@@ -11163,11 +11176,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v377, err := d.String()
+				v389, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.KubeProxyVersion = string(v377)
+				out.KubeProxyVersion = string(v389)
 			}
 		case "operatingSystem":
 			if seen[0]&(1<<8) != 0 {
@@ -11175,11 +11188,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 8
 			if !d.Null() {
-				v378, err := d.String()
+				v390, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.OperatingSystem = string(v378)
+				out.OperatingSystem = string(v390)
 			}
 		case "architecture":
 			if seen[0]&(1<<9) != 0 {
@@ -11187,11 +11200,11 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v379, err := d.String()
+				v391, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Architecture = string(v379)
+				out.Architecture = string(v391)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11262,11 +11275,11 @@ func (out *ObjectFieldSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v380, err := d.String()
+				v392, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.APIVersion = string(v380)
+				out.APIVersion = string(v392)
 			}
 		case "fieldPath":
 			if seen[0]&(1<<1) != 0 {
@@ -11274,11 +11287,11 @@ func (out *ObjectFieldSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v381, err := d.String()
+				v393, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.FieldPath = string(v381)
+				out.FieldPath = string(v393)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11371,11 +11384,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v382, err := d.String()
+				v394, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Kind = string(v382)
+				out.Kind = string(v394)
 			}
 		case "namespace":
 			if seen[0]&(1<<1) != 0 {
@@ -11383,11 +11396,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v383, err := d.String()
+				v395, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Namespace = string(v383)
+				out.Namespace = string(v395)
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
@@ -11395,11 +11408,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v384, err := d.String()
+				v396, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v384)
+				out.Name = string(v396)
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
@@ -11407,11 +11420,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v385, err := d.String()
+				v397, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.UID = types.UID(v385)
+				out.UID = types.UID(v397)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<4) != 0 {
@@ -11419,11 +11432,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v386, err := d.String()
+				v398, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.APIVersion = string(v386)
+				out.APIVersion = string(v398)
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<5) != 0 {
@@ -11431,11 +11444,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v387, err := d.String()
+				v399, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ResourceVersion = string(v387)
+				out.ResourceVersion = string(v399)
 			}
 		case "fieldPath":
 			if seen[0]&(1<<6) != 0 {
@@ -11443,11 +11456,11 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v388, err := d.String()
+				v400, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.FieldPath = string(v388)
+				out.FieldPath = string(v400)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11473,19 +11486,19 @@ func (in *PersistentVolume) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroPersistentVolumeSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(in.Status == (PersistentVolumeStatus{})) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -11538,11 +11551,11 @@ func (out *PersistentVolume) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v389, err := d.String()
+				v401, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v389)
+				out.TypeMeta.Kind = string(v401)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -11550,11 +11563,11 @@ func (out *PersistentVolume) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v390, err := d.String()
+				v402, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v390)
+				out.TypeMeta.APIVersion = string(v402)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -11604,19 +11617,19 @@ func (in *PersistentVolumeClaim) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroPersistentVolumeClaimSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroPersistentVolumeClaimStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -11669,11 +11682,11 @@ func (out *PersistentVolumeClaim) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v391, err := d.String()
+				v403, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v391)
+				out.TypeMeta.Kind = string(v403)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -11681,11 +11694,11 @@ func (out *PersistentVolumeClaim) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v392, err := d.String()
+				v404, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v392)
+				out.TypeMeta.APIVersion = string(v404)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -11798,11 +11811,11 @@ func (out *PersistentVolumeClaimCondition) UnmarshalJSONFrom(d *jsontext.Decoder
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v393, err := d.String()
+				v405, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = PersistentVolumeClaimConditionType(v393)
+				out.Type = PersistentVolumeClaimConditionType(v405)
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
@@ -11810,11 +11823,11 @@ func (out *PersistentVolumeClaimCondition) UnmarshalJSONFrom(d *jsontext.Decoder
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v394, err := d.String()
+				v406, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Status = ConditionStatus(v394)
+				out.Status = ConditionStatus(v406)
 			}
 		case "lastProbeTime":
 			if seen[0]&(1<<2) != 0 {
@@ -11842,11 +11855,11 @@ func (out *PersistentVolumeClaimCondition) UnmarshalJSONFrom(d *jsontext.Decoder
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v395, err := d.String()
+				v407, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v395)
+				out.Reason = string(v407)
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
@@ -11854,11 +11867,11 @@ func (out *PersistentVolumeClaimCondition) UnmarshalJSONFrom(d *jsontext.Decoder
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v396, err := d.String()
+				v408, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v396)
+				out.Message = string(v408)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11884,7 +11897,7 @@ func (in *PersistentVolumeClaimList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -11895,11 +11908,11 @@ func (in *PersistentVolumeClaimList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i397 := range in.Items {
-			if i397 > 0 {
+		for i409 := range in.Items {
+			if i409 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i397].AppendJSON(b); err != nil {
+			if b, err = in.Items[i409].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -11952,11 +11965,11 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v398, err := d.String()
+				v410, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v398)
+				out.TypeMeta.Kind = string(v410)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -11964,11 +11977,11 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v399, err := d.String()
+				v411, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v399)
+				out.TypeMeta.APIVersion = string(v411)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -11989,7 +12002,7 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v400 := make([]PersistentVolumeClaim, 0)
+				v412 := make([]PersistentVolumeClaim, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -11998,13 +12011,13 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					if !more {
 						break
 					}
-					var z401 PersistentVolumeClaim
-					v400 = append(v400, z401)
-					if err := v400[len(v400)-1].UnmarshalJSONFrom(d); err != nil {
+					var z413 PersistentVolumeClaim
+					v412 = append(v412, z413)
+					if err := v412[len(v412)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v400
+				out.Items = v412
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -12028,11 +12041,11 @@ func (in *PersistentVolumeClaimSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i402 := range in.AccessModes {
-				if i402 > 0 {
+			for i414 := range in.AccessModes {
+				if i414 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.AccessModes[i402])
+				b = jsontext.AppendString(b, in.AccessModes[i414])
 			}
 			b = append(b, ']')
 		}
@@ -12047,7 +12060,7 @@ func (in *PersistentVolumeClaimSpec) AppendJSON(b []byte) ([]byte, error) {
 			}
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Resources)) {
+	if !(jsonZeroVolumeResourceRequirements(&in.Resources)) {
 		b = append(b, ",\"resources\":"...)
 		if b, err = in.Resources.AppendJSON(b); err != nil {
 			return b, err
@@ -12153,7 +12166,7 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v403 := make([]PersistentVolumeAccessMode, 0)
+				v415 := make([]PersistentVolumeAccessMode, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12162,17 +12175,17 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					if !more {
 						break
 					}
-					var z404 PersistentVolumeAccessMode
-					v403 = append(v403, z404)
+					var z416 PersistentVolumeAccessMode
+					v415 = append(v415, z416)
 					if !d.Null() {
-						v405, err := d.String()
+						v417, err := d.String()
 						if err != nil {
 							return err
 						}
-						v403[len(v403)-1] = PersistentVolumeAccessMode(v405)
+						v415[len(v415)-1] = PersistentVolumeAccessMode(v417)
 					}
 				}
-				out.AccessModes = v403
+				out.AccessModes = v415
 			}
 		case "selector":
 			if seen[0]&(1<<1) != 0 {
@@ -12203,11 +12216,11 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v406, err := d.String()
+				v418, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.VolumeName = string(v406)
+				out.VolumeName = string(v418)
 			}
 		case "storageClassName":
 			if seen[0]&(1<<4) != 0 {
@@ -12221,11 +12234,11 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					out.StorageClassName = new(string)
 				}
 				if !d.Null() {
-					v407, err := d.String()
+					v419, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.StorageClassName) = string(v407)
+					(*out.StorageClassName) = string(v419)
 				}
 			}
 		case "volumeMode":
@@ -12240,11 +12253,11 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					out.VolumeMode = new(PersistentVolumeMode)
 				}
 				if !d.Null() {
-					v408, err := d.String()
+					v420, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.VolumeMode) = PersistentVolumeMode(v408)
+					(*out.VolumeMode) = PersistentVolumeMode(v420)
 				}
 			}
 		case "dataSource":
@@ -12289,11 +12302,11 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					out.VolumeAttributesClassName = new(string)
 				}
 				if !d.Null() {
-					v409, err := d.String()
+					v421, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.VolumeAttributesClassName) = string(v409)
+					(*out.VolumeAttributesClassName) = string(v421)
 				}
 			}
 		default:
@@ -12322,11 +12335,11 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i410 := range in.AccessModes {
-				if i410 > 0 {
+			for i422 := range in.AccessModes {
+				if i422 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.AccessModes[i410])
+				b = jsontext.AppendString(b, in.AccessModes[i422])
 			}
 			b = append(b, ']')
 		}
@@ -12337,14 +12350,15 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i411, k412 := range jsontext.SortedKeys(in.Capacity) {
-				if i411 > 0 {
+			var kb426 [16]ResourceName
+			for i423, k424 := range jsontext.AppendSortedKeys(kb426[:0], in.Capacity) {
+				if i423 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k412)
+				b = jsontext.AppendString(b, k424)
 				b = append(b, ':')
-				v413 := in.Capacity[k412]
-				if b, err = v413.AppendJSON(b); err != nil {
+				v425 := in.Capacity[k424]
+				if b, err = v425.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -12357,11 +12371,11 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i414 := range in.Conditions {
-				if i414 > 0 {
+			for i427 := range in.Conditions {
+				if i427 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i414].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i427].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -12374,14 +12388,15 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i415, k416 := range jsontext.SortedKeys(in.AllocatedResources) {
-				if i415 > 0 {
+			var kb431 [16]ResourceName
+			for i428, k429 := range jsontext.AppendSortedKeys(kb431[:0], in.AllocatedResources) {
+				if i428 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k416)
+				b = jsontext.AppendString(b, k429)
 				b = append(b, ':')
-				v417 := in.AllocatedResources[k416]
-				if b, err = v417.AppendJSON(b); err != nil {
+				v430 := in.AllocatedResources[k429]
+				if b, err = v430.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -12394,14 +12409,15 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i418, k419 := range jsontext.SortedKeys(in.AllocatedResourceStatuses) {
-				if i418 > 0 {
+			var kb435 [16]ResourceName
+			for i432, k433 := range jsontext.AppendSortedKeys(kb435[:0], in.AllocatedResourceStatuses) {
+				if i432 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k419)
+				b = jsontext.AppendString(b, k433)
 				b = append(b, ':')
-				v420 := in.AllocatedResourceStatuses[k419]
-				b = jsontext.AppendString(b, v420)
+				v434 := in.AllocatedResourceStatuses[k433]
+				b = jsontext.AppendString(b, v434)
 			}
 			b = append(b, '}')
 		}
@@ -12461,11 +12477,11 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v421, err := d.String()
+				v436, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Phase = PersistentVolumeClaimPhase(v421)
+				out.Phase = PersistentVolumeClaimPhase(v436)
 			}
 		case "accessModes":
 			if seen[0]&(1<<1) != 0 {
@@ -12478,7 +12494,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v422 := make([]PersistentVolumeAccessMode, 0)
+				v437 := make([]PersistentVolumeAccessMode, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12487,17 +12503,17 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					var z423 PersistentVolumeAccessMode
-					v422 = append(v422, z423)
+					var z438 PersistentVolumeAccessMode
+					v437 = append(v437, z438)
 					if !d.Null() {
-						v424, err := d.String()
+						v439, err := d.String()
 						if err != nil {
 							return err
 						}
-						v422[len(v422)-1] = PersistentVolumeAccessMode(v424)
+						v437[len(v437)-1] = PersistentVolumeAccessMode(v439)
 					}
 				}
-				out.AccessModes = v422
+				out.AccessModes = v437
 			}
 		case "capacity":
 			if seen[0]&(1<<2) != 0 {
@@ -12510,7 +12526,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v425 := make(ResourceList)
+				v440 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -12519,16 +12535,16 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					k426 := ResourceName(name)
-					var e427 resource.Quantity
+					k441 := ResourceName(d.Copy(name))
+					var e442 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e427.UnmarshalJSON(raw); err != nil {
+					} else if err := e442.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v425[k426] = e427
+					v440[k441] = e442
 				}
-				out.Capacity = v425
+				out.Capacity = v440
 			}
 		case "conditions":
 			if seen[0]&(1<<3) != 0 {
@@ -12541,7 +12557,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v428 := make([]PersistentVolumeClaimCondition, 0)
+				v443 := make([]PersistentVolumeClaimCondition, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12550,13 +12566,13 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					var z429 PersistentVolumeClaimCondition
-					v428 = append(v428, z429)
-					if err := v428[len(v428)-1].UnmarshalJSONFrom(d); err != nil {
+					var z444 PersistentVolumeClaimCondition
+					v443 = append(v443, z444)
+					if err := v443[len(v443)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v428
+				out.Conditions = v443
 			}
 		case "allocatedResources":
 			if seen[0]&(1<<4) != 0 {
@@ -12569,7 +12585,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v430 := make(ResourceList)
+				v445 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -12578,16 +12594,16 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					k431 := ResourceName(name)
-					var e432 resource.Quantity
+					k446 := ResourceName(d.Copy(name))
+					var e447 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e432.UnmarshalJSON(raw); err != nil {
+					} else if err := e447.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v430[k431] = e432
+					v445[k446] = e447
 				}
-				out.AllocatedResources = v430
+				out.AllocatedResources = v445
 			}
 		case "allocatedResourceStatuses":
 			if seen[0]&(1<<5) != 0 {
@@ -12600,7 +12616,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v433 := make(map[ResourceName]ClaimResourceStatus)
+				v448 := make(map[ResourceName]ClaimResourceStatus, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -12609,18 +12625,18 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					k434 := ResourceName(name)
-					var e435 ClaimResourceStatus
+					k449 := ResourceName(d.Copy(name))
+					var e450 ClaimResourceStatus
 					if !d.Null() {
-						v436, err := d.String()
+						v451, err := d.String()
 						if err != nil {
 							return err
 						}
-						e435 = ClaimResourceStatus(v436)
+						e450 = ClaimResourceStatus(v451)
 					}
-					v433[k434] = e435
+					v448[k449] = e450
 				}
-				out.AllocatedResourceStatuses = v433
+				out.AllocatedResourceStatuses = v448
 			}
 		case "currentVolumeAttributesClassName":
 			if seen[0]&(1<<6) != 0 {
@@ -12634,11 +12650,11 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					out.CurrentVolumeAttributesClassName = new(string)
 				}
 				if !d.Null() {
-					v437, err := d.String()
+					v452, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.CurrentVolumeAttributesClassName) = string(v437)
+					(*out.CurrentVolumeAttributesClassName) = string(v452)
 				}
 			}
 		default:
@@ -12657,7 +12673,7 @@ func (in *PersistentVolumeClaimTemplate) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -12793,11 +12809,11 @@ func (out *PersistentVolumeClaimVolumeSource) UnmarshalJSONFrom(d *jsontext.Deco
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v438, err := d.String()
+				v453, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ClaimName = string(v438)
+				out.ClaimName = string(v453)
 			}
 		case "readOnly":
 			if seen[0]&(1<<1) != 0 {
@@ -12805,11 +12821,11 @@ func (out *PersistentVolumeClaimVolumeSource) UnmarshalJSONFrom(d *jsontext.Deco
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v439, err := d.Bool()
+				v454, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v439)
+				out.ReadOnly = bool(v454)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -12835,7 +12851,7 @@ func (in *PersistentVolumeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -12846,11 +12862,11 @@ func (in *PersistentVolumeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i440 := range in.Items {
-			if i440 > 0 {
+		for i455 := range in.Items {
+			if i455 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i440].AppendJSON(b); err != nil {
+			if b, err = in.Items[i455].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -12903,11 +12919,11 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v441, err := d.String()
+				v456, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v441)
+				out.TypeMeta.Kind = string(v456)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -12915,11 +12931,11 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v442, err := d.String()
+				v457, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v442)
+				out.TypeMeta.APIVersion = string(v457)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -12940,7 +12956,7 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v443 := make([]PersistentVolume, 0)
+				v458 := make([]PersistentVolume, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12949,13 +12965,13 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z444 PersistentVolume
-					v443 = append(v443, z444)
-					if err := v443[len(v443)-1].UnmarshalJSONFrom(d); err != nil {
+					var z459 PersistentVolume
+					v458 = append(v458, z459)
+					if err := v458[len(v458)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v443
+				out.Items = v458
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -13136,14 +13152,15 @@ func (in *PersistentVolumeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i445, k446 := range jsontext.SortedKeys(in.Capacity) {
-				if i445 > 0 {
+			var kb463 [16]ResourceName
+			for i460, k461 := range jsontext.AppendSortedKeys(kb463[:0], in.Capacity) {
+				if i460 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k446)
+				b = jsontext.AppendString(b, k461)
 				b = append(b, ':')
-				v447 := in.Capacity[k446]
-				if b, err = v447.AppendJSON(b); err != nil {
+				v462 := in.Capacity[k461]
+				if b, err = v462.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -13196,11 +13213,11 @@ func (in *PersistentVolumeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i448 := range in.AccessModes {
-				if i448 > 0 {
+			for i464 := range in.AccessModes {
+				if i464 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.AccessModes[i448])
+				b = jsontext.AppendString(b, in.AccessModes[i464])
 			}
 			b = append(b, ']')
 		}
@@ -13229,11 +13246,11 @@ func (in *PersistentVolumeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i449 := range in.MountOptions {
-				if i449 > 0 {
+			for i465 := range in.MountOptions {
+				if i465 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MountOptions[i449])
+				b = jsontext.AppendString(b, in.MountOptions[i465])
 			}
 			b = append(b, ']')
 		}
@@ -13316,7 +13333,7 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v450 := make(ResourceList)
+				v466 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -13325,16 +13342,16 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k451 := ResourceName(name)
-					var e452 resource.Quantity
+					k467 := ResourceName(d.Copy(name))
+					var e468 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e452.UnmarshalJSON(raw); err != nil {
+					} else if err := e468.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v450[k451] = e452
+					v466[k467] = e468
 				}
-				out.Capacity = v450
+				out.Capacity = v466
 			}
 		case "hostPath":
 			if seen[0]&(1<<1) != 0 {
@@ -13407,7 +13424,7 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v453 := make([]PersistentVolumeAccessMode, 0)
+				v469 := make([]PersistentVolumeAccessMode, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13416,17 +13433,17 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z454 PersistentVolumeAccessMode
-					v453 = append(v453, z454)
+					var z470 PersistentVolumeAccessMode
+					v469 = append(v469, z470)
 					if !d.Null() {
-						v455, err := d.String()
+						v471, err := d.String()
 						if err != nil {
 							return err
 						}
-						v453[len(v453)-1] = PersistentVolumeAccessMode(v455)
+						v469[len(v469)-1] = PersistentVolumeAccessMode(v471)
 					}
 				}
-				out.AccessModes = v453
+				out.AccessModes = v469
 			}
 		case "claimRef":
 			if seen[0]&(1<<6) != 0 {
@@ -13449,11 +13466,11 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v456, err := d.String()
+				v472, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.PersistentVolumeReclaimPolicy = PersistentVolumeReclaimPolicy(v456)
+				out.PersistentVolumeReclaimPolicy = PersistentVolumeReclaimPolicy(v472)
 			}
 		case "storageClassName":
 			if seen[0]&(1<<8) != 0 {
@@ -13461,11 +13478,11 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 8
 			if !d.Null() {
-				v457, err := d.String()
+				v473, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.StorageClassName = string(v457)
+				out.StorageClassName = string(v473)
 			}
 		case "mountOptions":
 			if seen[0]&(1<<9) != 0 {
@@ -13478,7 +13495,7 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v458 := make([]string, 0)
+				v474 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13487,17 +13504,17 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z459 string
-					v458 = append(v458, z459)
+					var z475 string
+					v474 = append(v474, z475)
 					if !d.Null() {
-						v460, err := d.String()
+						v476, err := d.String()
 						if err != nil {
 							return err
 						}
-						v458[len(v458)-1] = string(v460)
+						v474[len(v474)-1] = string(v476)
 					}
 				}
-				out.MountOptions = v458
+				out.MountOptions = v474
 			}
 		case "volumeMode":
 			if seen[0]&(1<<10) != 0 {
@@ -13511,11 +13528,11 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.VolumeMode = new(PersistentVolumeMode)
 				}
 				if !d.Null() {
-					v461, err := d.String()
+					v477, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.VolumeMode) = PersistentVolumeMode(v461)
+					(*out.VolumeMode) = PersistentVolumeMode(v477)
 				}
 			}
 		case "nodeAffinity":
@@ -13545,11 +13562,11 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.VolumeAttributesClassName = new(string)
 				}
 				if !d.Null() {
-					v462, err := d.String()
+					v478, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.VolumeAttributesClassName) = string(v462)
+					(*out.VolumeAttributesClassName) = string(v478)
 				}
 			}
 		default:
@@ -13637,11 +13654,11 @@ func (out *PersistentVolumeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v463, err := d.String()
+				v479, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Phase = PersistentVolumePhase(v463)
+				out.Phase = PersistentVolumePhase(v479)
 			}
 		case "message":
 			if seen[0]&(1<<1) != 0 {
@@ -13649,11 +13666,11 @@ func (out *PersistentVolumeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v464, err := d.String()
+				v480, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v464)
+				out.Message = string(v480)
 			}
 		case "reason":
 			if seen[0]&(1<<2) != 0 {
@@ -13661,11 +13678,11 @@ func (out *PersistentVolumeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v465, err := d.String()
+				v481, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v465)
+				out.Reason = string(v481)
 			}
 		case "lastPhaseTransitionTime":
 			if seen[0]&(1<<3) != 0 {
@@ -13708,19 +13725,19 @@ func (in *Pod) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroPodSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroPodStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -13773,11 +13790,11 @@ func (out *Pod) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v466, err := d.String()
+				v482, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v466)
+				out.TypeMeta.Kind = string(v482)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -13785,11 +13802,11 @@ func (out *Pod) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v467, err := d.String()
+				v483, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v467)
+				out.TypeMeta.APIVersion = string(v483)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -13837,11 +13854,11 @@ func (in *PodAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i468 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
-				if i468 > 0 {
+			for i484 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
+				if i484 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i468].AppendJSON(b); err != nil {
+				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i484].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -13854,11 +13871,11 @@ func (in *PodAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i469 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
-				if i469 > 0 {
+			for i485 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
+				if i485 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i469].AppendJSON(b); err != nil {
+				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i485].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -13917,7 +13934,7 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v470 := make([]PodAffinityTerm, 0)
+				v486 := make([]PodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13926,13 +13943,13 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z471 PodAffinityTerm
-					v470 = append(v470, z471)
-					if err := v470[len(v470)-1].UnmarshalJSONFrom(d); err != nil {
+					var z487 PodAffinityTerm
+					v486 = append(v486, z487)
+					if err := v486[len(v486)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.RequiredDuringSchedulingIgnoredDuringExecution = v470
+				out.RequiredDuringSchedulingIgnoredDuringExecution = v486
 			}
 		case "preferredDuringSchedulingIgnoredDuringExecution":
 			if seen[0]&(1<<1) != 0 {
@@ -13945,7 +13962,7 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v472 := make([]WeightedPodAffinityTerm, 0)
+				v488 := make([]WeightedPodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13954,13 +13971,13 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z473 WeightedPodAffinityTerm
-					v472 = append(v472, z473)
-					if err := v472[len(v472)-1].UnmarshalJSONFrom(d); err != nil {
+					var z489 WeightedPodAffinityTerm
+					v488 = append(v488, z489)
+					if err := v488[len(v488)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PreferredDuringSchedulingIgnoredDuringExecution = v472
+				out.PreferredDuringSchedulingIgnoredDuringExecution = v488
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -13994,11 +14011,11 @@ func (in *PodAffinityTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i474 := range in.Namespaces {
-				if i474 > 0 {
+			for i490 := range in.Namespaces {
+				if i490 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Namespaces[i474])
+				b = jsontext.AppendString(b, in.Namespaces[i490])
 			}
 			b = append(b, ']')
 		}
@@ -14021,11 +14038,11 @@ func (in *PodAffinityTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i475 := range in.MatchLabelKeys {
-				if i475 > 0 {
+			for i491 := range in.MatchLabelKeys {
+				if i491 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MatchLabelKeys[i475])
+				b = jsontext.AppendString(b, in.MatchLabelKeys[i491])
 			}
 			b = append(b, ']')
 		}
@@ -14036,11 +14053,11 @@ func (in *PodAffinityTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i476 := range in.MismatchLabelKeys {
-				if i476 > 0 {
+			for i492 := range in.MismatchLabelKeys {
+				if i492 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MismatchLabelKeys[i476])
+				b = jsontext.AppendString(b, in.MismatchLabelKeys[i492])
 			}
 			b = append(b, ']')
 		}
@@ -14112,7 +14129,7 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v477 := make([]string, 0)
+				v493 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14121,17 +14138,17 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z478 string
-					v477 = append(v477, z478)
+					var z494 string
+					v493 = append(v493, z494)
 					if !d.Null() {
-						v479, err := d.String()
+						v495, err := d.String()
 						if err != nil {
 							return err
 						}
-						v477[len(v477)-1] = string(v479)
+						v493[len(v493)-1] = string(v495)
 					}
 				}
-				out.Namespaces = v477
+				out.Namespaces = v493
 			}
 		case "topologyKey":
 			if seen[0]&(1<<2) != 0 {
@@ -14139,11 +14156,11 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v480, err := d.String()
+				v496, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TopologyKey = string(v480)
+				out.TopologyKey = string(v496)
 			}
 		case "namespaceSelector":
 			if seen[0]&(1<<3) != 0 {
@@ -14171,7 +14188,7 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v481 := make([]string, 0)
+				v497 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14180,17 +14197,17 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z482 string
-					v481 = append(v481, z482)
+					var z498 string
+					v497 = append(v497, z498)
 					if !d.Null() {
-						v483, err := d.String()
+						v499, err := d.String()
 						if err != nil {
 							return err
 						}
-						v481[len(v481)-1] = string(v483)
+						v497[len(v497)-1] = string(v499)
 					}
 				}
-				out.MatchLabelKeys = v481
+				out.MatchLabelKeys = v497
 			}
 		case "mismatchLabelKeys":
 			if seen[0]&(1<<5) != 0 {
@@ -14203,7 +14220,7 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v484 := make([]string, 0)
+				v500 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14212,17 +14229,17 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z485 string
-					v484 = append(v484, z485)
+					var z501 string
+					v500 = append(v500, z501)
 					if !d.Null() {
-						v486, err := d.String()
+						v502, err := d.String()
 						if err != nil {
 							return err
 						}
-						v484[len(v484)-1] = string(v486)
+						v500[len(v500)-1] = string(v502)
 					}
 				}
-				out.MismatchLabelKeys = v484
+				out.MismatchLabelKeys = v500
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14246,11 +14263,11 @@ func (in *PodAntiAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i487 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
-				if i487 > 0 {
+			for i503 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
+				if i503 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i487].AppendJSON(b); err != nil {
+				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i503].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -14263,11 +14280,11 @@ func (in *PodAntiAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i488 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
-				if i488 > 0 {
+			for i504 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
+				if i504 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i488].AppendJSON(b); err != nil {
+				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i504].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -14326,7 +14343,7 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v489 := make([]PodAffinityTerm, 0)
+				v505 := make([]PodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14335,13 +14352,13 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z490 PodAffinityTerm
-					v489 = append(v489, z490)
-					if err := v489[len(v489)-1].UnmarshalJSONFrom(d); err != nil {
+					var z506 PodAffinityTerm
+					v505 = append(v505, z506)
+					if err := v505[len(v505)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.RequiredDuringSchedulingIgnoredDuringExecution = v489
+				out.RequiredDuringSchedulingIgnoredDuringExecution = v505
 			}
 		case "preferredDuringSchedulingIgnoredDuringExecution":
 			if seen[0]&(1<<1) != 0 {
@@ -14354,7 +14371,7 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v491 := make([]WeightedPodAffinityTerm, 0)
+				v507 := make([]WeightedPodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14363,13 +14380,13 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z492 WeightedPodAffinityTerm
-					v491 = append(v491, z492)
-					if err := v491[len(v491)-1].UnmarshalJSONFrom(d); err != nil {
+					var z508 WeightedPodAffinityTerm
+					v507 = append(v507, z508)
+					if err := v507[len(v507)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PreferredDuringSchedulingIgnoredDuringExecution = v491
+				out.PreferredDuringSchedulingIgnoredDuringExecution = v507
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14462,11 +14479,11 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v493, err := d.String()
+				v509, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = PodConditionType(v493)
+				out.Type = PodConditionType(v509)
 			}
 		case "observedGeneration":
 			if seen[0]&(1<<1) != 0 {
@@ -14474,11 +14491,11 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v494, err := d.Int(64)
+				v510, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.ObservedGeneration = int64(v494)
+				out.ObservedGeneration = int64(v510)
 			}
 		case "status":
 			if seen[0]&(1<<2) != 0 {
@@ -14486,11 +14503,11 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v495, err := d.String()
+				v511, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Status = ConditionStatus(v495)
+				out.Status = ConditionStatus(v511)
 			}
 		case "lastProbeTime":
 			if seen[0]&(1<<3) != 0 {
@@ -14518,11 +14535,11 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v496, err := d.String()
+				v512, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v496)
+				out.Reason = string(v512)
 			}
 		case "message":
 			if seen[0]&(1<<6) != 0 {
@@ -14530,11 +14547,11 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v497, err := d.String()
+				v513, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v497)
+				out.Message = string(v513)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14558,11 +14575,11 @@ func (in *PodDNSConfig) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i498 := range in.Nameservers {
-				if i498 > 0 {
+			for i514 := range in.Nameservers {
+				if i514 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Nameservers[i498])
+				b = jsontext.AppendString(b, in.Nameservers[i514])
 			}
 			b = append(b, ']')
 		}
@@ -14573,11 +14590,11 @@ func (in *PodDNSConfig) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i499 := range in.Searches {
-				if i499 > 0 {
+			for i515 := range in.Searches {
+				if i515 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Searches[i499])
+				b = jsontext.AppendString(b, in.Searches[i515])
 			}
 			b = append(b, ']')
 		}
@@ -14588,11 +14605,11 @@ func (in *PodDNSConfig) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i500 := range in.Options {
-				if i500 > 0 {
+			for i516 := range in.Options {
+				if i516 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Options[i500].AppendJSON(b); err != nil {
+				if b, err = in.Options[i516].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -14651,7 +14668,7 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v501 := make([]string, 0)
+				v517 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14660,17 +14677,17 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z502 string
-					v501 = append(v501, z502)
+					var z518 string
+					v517 = append(v517, z518)
 					if !d.Null() {
-						v503, err := d.String()
+						v519, err := d.String()
 						if err != nil {
 							return err
 						}
-						v501[len(v501)-1] = string(v503)
+						v517[len(v517)-1] = string(v519)
 					}
 				}
-				out.Nameservers = v501
+				out.Nameservers = v517
 			}
 		case "searches":
 			if seen[0]&(1<<1) != 0 {
@@ -14683,7 +14700,7 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v504 := make([]string, 0)
+				v520 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14692,17 +14709,17 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z505 string
-					v504 = append(v504, z505)
+					var z521 string
+					v520 = append(v520, z521)
 					if !d.Null() {
-						v506, err := d.String()
+						v522, err := d.String()
 						if err != nil {
 							return err
 						}
-						v504[len(v504)-1] = string(v506)
+						v520[len(v520)-1] = string(v522)
 					}
 				}
-				out.Searches = v504
+				out.Searches = v520
 			}
 		case "options":
 			if seen[0]&(1<<2) != 0 {
@@ -14715,7 +14732,7 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v507 := make([]PodDNSConfigOption, 0)
+				v523 := make([]PodDNSConfigOption, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14724,13 +14741,13 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z508 PodDNSConfigOption
-					v507 = append(v507, z508)
-					if err := v507[len(v507)-1].UnmarshalJSONFrom(d); err != nil {
+					var z524 PodDNSConfigOption
+					v523 = append(v523, z524)
+					if err := v523[len(v523)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Options = v507
+				out.Options = v523
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14807,11 +14824,11 @@ func (out *PodDNSConfigOption) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v509, err := d.String()
+				v525, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v509)
+				out.Name = string(v525)
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -14825,11 +14842,11 @@ func (out *PodDNSConfigOption) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Value = new(string)
 				}
 				if !d.Null() {
-					v510, err := d.String()
+					v526, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.Value) = string(v510)
+					(*out.Value) = string(v526)
 				}
 			}
 		default:
@@ -14897,11 +14914,11 @@ func (out *PodIP) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v511, err := d.String()
+				v527, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.IP = string(v511)
+				out.IP = string(v527)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14927,7 +14944,7 @@ func (in *PodList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -14938,11 +14955,11 @@ func (in *PodList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i512 := range in.Items {
-			if i512 > 0 {
+		for i528 := range in.Items {
+			if i528 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i512].AppendJSON(b); err != nil {
+			if b, err = in.Items[i528].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -14995,11 +15012,11 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v513, err := d.String()
+				v529, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v513)
+				out.TypeMeta.Kind = string(v529)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -15007,11 +15024,11 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v514, err := d.String()
+				v530, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v514)
+				out.TypeMeta.APIVersion = string(v530)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -15032,7 +15049,7 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v515 := make([]Pod, 0)
+				v531 := make([]Pod, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -15041,13 +15058,13 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z516 Pod
-					v515 = append(v515, z516)
-					if err := v515[len(v515)-1].UnmarshalJSONFrom(d); err != nil {
+					var z532 Pod
+					v531 = append(v531, z532)
+					if err := v531[len(v531)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v515
+				out.Items = v531
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15114,11 +15131,11 @@ func (out *PodOS) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v517, err := d.String()
+				v533, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = OSName(v517)
+				out.Name = OSName(v533)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15185,11 +15202,11 @@ func (out *PodReadinessGate) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v518, err := d.String()
+				v534, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ConditionType = PodConditionType(v518)
+				out.ConditionType = PodConditionType(v534)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15256,11 +15273,11 @@ func (out *PodSchedulingGate) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v519, err := d.String()
+				v535, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v519)
+				out.Name = string(v535)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15318,11 +15335,11 @@ func (in *PodSecurityContext) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i520 := range in.SupplementalGroups {
-				if i520 > 0 {
+			for i536 := range in.SupplementalGroups {
+				if i536 > 0 {
 					b = append(b, ',')
 				}
-				b = strconv.AppendInt(b, int64(in.SupplementalGroups[i520]), 10)
+				b = strconv.AppendInt(b, int64(in.SupplementalGroups[i536]), 10)
 			}
 			b = append(b, ']')
 		}
@@ -15341,11 +15358,11 @@ func (in *PodSecurityContext) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i521 := range in.Sysctls {
-				if i521 > 0 {
+			for i537 := range in.Sysctls {
+				if i537 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Sysctls[i521].AppendJSON(b); err != nil {
+				if b, err = in.Sysctls[i537].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15448,11 +15465,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsUser = new(int64)
 				}
 				if !d.Null() {
-					v522, err := d.Int(64)
+					v538, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsUser) = int64(v522)
+					(*out.RunAsUser) = int64(v538)
 				}
 			}
 		case "runAsGroup":
@@ -15467,11 +15484,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsGroup = new(int64)
 				}
 				if !d.Null() {
-					v523, err := d.Int(64)
+					v539, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsGroup) = int64(v523)
+					(*out.RunAsGroup) = int64(v539)
 				}
 			}
 		case "runAsNonRoot":
@@ -15486,11 +15503,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsNonRoot = new(bool)
 				}
 				if !d.Null() {
-					v524, err := d.Bool()
+					v540, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.RunAsNonRoot) = bool(v524)
+					(*out.RunAsNonRoot) = bool(v540)
 				}
 			}
 		case "supplementalGroups":
@@ -15504,7 +15521,7 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v525 := make([]int64, 0)
+				v541 := make([]int64, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -15513,17 +15530,17 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z526 int64
-					v525 = append(v525, z526)
+					var z542 int64
+					v541 = append(v541, z542)
 					if !d.Null() {
-						v527, err := d.Int(64)
+						v543, err := d.Int(64)
 						if err != nil {
 							return err
 						}
-						v525[len(v525)-1] = int64(v527)
+						v541[len(v541)-1] = int64(v543)
 					}
 				}
-				out.SupplementalGroups = v525
+				out.SupplementalGroups = v541
 			}
 		case "fsGroup":
 			if seen[0]&(1<<5) != 0 {
@@ -15537,11 +15554,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.FSGroup = new(int64)
 				}
 				if !d.Null() {
-					v528, err := d.Int(64)
+					v544, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.FSGroup) = int64(v528)
+					(*out.FSGroup) = int64(v544)
 				}
 			}
 		case "sysctls":
@@ -15555,7 +15572,7 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v529 := make([]Sysctl, 0)
+				v545 := make([]Sysctl, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -15564,13 +15581,13 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z530 Sysctl
-					v529 = append(v529, z530)
-					if err := v529[len(v529)-1].UnmarshalJSONFrom(d); err != nil {
+					var z546 Sysctl
+					v545 = append(v545, z546)
+					if err := v545[len(v545)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Sysctls = v529
+				out.Sysctls = v545
 			}
 		case "fsGroupChangePolicy":
 			if seen[0]&(1<<7) != 0 {
@@ -15584,11 +15601,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.FSGroupChangePolicy = new(PodFSGroupChangePolicy)
 				}
 				if !d.Null() {
-					v531, err := d.String()
+					v547, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.FSGroupChangePolicy) = PodFSGroupChangePolicy(v531)
+					(*out.FSGroupChangePolicy) = PodFSGroupChangePolicy(v547)
 				}
 			}
 		case "seccompProfile":
@@ -15643,11 +15660,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i532 := range in.Volumes {
-				if i532 > 0 {
+			for i548 := range in.Volumes {
+				if i548 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Volumes[i532].AppendJSON(b); err != nil {
+				if b, err = in.Volumes[i548].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15660,11 +15677,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i533 := range in.InitContainers {
-				if i533 > 0 {
+			for i549 := range in.InitContainers {
+				if i549 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.InitContainers[i533].AppendJSON(b); err != nil {
+				if b, err = in.InitContainers[i549].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15676,11 +15693,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i534 := range in.Containers {
-			if i534 > 0 {
+		for i550 := range in.Containers {
+			if i550 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Containers[i534].AppendJSON(b); err != nil {
+			if b, err = in.Containers[i550].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -15716,14 +15733,15 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i535, k536 := range jsontext.SortedKeys(in.NodeSelector) {
-				if i535 > 0 {
+			var kb554 [16]string
+			for i551, k552 := range jsontext.AppendSortedKeys(kb554[:0], in.NodeSelector) {
+				if i551 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k536)
+				b = jsontext.AppendString(b, k552)
 				b = append(b, ':')
-				v537 := in.NodeSelector[k536]
-				b = jsontext.AppendString(b, v537)
+				v553 := in.NodeSelector[k552]
+				b = jsontext.AppendString(b, v553)
 			}
 			b = append(b, '}')
 		}
@@ -15784,11 +15802,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i538 := range in.ImagePullSecrets {
-				if i538 > 0 {
+			for i555 := range in.ImagePullSecrets {
+				if i555 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ImagePullSecrets[i538].AppendJSON(b); err != nil {
+				if b, err = in.ImagePullSecrets[i555].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15823,11 +15841,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i539 := range in.Tolerations {
-				if i539 > 0 {
+			for i556 := range in.Tolerations {
+				if i556 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Tolerations[i539].AppendJSON(b); err != nil {
+				if b, err = in.Tolerations[i556].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15840,11 +15858,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i540 := range in.HostAliases {
-				if i540 > 0 {
+			for i557 := range in.HostAliases {
+				if i557 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.HostAliases[i540].AppendJSON(b); err != nil {
+				if b, err = in.HostAliases[i557].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15879,11 +15897,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i541 := range in.ReadinessGates {
-				if i541 > 0 {
+			for i558 := range in.ReadinessGates {
+				if i558 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ReadinessGates[i541].AppendJSON(b); err != nil {
+				if b, err = in.ReadinessGates[i558].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15920,14 +15938,15 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i542, k543 := range jsontext.SortedKeys(in.Overhead) {
-				if i542 > 0 {
+			var kb562 [16]ResourceName
+			for i559, k560 := range jsontext.AppendSortedKeys(kb562[:0], in.Overhead) {
+				if i559 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k543)
+				b = jsontext.AppendString(b, k560)
 				b = append(b, ':')
-				v544 := in.Overhead[k543]
-				if b, err = v544.AppendJSON(b); err != nil {
+				v561 := in.Overhead[k560]
+				if b, err = v561.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15940,11 +15959,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i545 := range in.TopologySpreadConstraints {
-				if i545 > 0 {
+			for i563 := range in.TopologySpreadConstraints {
+				if i563 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.TopologySpreadConstraints[i545].AppendJSON(b); err != nil {
+				if b, err = in.TopologySpreadConstraints[i563].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15983,11 +16002,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i546 := range in.SchedulingGates {
-				if i546 > 0 {
+			for i564 := range in.SchedulingGates {
+				if i564 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.SchedulingGates[i546].AppendJSON(b); err != nil {
+				if b, err = in.SchedulingGates[i564].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16046,7 +16065,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v547 := make([]Volume, 0)
+				v565 := make([]Volume, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16055,13 +16074,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z548 Volume
-					v547 = append(v547, z548)
-					if err := v547[len(v547)-1].UnmarshalJSONFrom(d); err != nil {
+					var z566 Volume
+					v565 = append(v565, z566)
+					if err := v565[len(v565)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Volumes = v547
+				out.Volumes = v565
 			}
 		case "initContainers":
 			if seen[0]&(1<<1) != 0 {
@@ -16074,7 +16093,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v549 := make([]Container, 0)
+				v567 := make([]Container, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16083,13 +16102,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z550 Container
-					v549 = append(v549, z550)
-					if err := v549[len(v549)-1].UnmarshalJSONFrom(d); err != nil {
+					var z568 Container
+					v567 = append(v567, z568)
+					if err := v567[len(v567)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.InitContainers = v549
+				out.InitContainers = v567
 			}
 		case "containers":
 			if seen[0]&(1<<2) != 0 {
@@ -16102,7 +16121,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v551 := make([]Container, 0)
+				v569 := make([]Container, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16111,13 +16130,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z552 Container
-					v551 = append(v551, z552)
-					if err := v551[len(v551)-1].UnmarshalJSONFrom(d); err != nil {
+					var z570 Container
+					v569 = append(v569, z570)
+					if err := v569[len(v569)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Containers = v551
+				out.Containers = v569
 			}
 		case "restartPolicy":
 			if seen[0]&(1<<3) != 0 {
@@ -16125,11 +16144,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v553, err := d.String()
+				v571, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.RestartPolicy = RestartPolicy(v553)
+				out.RestartPolicy = RestartPolicy(v571)
 			}
 		case "terminationGracePeriodSeconds":
 			if seen[0]&(1<<4) != 0 {
@@ -16143,11 +16162,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TerminationGracePeriodSeconds = new(int64)
 				}
 				if !d.Null() {
-					v554, err := d.Int(64)
+					v572, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TerminationGracePeriodSeconds) = int64(v554)
+					(*out.TerminationGracePeriodSeconds) = int64(v572)
 				}
 			}
 		case "activeDeadlineSeconds":
@@ -16162,11 +16181,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ActiveDeadlineSeconds = new(int64)
 				}
 				if !d.Null() {
-					v555, err := d.Int(64)
+					v573, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.ActiveDeadlineSeconds) = int64(v555)
+					(*out.ActiveDeadlineSeconds) = int64(v573)
 				}
 			}
 		case "dnsPolicy":
@@ -16175,11 +16194,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v556, err := d.String()
+				v574, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.DNSPolicy = DNSPolicy(v556)
+				out.DNSPolicy = DNSPolicy(v574)
 			}
 		case "nodeSelector":
 			if seen[0]&(1<<7) != 0 {
@@ -16192,7 +16211,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v557 := make(map[string]string)
+				v575 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -16201,18 +16220,18 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k558 := string(name)
-					var e559 string
+					k576 := d.Copy(name)
+					var e577 string
 					if !d.Null() {
-						v560, err := d.String()
+						v578, err := d.String()
 						if err != nil {
 							return err
 						}
-						e559 = string(v560)
+						e577 = string(v578)
 					}
-					v557[k558] = e559
+					v575[k576] = e577
 				}
-				out.NodeSelector = v557
+				out.NodeSelector = v575
 			}
 		case "serviceAccountName":
 			if seen[0]&(1<<8) != 0 {
@@ -16220,11 +16239,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 8
 			if !d.Null() {
-				v561, err := d.String()
+				v579, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ServiceAccountName = string(v561)
+				out.ServiceAccountName = string(v579)
 			}
 		case "serviceAccount":
 			if seen[0]&(1<<9) != 0 {
@@ -16232,11 +16251,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v562, err := d.String()
+				v580, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.DeprecatedServiceAccount = string(v562)
+				out.DeprecatedServiceAccount = string(v580)
 			}
 		case "automountServiceAccountToken":
 			if seen[0]&(1<<10) != 0 {
@@ -16250,11 +16269,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AutomountServiceAccountToken = new(bool)
 				}
 				if !d.Null() {
-					v563, err := d.Bool()
+					v581, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AutomountServiceAccountToken) = bool(v563)
+					(*out.AutomountServiceAccountToken) = bool(v581)
 				}
 			}
 		case "nodeName":
@@ -16263,11 +16282,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 11
 			if !d.Null() {
-				v564, err := d.String()
+				v582, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.NodeName = string(v564)
+				out.NodeName = string(v582)
 			}
 		case "hostNetwork":
 			if seen[0]&(1<<12) != 0 {
@@ -16275,11 +16294,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 12
 			if !d.Null() {
-				v565, err := d.Bool()
+				v583, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.HostNetwork = bool(v565)
+				out.HostNetwork = bool(v583)
 			}
 		case "hostPID":
 			if seen[0]&(1<<13) != 0 {
@@ -16287,11 +16306,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 13
 			if !d.Null() {
-				v566, err := d.Bool()
+				v584, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.HostPID = bool(v566)
+				out.HostPID = bool(v584)
 			}
 		case "hostIPC":
 			if seen[0]&(1<<14) != 0 {
@@ -16299,11 +16318,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 14
 			if !d.Null() {
-				v567, err := d.Bool()
+				v585, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.HostIPC = bool(v567)
+				out.HostIPC = bool(v585)
 			}
 		case "shareProcessNamespace":
 			if seen[0]&(1<<15) != 0 {
@@ -16317,11 +16336,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ShareProcessNamespace = new(bool)
 				}
 				if !d.Null() {
-					v568, err := d.Bool()
+					v586, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.ShareProcessNamespace) = bool(v568)
+					(*out.ShareProcessNamespace) = bool(v586)
 				}
 			}
 		case "securityContext":
@@ -16350,7 +16369,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v569 := make([]LocalObjectReference, 0)
+				v587 := make([]LocalObjectReference, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16359,13 +16378,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z570 LocalObjectReference
-					v569 = append(v569, z570)
-					if err := v569[len(v569)-1].UnmarshalJSONFrom(d); err != nil {
+					var z588 LocalObjectReference
+					v587 = append(v587, z588)
+					if err := v587[len(v587)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ImagePullSecrets = v569
+				out.ImagePullSecrets = v587
 			}
 		case "hostname":
 			if seen[0]&(1<<18) != 0 {
@@ -16373,11 +16392,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 18
 			if !d.Null() {
-				v571, err := d.String()
+				v589, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Hostname = string(v571)
+				out.Hostname = string(v589)
 			}
 		case "subdomain":
 			if seen[0]&(1<<19) != 0 {
@@ -16385,11 +16404,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 19
 			if !d.Null() {
-				v572, err := d.String()
+				v590, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Subdomain = string(v572)
+				out.Subdomain = string(v590)
 			}
 		case "affinity":
 			if seen[0]&(1<<20) != 0 {
@@ -16412,11 +16431,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 21
 			if !d.Null() {
-				v573, err := d.String()
+				v591, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SchedulerName = string(v573)
+				out.SchedulerName = string(v591)
 			}
 		case "tolerations":
 			if seen[0]&(1<<22) != 0 {
@@ -16429,7 +16448,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v574 := make([]Toleration, 0)
+				v592 := make([]Toleration, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16438,13 +16457,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z575 Toleration
-					v574 = append(v574, z575)
-					if err := v574[len(v574)-1].UnmarshalJSONFrom(d); err != nil {
+					var z593 Toleration
+					v592 = append(v592, z593)
+					if err := v592[len(v592)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Tolerations = v574
+				out.Tolerations = v592
 			}
 		case "hostAliases":
 			if seen[0]&(1<<23) != 0 {
@@ -16457,7 +16476,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v576 := make([]HostAlias, 0)
+				v594 := make([]HostAlias, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16466,13 +16485,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z577 HostAlias
-					v576 = append(v576, z577)
-					if err := v576[len(v576)-1].UnmarshalJSONFrom(d); err != nil {
+					var z595 HostAlias
+					v594 = append(v594, z595)
+					if err := v594[len(v594)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.HostAliases = v576
+				out.HostAliases = v594
 			}
 		case "priorityClassName":
 			if seen[0]&(1<<24) != 0 {
@@ -16480,11 +16499,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 24
 			if !d.Null() {
-				v578, err := d.String()
+				v596, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.PriorityClassName = string(v578)
+				out.PriorityClassName = string(v596)
 			}
 		case "priority":
 			if seen[0]&(1<<25) != 0 {
@@ -16498,11 +16517,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Priority = new(int32)
 				}
 				if !d.Null() {
-					v579, err := d.Int(32)
+					v597, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Priority) = int32(v579)
+					(*out.Priority) = int32(v597)
 				}
 			}
 		case "dnsConfig":
@@ -16531,7 +16550,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v580 := make([]PodReadinessGate, 0)
+				v598 := make([]PodReadinessGate, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16540,13 +16559,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z581 PodReadinessGate
-					v580 = append(v580, z581)
-					if err := v580[len(v580)-1].UnmarshalJSONFrom(d); err != nil {
+					var z599 PodReadinessGate
+					v598 = append(v598, z599)
+					if err := v598[len(v598)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ReadinessGates = v580
+				out.ReadinessGates = v598
 			}
 		case "runtimeClassName":
 			if seen[0]&(1<<28) != 0 {
@@ -16560,11 +16579,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RuntimeClassName = new(string)
 				}
 				if !d.Null() {
-					v582, err := d.String()
+					v600, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.RuntimeClassName) = string(v582)
+					(*out.RuntimeClassName) = string(v600)
 				}
 			}
 		case "enableServiceLinks":
@@ -16579,11 +16598,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.EnableServiceLinks = new(bool)
 				}
 				if !d.Null() {
-					v583, err := d.Bool()
+					v601, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.EnableServiceLinks) = bool(v583)
+					(*out.EnableServiceLinks) = bool(v601)
 				}
 			}
 		case "preemptionPolicy":
@@ -16598,11 +16617,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.PreemptionPolicy = new(PreemptionPolicy)
 				}
 				if !d.Null() {
-					v584, err := d.String()
+					v602, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.PreemptionPolicy) = PreemptionPolicy(v584)
+					(*out.PreemptionPolicy) = PreemptionPolicy(v602)
 				}
 			}
 		case "overhead":
@@ -16616,7 +16635,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v585 := make(ResourceList)
+				v603 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -16625,16 +16644,16 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k586 := ResourceName(name)
-					var e587 resource.Quantity
+					k604 := ResourceName(d.Copy(name))
+					var e605 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e587.UnmarshalJSON(raw); err != nil {
+					} else if err := e605.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v585[k586] = e587
+					v603[k604] = e605
 				}
-				out.Overhead = v585
+				out.Overhead = v603
 			}
 		case "topologySpreadConstraints":
 			if seen[0]&(1<<32) != 0 {
@@ -16647,7 +16666,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v588 := make([]TopologySpreadConstraint, 0)
+				v606 := make([]TopologySpreadConstraint, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16656,13 +16675,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z589 TopologySpreadConstraint
-					v588 = append(v588, z589)
-					if err := v588[len(v588)-1].UnmarshalJSONFrom(d); err != nil {
+					var z607 TopologySpreadConstraint
+					v606 = append(v606, z607)
+					if err := v606[len(v606)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.TopologySpreadConstraints = v588
+				out.TopologySpreadConstraints = v606
 			}
 		case "setHostnameAsFQDN":
 			if seen[0]&(1<<33) != 0 {
@@ -16676,11 +16695,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.SetHostnameAsFQDN = new(bool)
 				}
 				if !d.Null() {
-					v590, err := d.Bool()
+					v608, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.SetHostnameAsFQDN) = bool(v590)
+					(*out.SetHostnameAsFQDN) = bool(v608)
 				}
 			}
 		case "os":
@@ -16710,11 +16729,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.HostUsers = new(bool)
 				}
 				if !d.Null() {
-					v591, err := d.Bool()
+					v609, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.HostUsers) = bool(v591)
+					(*out.HostUsers) = bool(v609)
 				}
 			}
 		case "schedulingGates":
@@ -16728,7 +16747,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v592 := make([]PodSchedulingGate, 0)
+				v610 := make([]PodSchedulingGate, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16737,13 +16756,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z593 PodSchedulingGate
-					v592 = append(v592, z593)
-					if err := v592[len(v592)-1].UnmarshalJSONFrom(d); err != nil {
+					var z611 PodSchedulingGate
+					v610 = append(v610, z611)
+					if err := v610[len(v610)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.SchedulingGates = v592
+				out.SchedulingGates = v610
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -16775,11 +16794,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i594 := range in.Conditions {
-				if i594 > 0 {
+			for i612 := range in.Conditions {
+				if i612 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i594].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i612].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16808,11 +16827,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i595 := range in.HostIPs {
-				if i595 > 0 {
+			for i613 := range in.HostIPs {
+				if i613 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.HostIPs[i595].AppendJSON(b); err != nil {
+				if b, err = in.HostIPs[i613].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16829,11 +16848,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i596 := range in.PodIPs {
-				if i596 > 0 {
+			for i614 := range in.PodIPs {
+				if i614 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PodIPs[i596].AppendJSON(b); err != nil {
+				if b, err = in.PodIPs[i614].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16856,11 +16875,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i597 := range in.InitContainerStatuses {
-				if i597 > 0 {
+			for i615 := range in.InitContainerStatuses {
+				if i615 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.InitContainerStatuses[i597].AppendJSON(b); err != nil {
+				if b, err = in.InitContainerStatuses[i615].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16873,11 +16892,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i598 := range in.ContainerStatuses {
-				if i598 > 0 {
+			for i616 := range in.ContainerStatuses {
+				if i616 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ContainerStatuses[i598].AppendJSON(b); err != nil {
+				if b, err = in.ContainerStatuses[i616].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16935,11 +16954,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v599, err := d.Int(64)
+				v617, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.ObservedGeneration = int64(v599)
+				out.ObservedGeneration = int64(v617)
 			}
 		case "phase":
 			if seen[0]&(1<<1) != 0 {
@@ -16947,11 +16966,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v600, err := d.String()
+				v618, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Phase = PodPhase(v600)
+				out.Phase = PodPhase(v618)
 			}
 		case "conditions":
 			if seen[0]&(1<<2) != 0 {
@@ -16964,7 +16983,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v601 := make([]PodCondition, 0)
+				v619 := make([]PodCondition, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16973,13 +16992,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z602 PodCondition
-					v601 = append(v601, z602)
-					if err := v601[len(v601)-1].UnmarshalJSONFrom(d); err != nil {
+					var z620 PodCondition
+					v619 = append(v619, z620)
+					if err := v619[len(v619)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v601
+				out.Conditions = v619
 			}
 		case "message":
 			if seen[0]&(1<<3) != 0 {
@@ -16987,11 +17006,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v603, err := d.String()
+				v621, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v603)
+				out.Message = string(v621)
 			}
 		case "reason":
 			if seen[0]&(1<<4) != 0 {
@@ -16999,11 +17018,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v604, err := d.String()
+				v622, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = string(v604)
+				out.Reason = string(v622)
 			}
 		case "nominatedNodeName":
 			if seen[0]&(1<<5) != 0 {
@@ -17011,11 +17030,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v605, err := d.String()
+				v623, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.NominatedNodeName = string(v605)
+				out.NominatedNodeName = string(v623)
 			}
 		case "hostIP":
 			if seen[0]&(1<<6) != 0 {
@@ -17023,11 +17042,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v606, err := d.String()
+				v624, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.HostIP = string(v606)
+				out.HostIP = string(v624)
 			}
 		case "hostIPs":
 			if seen[0]&(1<<7) != 0 {
@@ -17040,7 +17059,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v607 := make([]HostIP, 0)
+				v625 := make([]HostIP, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17049,13 +17068,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z608 HostIP
-					v607 = append(v607, z608)
-					if err := v607[len(v607)-1].UnmarshalJSONFrom(d); err != nil {
+					var z626 HostIP
+					v625 = append(v625, z626)
+					if err := v625[len(v625)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.HostIPs = v607
+				out.HostIPs = v625
 			}
 		case "podIP":
 			if seen[0]&(1<<8) != 0 {
@@ -17063,11 +17082,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 8
 			if !d.Null() {
-				v609, err := d.String()
+				v627, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.PodIP = string(v609)
+				out.PodIP = string(v627)
 			}
 		case "podIPs":
 			if seen[0]&(1<<9) != 0 {
@@ -17080,7 +17099,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v610 := make([]PodIP, 0)
+				v628 := make([]PodIP, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17089,13 +17108,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z611 PodIP
-					v610 = append(v610, z611)
-					if err := v610[len(v610)-1].UnmarshalJSONFrom(d); err != nil {
+					var z629 PodIP
+					v628 = append(v628, z629)
+					if err := v628[len(v628)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PodIPs = v610
+				out.PodIPs = v628
 			}
 		case "startTime":
 			if seen[0]&(1<<10) != 0 {
@@ -17125,7 +17144,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v612 := make([]ContainerStatus, 0)
+				v630 := make([]ContainerStatus, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17134,13 +17153,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z613 ContainerStatus
-					v612 = append(v612, z613)
-					if err := v612[len(v612)-1].UnmarshalJSONFrom(d); err != nil {
+					var z631 ContainerStatus
+					v630 = append(v630, z631)
+					if err := v630[len(v630)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.InitContainerStatuses = v612
+				out.InitContainerStatuses = v630
 			}
 		case "containerStatuses":
 			if seen[0]&(1<<12) != 0 {
@@ -17153,7 +17172,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v614 := make([]ContainerStatus, 0)
+				v632 := make([]ContainerStatus, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17162,13 +17181,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z615 ContainerStatus
-					v614 = append(v614, z615)
-					if err := v614[len(v614)-1].UnmarshalJSONFrom(d); err != nil {
+					var z633 ContainerStatus
+					v632 = append(v632, z633)
+					if err := v632[len(v632)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ContainerStatuses = v614
+				out.ContainerStatuses = v632
 			}
 		case "qosClass":
 			if seen[0]&(1<<13) != 0 {
@@ -17176,11 +17195,11 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 13
 			if !d.Null() {
-				v616, err := d.String()
+				v634, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.QOSClass = PodQOSClass(v616)
+				out.QOSClass = PodQOSClass(v634)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -17198,13 +17217,13 @@ func (in *PodTemplateSpec) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroPodSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
@@ -17342,11 +17361,11 @@ func (out *PortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v617, err := d.Int(32)
+				v635, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v617)
+				out.Port = int32(v635)
 			}
 		case "protocol":
 			if seen[0]&(1<<1) != 0 {
@@ -17354,11 +17373,11 @@ func (out *PortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v618, err := d.String()
+				v636, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Protocol = Protocol(v618)
+				out.Protocol = Protocol(v636)
 			}
 		case "error":
 			if seen[0]&(1<<2) != 0 {
@@ -17372,11 +17391,11 @@ func (out *PortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Error = new(string)
 				}
 				if !d.Null() {
-					v619, err := d.String()
+					v637, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.Error) = string(v619)
+					(*out.Error) = string(v637)
 				}
 			}
 		default:
@@ -17448,11 +17467,11 @@ func (out *PreferredSchedulingTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v620, err := d.Int(32)
+				v638, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Weight = int32(v620)
+				out.Weight = int32(v638)
 			}
 		case "preference":
 			if seen[0]&(1<<1) != 0 {
@@ -17653,11 +17672,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v621, err := d.Int(32)
+				v639, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.InitialDelaySeconds = int32(v621)
+				out.InitialDelaySeconds = int32(v639)
 			}
 		case "timeoutSeconds":
 			if seen[0]&(1<<5) != 0 {
@@ -17665,11 +17684,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v622, err := d.Int(32)
+				v640, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.TimeoutSeconds = int32(v622)
+				out.TimeoutSeconds = int32(v640)
 			}
 		case "periodSeconds":
 			if seen[0]&(1<<6) != 0 {
@@ -17677,11 +17696,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v623, err := d.Int(32)
+				v641, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.PeriodSeconds = int32(v623)
+				out.PeriodSeconds = int32(v641)
 			}
 		case "successThreshold":
 			if seen[0]&(1<<7) != 0 {
@@ -17689,11 +17708,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v624, err := d.Int(32)
+				v642, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.SuccessThreshold = int32(v624)
+				out.SuccessThreshold = int32(v642)
 			}
 		case "failureThreshold":
 			if seen[0]&(1<<8) != 0 {
@@ -17701,11 +17720,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 8
 			if !d.Null() {
-				v625, err := d.Int(32)
+				v643, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.FailureThreshold = int32(v625)
+				out.FailureThreshold = int32(v643)
 			}
 		case "terminationGracePeriodSeconds":
 			if seen[0]&(1<<9) != 0 {
@@ -17719,11 +17738,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TerminationGracePeriodSeconds = new(int64)
 				}
 				if !d.Null() {
-					v626, err := d.Int(64)
+					v644, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TerminationGracePeriodSeconds) = int64(v626)
+					(*out.TerminationGracePeriodSeconds) = int64(v644)
 				}
 			}
 		default:
@@ -17904,11 +17923,11 @@ func (in *ProjectedVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i627 := range in.Sources {
-			if i627 > 0 {
+		for i645 := range in.Sources {
+			if i645 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Sources[i627].AppendJSON(b); err != nil {
+			if b, err = in.Sources[i645].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -17974,7 +17993,7 @@ func (out *ProjectedVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v628 := make([]VolumeProjection, 0)
+				v646 := make([]VolumeProjection, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17983,13 +18002,13 @@ func (out *ProjectedVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z629 VolumeProjection
-					v628 = append(v628, z629)
-					if err := v628[len(v628)-1].UnmarshalJSONFrom(d); err != nil {
+					var z647 VolumeProjection
+					v646 = append(v646, z647)
+					if err := v646[len(v646)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Sources = v628
+				out.Sources = v646
 			}
 		case "defaultMode":
 			if seen[0]&(1<<1) != 0 {
@@ -18003,11 +18022,11 @@ func (out *ProjectedVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v630, err := d.Int(32)
+					v648, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v630)
+					(*out.DefaultMode) = int32(v648)
 				}
 			}
 		default:
@@ -18085,11 +18104,11 @@ func (out *ResourceFieldSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v631, err := d.String()
+				v649, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ContainerName = string(v631)
+				out.ContainerName = string(v649)
 			}
 		case "resource":
 			if seen[0]&(1<<1) != 0 {
@@ -18097,11 +18116,11 @@ func (out *ResourceFieldSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v632, err := d.String()
+				v650, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Resource = string(v632)
+				out.Resource = string(v650)
 			}
 		case "divisor":
 			if seen[0]&(1<<2) != 0 {
@@ -18137,19 +18156,19 @@ func (in *ResourceQuota) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroResourceQuotaSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroResourceQuotaStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -18202,11 +18221,11 @@ func (out *ResourceQuota) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v633, err := d.String()
+				v651, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v633)
+				out.TypeMeta.Kind = string(v651)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -18214,11 +18233,11 @@ func (out *ResourceQuota) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v634, err := d.String()
+				v652, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v634)
+				out.TypeMeta.APIVersion = string(v652)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -18268,7 +18287,7 @@ func (in *ResourceQuotaList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -18279,11 +18298,11 @@ func (in *ResourceQuotaList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i635 := range in.Items {
-			if i635 > 0 {
+		for i653 := range in.Items {
+			if i653 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i635].AppendJSON(b); err != nil {
+			if b, err = in.Items[i653].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -18336,11 +18355,11 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v636, err := d.String()
+				v654, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v636)
+				out.TypeMeta.Kind = string(v654)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -18348,11 +18367,11 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v637, err := d.String()
+				v655, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v637)
+				out.TypeMeta.APIVersion = string(v655)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -18373,7 +18392,7 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v638 := make([]ResourceQuota, 0)
+				v656 := make([]ResourceQuota, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -18382,13 +18401,13 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z639 ResourceQuota
-					v638 = append(v638, z639)
-					if err := v638[len(v638)-1].UnmarshalJSONFrom(d); err != nil {
+					var z657 ResourceQuota
+					v656 = append(v656, z657)
+					if err := v656[len(v656)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v638
+				out.Items = v656
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -18412,14 +18431,15 @@ func (in *ResourceQuotaSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i640, k641 := range jsontext.SortedKeys(in.Hard) {
-				if i640 > 0 {
+			var kb661 [16]ResourceName
+			for i658, k659 := range jsontext.AppendSortedKeys(kb661[:0], in.Hard) {
+				if i658 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k641)
+				b = jsontext.AppendString(b, k659)
 				b = append(b, ':')
-				v642 := in.Hard[k641]
-				if b, err = v642.AppendJSON(b); err != nil {
+				v660 := in.Hard[k659]
+				if b, err = v660.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18432,11 +18452,11 @@ func (in *ResourceQuotaSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i643 := range in.Scopes {
-				if i643 > 0 {
+			for i662 := range in.Scopes {
+				if i662 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Scopes[i643])
+				b = jsontext.AppendString(b, in.Scopes[i662])
 			}
 			b = append(b, ']')
 		}
@@ -18503,7 +18523,7 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v644 := make(ResourceList)
+				v663 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18512,16 +18532,16 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k645 := ResourceName(name)
-					var e646 resource.Quantity
+					k664 := ResourceName(d.Copy(name))
+					var e665 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e646.UnmarshalJSON(raw); err != nil {
+					} else if err := e665.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v644[k645] = e646
+					v663[k664] = e665
 				}
-				out.Hard = v644
+				out.Hard = v663
 			}
 		case "scopes":
 			if seen[0]&(1<<1) != 0 {
@@ -18534,7 +18554,7 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v647 := make([]ResourceQuotaScope, 0)
+				v666 := make([]ResourceQuotaScope, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -18543,17 +18563,17 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z648 ResourceQuotaScope
-					v647 = append(v647, z648)
+					var z667 ResourceQuotaScope
+					v666 = append(v666, z667)
 					if !d.Null() {
-						v649, err := d.String()
+						v668, err := d.String()
 						if err != nil {
 							return err
 						}
-						v647[len(v647)-1] = ResourceQuotaScope(v649)
+						v666[len(v666)-1] = ResourceQuotaScope(v668)
 					}
 				}
-				out.Scopes = v647
+				out.Scopes = v666
 			}
 		case "scopeSelector":
 			if seen[0]&(1<<2) != 0 {
@@ -18592,14 +18612,15 @@ func (in *ResourceQuotaStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i650, k651 := range jsontext.SortedKeys(in.Hard) {
-				if i650 > 0 {
+			var kb672 [16]ResourceName
+			for i669, k670 := range jsontext.AppendSortedKeys(kb672[:0], in.Hard) {
+				if i669 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k651)
+				b = jsontext.AppendString(b, k670)
 				b = append(b, ':')
-				v652 := in.Hard[k651]
-				if b, err = v652.AppendJSON(b); err != nil {
+				v671 := in.Hard[k670]
+				if b, err = v671.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18612,14 +18633,15 @@ func (in *ResourceQuotaStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i653, k654 := range jsontext.SortedKeys(in.Used) {
-				if i653 > 0 {
+			var kb676 [16]ResourceName
+			for i673, k674 := range jsontext.AppendSortedKeys(kb676[:0], in.Used) {
+				if i673 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k654)
+				b = jsontext.AppendString(b, k674)
 				b = append(b, ':')
-				v655 := in.Used[k654]
-				if b, err = v655.AppendJSON(b); err != nil {
+				v675 := in.Used[k674]
+				if b, err = v675.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18678,7 +18700,7 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v656 := make(ResourceList)
+				v677 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18687,16 +18709,16 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k657 := ResourceName(name)
-					var e658 resource.Quantity
+					k678 := ResourceName(d.Copy(name))
+					var e679 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e658.UnmarshalJSON(raw); err != nil {
+					} else if err := e679.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v656[k657] = e658
+					v677[k678] = e679
 				}
-				out.Hard = v656
+				out.Hard = v677
 			}
 		case "used":
 			if seen[0]&(1<<1) != 0 {
@@ -18709,7 +18731,7 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v659 := make(ResourceList)
+				v680 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18718,16 +18740,16 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k660 := ResourceName(name)
-					var e661 resource.Quantity
+					k681 := ResourceName(d.Copy(name))
+					var e682 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e661.UnmarshalJSON(raw); err != nil {
+					} else if err := e682.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v659[k660] = e661
+					v680[k681] = e682
 				}
-				out.Used = v659
+				out.Used = v680
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -18751,14 +18773,15 @@ func (in *ResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i662, k663 := range jsontext.SortedKeys(in.Limits) {
-				if i662 > 0 {
+			var kb686 [16]ResourceName
+			for i683, k684 := range jsontext.AppendSortedKeys(kb686[:0], in.Limits) {
+				if i683 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k663)
+				b = jsontext.AppendString(b, k684)
 				b = append(b, ':')
-				v664 := in.Limits[k663]
-				if b, err = v664.AppendJSON(b); err != nil {
+				v685 := in.Limits[k684]
+				if b, err = v685.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18771,14 +18794,15 @@ func (in *ResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i665, k666 := range jsontext.SortedKeys(in.Requests) {
-				if i665 > 0 {
+			var kb690 [16]ResourceName
+			for i687, k688 := range jsontext.AppendSortedKeys(kb690[:0], in.Requests) {
+				if i687 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k666)
+				b = jsontext.AppendString(b, k688)
 				b = append(b, ':')
-				v667 := in.Requests[k666]
-				if b, err = v667.AppendJSON(b); err != nil {
+				v689 := in.Requests[k688]
+				if b, err = v689.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18837,7 +18861,7 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v668 := make(ResourceList)
+				v691 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18846,16 +18870,16 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k669 := ResourceName(name)
-					var e670 resource.Quantity
+					k692 := ResourceName(d.Copy(name))
+					var e693 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e670.UnmarshalJSON(raw); err != nil {
+					} else if err := e693.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v668[k669] = e670
+					v691[k692] = e693
 				}
-				out.Limits = v668
+				out.Limits = v691
 			}
 		case "requests":
 			if seen[0]&(1<<1) != 0 {
@@ -18868,7 +18892,7 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v671 := make(ResourceList)
+				v694 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18877,16 +18901,16 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k672 := ResourceName(name)
-					var e673 resource.Quantity
+					k695 := ResourceName(d.Copy(name))
+					var e696 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e673.UnmarshalJSON(raw); err != nil {
+					} else if err := e696.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v671[k672] = e673
+					v694[k695] = e696
 				}
-				out.Requests = v671
+				out.Requests = v694
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -18967,11 +18991,11 @@ func (out *SELinuxOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v674, err := d.String()
+				v697, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.User = string(v674)
+				out.User = string(v697)
 			}
 		case "role":
 			if seen[0]&(1<<1) != 0 {
@@ -18979,11 +19003,11 @@ func (out *SELinuxOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v675, err := d.String()
+				v698, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Role = string(v675)
+				out.Role = string(v698)
 			}
 		case "type":
 			if seen[0]&(1<<2) != 0 {
@@ -18991,11 +19015,11 @@ func (out *SELinuxOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v676, err := d.String()
+				v699, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = string(v676)
+				out.Type = string(v699)
 			}
 		case "level":
 			if seen[0]&(1<<3) != 0 {
@@ -19003,11 +19027,11 @@ func (out *SELinuxOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v677, err := d.String()
+				v700, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Level = string(v677)
+				out.Level = string(v700)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19031,11 +19055,11 @@ func (in *ScopeSelector) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i678 := range in.MatchExpressions {
-				if i678 > 0 {
+			for i701 := range in.MatchExpressions {
+				if i701 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchExpressions[i678].AppendJSON(b); err != nil {
+				if b, err = in.MatchExpressions[i701].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -19094,7 +19118,7 @@ func (out *ScopeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v679 := make([]ScopedResourceSelectorRequirement, 0)
+				v702 := make([]ScopedResourceSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -19103,13 +19127,13 @@ func (out *ScopeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z680 ScopedResourceSelectorRequirement
-					v679 = append(v679, z680)
-					if err := v679[len(v679)-1].UnmarshalJSONFrom(d); err != nil {
+					var z703 ScopedResourceSelectorRequirement
+					v702 = append(v702, z703)
+					if err := v702[len(v702)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchExpressions = v679
+				out.MatchExpressions = v702
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19137,11 +19161,11 @@ func (in *ScopedResourceSelectorRequirement) AppendJSON(b []byte) ([]byte, error
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i681 := range in.Values {
-				if i681 > 0 {
+			for i704 := range in.Values {
+				if i704 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Values[i681])
+				b = jsontext.AppendString(b, in.Values[i704])
 			}
 			b = append(b, ']')
 		}
@@ -19193,11 +19217,11 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v682, err := d.String()
+				v705, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ScopeName = ResourceQuotaScope(v682)
+				out.ScopeName = ResourceQuotaScope(v705)
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
@@ -19205,11 +19229,11 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v683, err := d.String()
+				v706, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Operator = ScopeSelectorOperator(v683)
+				out.Operator = ScopeSelectorOperator(v706)
 			}
 		case "values":
 			if seen[0]&(1<<2) != 0 {
@@ -19222,7 +19246,7 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v684 := make([]string, 0)
+				v707 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -19231,17 +19255,17 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 					if !more {
 						break
 					}
-					var z685 string
-					v684 = append(v684, z685)
+					var z708 string
+					v707 = append(v707, z708)
 					if !d.Null() {
-						v686, err := d.String()
+						v709, err := d.String()
 						if err != nil {
 							return err
 						}
-						v684[len(v684)-1] = string(v686)
+						v707[len(v707)-1] = string(v709)
 					}
 				}
-				out.Values = v684
+				out.Values = v707
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19316,11 +19340,11 @@ func (out *SeccompProfile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v687, err := d.String()
+				v710, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = SeccompProfileType(v687)
+				out.Type = SeccompProfileType(v710)
 			}
 		case "localhostProfile":
 			if seen[0]&(1<<1) != 0 {
@@ -19334,11 +19358,11 @@ func (out *SeccompProfile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.LocalhostProfile = new(string)
 				}
 				if !d.Null() {
-					v688, err := d.String()
+					v711, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.LocalhostProfile) = string(v688)
+					(*out.LocalhostProfile) = string(v711)
 				}
 			}
 		default:
@@ -19365,7 +19389,7 @@ func (in *Secret) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -19385,14 +19409,15 @@ func (in *Secret) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i689, k690 := range jsontext.SortedKeys(in.Data) {
-				if i689 > 0 {
+			var kb715 [16]string
+			for i712, k713 := range jsontext.AppendSortedKeys(kb715[:0], in.Data) {
+				if i712 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k690)
+				b = jsontext.AppendString(b, k713)
 				b = append(b, ':')
-				v691 := in.Data[k690]
-				b = jsontext.AppendBytes(b, []byte(v691))
+				v714 := in.Data[k713]
+				b = jsontext.AppendBytes(b, []byte(v714))
 			}
 			b = append(b, '}')
 		}
@@ -19403,14 +19428,15 @@ func (in *Secret) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i692, k693 := range jsontext.SortedKeys(in.StringData) {
-				if i692 > 0 {
+			var kb719 [16]string
+			for i716, k717 := range jsontext.AppendSortedKeys(kb719[:0], in.StringData) {
+				if i716 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k693)
+				b = jsontext.AppendString(b, k717)
 				b = append(b, ':')
-				v694 := in.StringData[k693]
-				b = jsontext.AppendString(b, v694)
+				v718 := in.StringData[k717]
+				b = jsontext.AppendString(b, v718)
 			}
 			b = append(b, '}')
 		}
@@ -19466,11 +19492,11 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v695, err := d.String()
+				v720, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v695)
+				out.TypeMeta.Kind = string(v720)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -19478,11 +19504,11 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v696, err := d.String()
+				v721, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v696)
+				out.TypeMeta.APIVersion = string(v721)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -19504,11 +19530,11 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Immutable = new(bool)
 				}
 				if !d.Null() {
-					v697, err := d.Bool()
+					v722, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Immutable) = bool(v697)
+					(*out.Immutable) = bool(v722)
 				}
 			}
 		case "data":
@@ -19522,7 +19548,7 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v698 := make(map[string][]byte)
+				v723 := make(map[string][]byte, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -19531,20 +19557,20 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k699 := string(name)
-					var e700 []byte
+					k724 := d.Copy(name)
+					var e725 []byte
 					if d.Null() {
-						e700 = nil
+						e725 = nil
 					} else {
-						v701, err := d.Bytes()
+						v726, err := d.Bytes()
 						if err != nil {
 							return err
 						}
-						e700 = []byte(v701)
+						e725 = []byte(v726)
 					}
-					v698[k699] = e700
+					v723[k724] = e725
 				}
-				out.Data = v698
+				out.Data = v723
 			}
 		case "stringData":
 			if seen[0]&(1<<5) != 0 {
@@ -19557,7 +19583,7 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v702 := make(map[string]string)
+				v727 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -19566,18 +19592,18 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k703 := string(name)
-					var e704 string
+					k728 := d.Copy(name)
+					var e729 string
 					if !d.Null() {
-						v705, err := d.String()
+						v730, err := d.String()
 						if err != nil {
 							return err
 						}
-						e704 = string(v705)
+						e729 = string(v730)
 					}
-					v702[k703] = e704
+					v727[k728] = e729
 				}
-				out.StringData = v702
+				out.StringData = v727
 			}
 		case "type":
 			if seen[0]&(1<<6) != 0 {
@@ -19585,11 +19611,11 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v706, err := d.String()
+				v731, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = SecretType(v706)
+				out.Type = SecretType(v731)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19666,11 +19692,11 @@ func (out *SecretEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v707, err := d.String()
+				v732, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v707)
+				out.LocalObjectReference.Name = string(v732)
 			}
 		case "optional":
 			if seen[0]&(1<<1) != 0 {
@@ -19684,11 +19710,11 @@ func (out *SecretEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v708, err := d.Bool()
+					v733, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v708)
+					(*out.Optional) = bool(v733)
 				}
 			}
 		default:
@@ -19768,11 +19794,11 @@ func (out *SecretKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v709, err := d.String()
+				v734, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v709)
+				out.LocalObjectReference.Name = string(v734)
 			}
 		case "key":
 			if seen[0]&(1<<1) != 0 {
@@ -19780,11 +19806,11 @@ func (out *SecretKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v710, err := d.String()
+				v735, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v710)
+				out.Key = string(v735)
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -19798,11 +19824,11 @@ func (out *SecretKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v711, err := d.Bool()
+					v736, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v711)
+					(*out.Optional) = bool(v736)
 				}
 			}
 		default:
@@ -19829,7 +19855,7 @@ func (in *SecretList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -19840,11 +19866,11 @@ func (in *SecretList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i712 := range in.Items {
-			if i712 > 0 {
+		for i737 := range in.Items {
+			if i737 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i712].AppendJSON(b); err != nil {
+			if b, err = in.Items[i737].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -19897,11 +19923,11 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v713, err := d.String()
+				v738, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v713)
+				out.TypeMeta.Kind = string(v738)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -19909,11 +19935,11 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v714, err := d.String()
+				v739, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v714)
+				out.TypeMeta.APIVersion = string(v739)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -19934,7 +19960,7 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v715 := make([]Secret, 0)
+				v740 := make([]Secret, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -19943,13 +19969,13 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z716 Secret
-					v715 = append(v715, z716)
-					if err := v715[len(v715)-1].UnmarshalJSONFrom(d); err != nil {
+					var z741 Secret
+					v740 = append(v740, z741)
+					if err := v740[len(v740)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v715
+				out.Items = v740
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19977,11 +20003,11 @@ func (in *SecretProjection) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i717 := range in.Items {
-				if i717 > 0 {
+			for i742 := range in.Items {
+				if i742 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i717].AppendJSON(b); err != nil {
+				if b, err = in.Items[i742].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20043,11 +20069,11 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v718, err := d.String()
+				v743, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LocalObjectReference.Name = string(v718)
+				out.LocalObjectReference.Name = string(v743)
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -20060,7 +20086,7 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v719 := make([]KeyToPath, 0)
+				v744 := make([]KeyToPath, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -20069,13 +20095,13 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z720 KeyToPath
-					v719 = append(v719, z720)
-					if err := v719[len(v719)-1].UnmarshalJSONFrom(d); err != nil {
+					var z745 KeyToPath
+					v744 = append(v744, z745)
+					if err := v744[len(v744)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v719
+				out.Items = v744
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -20089,11 +20115,11 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v721, err := d.Bool()
+					v746, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v721)
+					(*out.Optional) = bool(v746)
 				}
 			}
 		default:
@@ -20167,11 +20193,11 @@ func (out *SecretReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v722, err := d.String()
+				v747, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v722)
+				out.Name = string(v747)
 			}
 		case "namespace":
 			if seen[0]&(1<<1) != 0 {
@@ -20179,11 +20205,11 @@ func (out *SecretReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v723, err := d.String()
+				v748, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Namespace = string(v723)
+				out.Namespace = string(v748)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -20211,11 +20237,11 @@ func (in *SecretVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i724 := range in.Items {
-				if i724 > 0 {
+			for i749 := range in.Items {
+				if i749 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i724].AppendJSON(b); err != nil {
+				if b, err = in.Items[i749].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20285,11 +20311,11 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v725, err := d.String()
+				v750, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SecretName = string(v725)
+				out.SecretName = string(v750)
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -20302,7 +20328,7 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v726 := make([]KeyToPath, 0)
+				v751 := make([]KeyToPath, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -20311,13 +20337,13 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z727 KeyToPath
-					v726 = append(v726, z727)
-					if err := v726[len(v726)-1].UnmarshalJSONFrom(d); err != nil {
+					var z752 KeyToPath
+					v751 = append(v751, z752)
+					if err := v751[len(v751)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v726
+				out.Items = v751
 			}
 		case "defaultMode":
 			if seen[0]&(1<<2) != 0 {
@@ -20331,11 +20357,11 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v728, err := d.Int(32)
+					v753, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v728)
+					(*out.DefaultMode) = int32(v753)
 				}
 			}
 		case "optional":
@@ -20350,11 +20376,11 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v729, err := d.Bool()
+					v754, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v729)
+					(*out.Optional) = bool(v754)
 				}
 			}
 		default:
@@ -20537,11 +20563,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Privileged = new(bool)
 				}
 				if !d.Null() {
-					v730, err := d.Bool()
+					v755, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Privileged) = bool(v730)
+					(*out.Privileged) = bool(v755)
 				}
 			}
 		case "seLinuxOptions":
@@ -20571,11 +20597,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsUser = new(int64)
 				}
 				if !d.Null() {
-					v731, err := d.Int(64)
+					v756, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsUser) = int64(v731)
+					(*out.RunAsUser) = int64(v756)
 				}
 			}
 		case "runAsGroup":
@@ -20590,11 +20616,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsGroup = new(int64)
 				}
 				if !d.Null() {
-					v732, err := d.Int(64)
+					v757, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsGroup) = int64(v732)
+					(*out.RunAsGroup) = int64(v757)
 				}
 			}
 		case "runAsNonRoot":
@@ -20609,11 +20635,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsNonRoot = new(bool)
 				}
 				if !d.Null() {
-					v733, err := d.Bool()
+					v758, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.RunAsNonRoot) = bool(v733)
+					(*out.RunAsNonRoot) = bool(v758)
 				}
 			}
 		case "readOnlyRootFilesystem":
@@ -20628,11 +20654,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ReadOnlyRootFilesystem = new(bool)
 				}
 				if !d.Null() {
-					v734, err := d.Bool()
+					v759, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.ReadOnlyRootFilesystem) = bool(v734)
+					(*out.ReadOnlyRootFilesystem) = bool(v759)
 				}
 			}
 		case "allowPrivilegeEscalation":
@@ -20647,11 +20673,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AllowPrivilegeEscalation = new(bool)
 				}
 				if !d.Null() {
-					v735, err := d.Bool()
+					v760, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AllowPrivilegeEscalation) = bool(v735)
+					(*out.AllowPrivilegeEscalation) = bool(v760)
 				}
 			}
 		case "procMount":
@@ -20666,11 +20692,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ProcMount = new(ProcMountType)
 				}
 				if !d.Null() {
-					v736, err := d.String()
+					v761, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.ProcMount) = ProcMountType(v736)
+					(*out.ProcMount) = ProcMountType(v761)
 				}
 			}
 		case "seccompProfile":
@@ -20727,19 +20753,19 @@ func (in *Service) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroServiceSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroServiceStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -20792,11 +20818,11 @@ func (out *Service) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v737, err := d.String()
+				v762, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v737)
+				out.TypeMeta.Kind = string(v762)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -20804,11 +20830,11 @@ func (out *Service) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v738, err := d.String()
+				v763, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v738)
+				out.TypeMeta.APIVersion = string(v763)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -20858,7 +20884,7 @@ func (in *ServiceAccount) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -20870,11 +20896,11 @@ func (in *ServiceAccount) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i739 := range in.Secrets {
-				if i739 > 0 {
+			for i764 := range in.Secrets {
+				if i764 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Secrets[i739].AppendJSON(b); err != nil {
+				if b, err = in.Secrets[i764].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20887,11 +20913,11 @@ func (in *ServiceAccount) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i740 := range in.ImagePullSecrets {
-				if i740 > 0 {
+			for i765 := range in.ImagePullSecrets {
+				if i765 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ImagePullSecrets[i740].AppendJSON(b); err != nil {
+				if b, err = in.ImagePullSecrets[i765].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20953,11 +20979,11 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v741, err := d.String()
+				v766, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v741)
+				out.TypeMeta.Kind = string(v766)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -20965,11 +20991,11 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v742, err := d.String()
+				v767, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v742)
+				out.TypeMeta.APIVersion = string(v767)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -20990,7 +21016,7 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v743 := make([]ObjectReference, 0)
+				v768 := make([]ObjectReference, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -20999,13 +21025,13 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z744 ObjectReference
-					v743 = append(v743, z744)
-					if err := v743[len(v743)-1].UnmarshalJSONFrom(d); err != nil {
+					var z769 ObjectReference
+					v768 = append(v768, z769)
+					if err := v768[len(v768)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Secrets = v743
+				out.Secrets = v768
 			}
 		case "imagePullSecrets":
 			if seen[0]&(1<<4) != 0 {
@@ -21018,7 +21044,7 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v745 := make([]LocalObjectReference, 0)
+				v770 := make([]LocalObjectReference, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21027,13 +21053,13 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z746 LocalObjectReference
-					v745 = append(v745, z746)
-					if err := v745[len(v745)-1].UnmarshalJSONFrom(d); err != nil {
+					var z771 LocalObjectReference
+					v770 = append(v770, z771)
+					if err := v770[len(v770)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ImagePullSecrets = v745
+				out.ImagePullSecrets = v770
 			}
 		case "automountServiceAccountToken":
 			if seen[0]&(1<<5) != 0 {
@@ -21047,11 +21073,11 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AutomountServiceAccountToken = new(bool)
 				}
 				if !d.Null() {
-					v747, err := d.Bool()
+					v772, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AutomountServiceAccountToken) = bool(v747)
+					(*out.AutomountServiceAccountToken) = bool(v772)
 				}
 			}
 		default:
@@ -21078,7 +21104,7 @@ func (in *ServiceAccountList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -21089,11 +21115,11 @@ func (in *ServiceAccountList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i748 := range in.Items {
-			if i748 > 0 {
+		for i773 := range in.Items {
+			if i773 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i748].AppendJSON(b); err != nil {
+			if b, err = in.Items[i773].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -21146,11 +21172,11 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v749, err := d.String()
+				v774, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v749)
+				out.TypeMeta.Kind = string(v774)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -21158,11 +21184,11 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v750, err := d.String()
+				v775, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v750)
+				out.TypeMeta.APIVersion = string(v775)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -21183,7 +21209,7 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v751 := make([]ServiceAccount, 0)
+				v776 := make([]ServiceAccount, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21192,13 +21218,13 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z752 ServiceAccount
-					v751 = append(v751, z752)
-					if err := v751[len(v751)-1].UnmarshalJSONFrom(d); err != nil {
+					var z777 ServiceAccount
+					v776 = append(v776, z777)
+					if err := v776[len(v776)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v751
+				out.Items = v776
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21277,11 +21303,11 @@ func (out *ServiceAccountTokenProjection) UnmarshalJSONFrom(d *jsontext.Decoder)
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v753, err := d.String()
+				v778, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Audience = string(v753)
+				out.Audience = string(v778)
 			}
 		case "expirationSeconds":
 			if seen[0]&(1<<1) != 0 {
@@ -21295,11 +21321,11 @@ func (out *ServiceAccountTokenProjection) UnmarshalJSONFrom(d *jsontext.Decoder)
 					out.ExpirationSeconds = new(int64)
 				}
 				if !d.Null() {
-					v754, err := d.Int(64)
+					v779, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.ExpirationSeconds) = int64(v754)
+					(*out.ExpirationSeconds) = int64(v779)
 				}
 			}
 		case "path":
@@ -21308,11 +21334,11 @@ func (out *ServiceAccountTokenProjection) UnmarshalJSONFrom(d *jsontext.Decoder)
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v755, err := d.String()
+				v780, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Path = string(v755)
+				out.Path = string(v780)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21338,7 +21364,7 @@ func (in *ServiceList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -21349,11 +21375,11 @@ func (in *ServiceList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i756 := range in.Items {
-			if i756 > 0 {
+		for i781 := range in.Items {
+			if i781 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i756].AppendJSON(b); err != nil {
+			if b, err = in.Items[i781].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -21406,11 +21432,11 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v757, err := d.String()
+				v782, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v757)
+				out.TypeMeta.Kind = string(v782)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -21418,11 +21444,11 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v758, err := d.String()
+				v783, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v758)
+				out.TypeMeta.APIVersion = string(v783)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -21443,7 +21469,7 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v759 := make([]Service, 0)
+				v784 := make([]Service, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21452,13 +21478,13 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z760 Service
-					v759 = append(v759, z760)
-					if err := v759[len(v759)-1].UnmarshalJSONFrom(d); err != nil {
+					var z785 Service
+					v784 = append(v784, z785)
+					if err := v784[len(v784)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v759
+				out.Items = v784
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21494,7 +21520,7 @@ func (in *ServicePort) AppendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, ",\"port\":"...)
 	b = strconv.AppendInt(b, int64(in.Port), 10)
-	if !(jsontext.IsZeroValue(&in.TargetPort)) {
+	if !(in.TargetPort == (intstr.IntOrString{})) {
 		b = append(b, ",\"targetPort\":"...)
 		if b, err = in.TargetPort.AppendJSON(b); err != nil {
 			return b, err
@@ -21551,11 +21577,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v761, err := d.String()
+				v786, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v761)
+				out.Name = string(v786)
 			}
 		case "protocol":
 			if seen[0]&(1<<1) != 0 {
@@ -21563,11 +21589,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v762, err := d.String()
+				v787, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Protocol = Protocol(v762)
+				out.Protocol = Protocol(v787)
 			}
 		case "appProtocol":
 			if seen[0]&(1<<2) != 0 {
@@ -21581,11 +21607,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AppProtocol = new(string)
 				}
 				if !d.Null() {
-					v763, err := d.String()
+					v788, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.AppProtocol) = string(v763)
+					(*out.AppProtocol) = string(v788)
 				}
 			}
 		case "port":
@@ -21594,11 +21620,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v764, err := d.Int(32)
+				v789, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v764)
+				out.Port = int32(v789)
 			}
 		case "targetPort":
 			if seen[0]&(1<<4) != 0 {
@@ -21616,11 +21642,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v765, err := d.Int(32)
+				v790, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.NodePort = int32(v765)
+				out.NodePort = int32(v790)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21644,11 +21670,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i766 := range in.Ports {
-				if i766 > 0 {
+			for i791 := range in.Ports {
+				if i791 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i766].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i791].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -21661,14 +21687,15 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i767, k768 := range jsontext.SortedKeys(in.Selector) {
-				if i767 > 0 {
+			var kb795 [16]string
+			for i792, k793 := range jsontext.AppendSortedKeys(kb795[:0], in.Selector) {
+				if i792 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k768)
+				b = jsontext.AppendString(b, k793)
 				b = append(b, ':')
-				v769 := in.Selector[k768]
-				b = jsontext.AppendString(b, v769)
+				v794 := in.Selector[k793]
+				b = jsontext.AppendString(b, v794)
 			}
 			b = append(b, '}')
 		}
@@ -21683,11 +21710,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i770 := range in.ClusterIPs {
-				if i770 > 0 {
+			for i796 := range in.ClusterIPs {
+				if i796 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.ClusterIPs[i770])
+				b = jsontext.AppendString(b, in.ClusterIPs[i796])
 			}
 			b = append(b, ']')
 		}
@@ -21702,11 +21729,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i771 := range in.ExternalIPs {
-				if i771 > 0 {
+			for i797 := range in.ExternalIPs {
+				if i797 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.ExternalIPs[i771])
+				b = jsontext.AppendString(b, in.ExternalIPs[i797])
 			}
 			b = append(b, ']')
 		}
@@ -21725,11 +21752,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i772 := range in.LoadBalancerSourceRanges {
-				if i772 > 0 {
+			for i798 := range in.LoadBalancerSourceRanges {
+				if i798 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.LoadBalancerSourceRanges[i772])
+				b = jsontext.AppendString(b, in.LoadBalancerSourceRanges[i798])
 			}
 			b = append(b, ']')
 		}
@@ -21766,11 +21793,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i773 := range in.IPFamilies {
-				if i773 > 0 {
+			for i799 := range in.IPFamilies {
+				if i799 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.IPFamilies[i773])
+				b = jsontext.AppendString(b, in.IPFamilies[i799])
 			}
 			b = append(b, ']')
 		}
@@ -21867,7 +21894,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v774 := make([]ServicePort, 0)
+				v800 := make([]ServicePort, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21876,13 +21903,13 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z775 ServicePort
-					v774 = append(v774, z775)
-					if err := v774[len(v774)-1].UnmarshalJSONFrom(d); err != nil {
+					var z801 ServicePort
+					v800 = append(v800, z801)
+					if err := v800[len(v800)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v774
+				out.Ports = v800
 			}
 		case "selector":
 			if seen[0]&(1<<1) != 0 {
@@ -21895,7 +21922,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v776 := make(map[string]string)
+				v802 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -21904,18 +21931,18 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k777 := string(name)
-					var e778 string
+					k803 := d.Copy(name)
+					var e804 string
 					if !d.Null() {
-						v779, err := d.String()
+						v805, err := d.String()
 						if err != nil {
 							return err
 						}
-						e778 = string(v779)
+						e804 = string(v805)
 					}
-					v776[k777] = e778
+					v802[k803] = e804
 				}
-				out.Selector = v776
+				out.Selector = v802
 			}
 		case "clusterIP":
 			if seen[0]&(1<<2) != 0 {
@@ -21923,11 +21950,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v780, err := d.String()
+				v806, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ClusterIP = string(v780)
+				out.ClusterIP = string(v806)
 			}
 		case "clusterIPs":
 			if seen[0]&(1<<3) != 0 {
@@ -21940,7 +21967,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v781 := make([]string, 0)
+				v807 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21949,17 +21976,17 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z782 string
-					v781 = append(v781, z782)
+					var z808 string
+					v807 = append(v807, z808)
 					if !d.Null() {
-						v783, err := d.String()
+						v809, err := d.String()
 						if err != nil {
 							return err
 						}
-						v781[len(v781)-1] = string(v783)
+						v807[len(v807)-1] = string(v809)
 					}
 				}
-				out.ClusterIPs = v781
+				out.ClusterIPs = v807
 			}
 		case "type":
 			if seen[0]&(1<<4) != 0 {
@@ -21967,11 +21994,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v784, err := d.String()
+				v810, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = ServiceType(v784)
+				out.Type = ServiceType(v810)
 			}
 		case "externalIPs":
 			if seen[0]&(1<<5) != 0 {
@@ -21984,7 +22011,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v785 := make([]string, 0)
+				v811 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21993,17 +22020,17 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z786 string
-					v785 = append(v785, z786)
+					var z812 string
+					v811 = append(v811, z812)
 					if !d.Null() {
-						v787, err := d.String()
+						v813, err := d.String()
 						if err != nil {
 							return err
 						}
-						v785[len(v785)-1] = string(v787)
+						v811[len(v811)-1] = string(v813)
 					}
 				}
-				out.ExternalIPs = v785
+				out.ExternalIPs = v811
 			}
 		case "sessionAffinity":
 			if seen[0]&(1<<6) != 0 {
@@ -22011,11 +22038,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v788, err := d.String()
+				v814, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SessionAffinity = ServiceAffinity(v788)
+				out.SessionAffinity = ServiceAffinity(v814)
 			}
 		case "loadBalancerIP":
 			if seen[0]&(1<<7) != 0 {
@@ -22023,11 +22050,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v789, err := d.String()
+				v815, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LoadBalancerIP = string(v789)
+				out.LoadBalancerIP = string(v815)
 			}
 		case "loadBalancerSourceRanges":
 			if seen[0]&(1<<8) != 0 {
@@ -22040,7 +22067,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v790 := make([]string, 0)
+				v816 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22049,17 +22076,17 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z791 string
-					v790 = append(v790, z791)
+					var z817 string
+					v816 = append(v816, z817)
 					if !d.Null() {
-						v792, err := d.String()
+						v818, err := d.String()
 						if err != nil {
 							return err
 						}
-						v790[len(v790)-1] = string(v792)
+						v816[len(v816)-1] = string(v818)
 					}
 				}
-				out.LoadBalancerSourceRanges = v790
+				out.LoadBalancerSourceRanges = v816
 			}
 		case "externalName":
 			if seen[0]&(1<<9) != 0 {
@@ -22067,11 +22094,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v793, err := d.String()
+				v819, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ExternalName = string(v793)
+				out.ExternalName = string(v819)
 			}
 		case "externalTrafficPolicy":
 			if seen[0]&(1<<10) != 0 {
@@ -22079,11 +22106,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 10
 			if !d.Null() {
-				v794, err := d.String()
+				v820, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ExternalTrafficPolicy = ServiceExternalTrafficPolicy(v794)
+				out.ExternalTrafficPolicy = ServiceExternalTrafficPolicy(v820)
 			}
 		case "healthCheckNodePort":
 			if seen[0]&(1<<11) != 0 {
@@ -22091,11 +22118,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 11
 			if !d.Null() {
-				v795, err := d.Int(32)
+				v821, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.HealthCheckNodePort = int32(v795)
+				out.HealthCheckNodePort = int32(v821)
 			}
 		case "publishNotReadyAddresses":
 			if seen[0]&(1<<12) != 0 {
@@ -22103,11 +22130,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 12
 			if !d.Null() {
-				v796, err := d.Bool()
+				v822, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.PublishNotReadyAddresses = bool(v796)
+				out.PublishNotReadyAddresses = bool(v822)
 			}
 		case "sessionAffinityConfig":
 			if seen[0]&(1<<13) != 0 {
@@ -22135,7 +22162,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v797 := make([]IPFamily, 0)
+				v823 := make([]IPFamily, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22144,17 +22171,17 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z798 IPFamily
-					v797 = append(v797, z798)
+					var z824 IPFamily
+					v823 = append(v823, z824)
 					if !d.Null() {
-						v799, err := d.String()
+						v825, err := d.String()
 						if err != nil {
 							return err
 						}
-						v797[len(v797)-1] = IPFamily(v799)
+						v823[len(v823)-1] = IPFamily(v825)
 					}
 				}
-				out.IPFamilies = v797
+				out.IPFamilies = v823
 			}
 		case "ipFamilyPolicy":
 			if seen[0]&(1<<15) != 0 {
@@ -22168,11 +22195,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.IPFamilyPolicy = new(IPFamilyPolicy)
 				}
 				if !d.Null() {
-					v800, err := d.String()
+					v826, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.IPFamilyPolicy) = IPFamilyPolicy(v800)
+					(*out.IPFamilyPolicy) = IPFamilyPolicy(v826)
 				}
 			}
 		case "allocateLoadBalancerNodePorts":
@@ -22187,11 +22214,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AllocateLoadBalancerNodePorts = new(bool)
 				}
 				if !d.Null() {
-					v801, err := d.Bool()
+					v827, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AllocateLoadBalancerNodePorts) = bool(v801)
+					(*out.AllocateLoadBalancerNodePorts) = bool(v827)
 				}
 			}
 		case "loadBalancerClass":
@@ -22206,11 +22233,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.LoadBalancerClass = new(string)
 				}
 				if !d.Null() {
-					v802, err := d.String()
+					v828, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.LoadBalancerClass) = string(v802)
+					(*out.LoadBalancerClass) = string(v828)
 				}
 			}
 		case "internalTrafficPolicy":
@@ -22225,11 +22252,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.InternalTrafficPolicy = new(ServiceInternalTrafficPolicy)
 				}
 				if !d.Null() {
-					v803, err := d.String()
+					v829, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.InternalTrafficPolicy) = ServiceInternalTrafficPolicy(v803)
+					(*out.InternalTrafficPolicy) = ServiceInternalTrafficPolicy(v829)
 				}
 			}
 		case "trafficDistribution":
@@ -22244,11 +22271,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TrafficDistribution = new(string)
 				}
 				if !d.Null() {
-					v804, err := d.String()
+					v830, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.TrafficDistribution) = string(v804)
+					(*out.TrafficDistribution) = string(v830)
 				}
 			}
 		default:
@@ -22267,7 +22294,7 @@ func (in *ServiceStatus) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	if !(jsontext.IsZeroValue(&in.LoadBalancer)) {
+	if !(jsonZeroLoadBalancerStatus(&in.LoadBalancer)) {
 		b = append(b, ",\"loadBalancer\":"...)
 		if b, err = in.LoadBalancer.AppendJSON(b); err != nil {
 			return b, err
@@ -22279,11 +22306,11 @@ func (in *ServiceStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i805 := range in.Conditions {
-				if i805 > 0 {
+			for i831 := range in.Conditions {
+				if i831 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i805].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i831].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -22350,7 +22377,7 @@ func (out *ServiceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v806 := make([]metav1.Condition, 0)
+				v832 := make([]metav1.Condition, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22359,13 +22386,13 @@ func (out *ServiceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z807 metav1.Condition
-					v806 = append(v806, z807)
-					if err := v806[len(v806)-1].UnmarshalJSONFrom(d); err != nil {
+					var z833 metav1.Condition
+					v832 = append(v832, z833)
+					if err := v832[len(v832)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v806
+				out.Conditions = v832
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22514,11 +22541,11 @@ func (out *SleepAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v808, err := d.Int(64)
+				v834, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.Seconds = int64(v808)
+				out.Seconds = int64(v834)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22587,11 +22614,11 @@ func (out *Sysctl) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v809, err := d.String()
+				v835, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v809)
+				out.Name = string(v835)
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -22599,11 +22626,11 @@ func (out *Sysctl) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v810, err := d.String()
+				v836, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Value = string(v810)
+				out.Value = string(v836)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22686,11 +22713,11 @@ func (out *TCPSocketAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v811, err := d.String()
+				v837, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Host = string(v811)
+				out.Host = string(v837)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22773,11 +22800,11 @@ func (out *Taint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v812, err := d.String()
+				v838, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v812)
+				out.Key = string(v838)
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -22785,11 +22812,11 @@ func (out *Taint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v813, err := d.String()
+				v839, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Value = string(v813)
+				out.Value = string(v839)
 			}
 		case "effect":
 			if seen[0]&(1<<2) != 0 {
@@ -22797,11 +22824,11 @@ func (out *Taint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v814, err := d.String()
+				v840, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Effect = TaintEffect(v814)
+				out.Effect = TaintEffect(v840)
 			}
 		case "timeAdded":
 			if seen[0]&(1<<3) != 0 {
@@ -22907,11 +22934,11 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v815, err := d.String()
+				v841, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v815)
+				out.Key = string(v841)
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
@@ -22919,11 +22946,11 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v816, err := d.String()
+				v842, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Operator = TolerationOperator(v816)
+				out.Operator = TolerationOperator(v842)
 			}
 		case "value":
 			if seen[0]&(1<<2) != 0 {
@@ -22931,11 +22958,11 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v817, err := d.String()
+				v843, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Value = string(v817)
+				out.Value = string(v843)
 			}
 		case "effect":
 			if seen[0]&(1<<3) != 0 {
@@ -22943,11 +22970,11 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v818, err := d.String()
+				v844, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Effect = TaintEffect(v818)
+				out.Effect = TaintEffect(v844)
 			}
 		case "tolerationSeconds":
 			if seen[0]&(1<<4) != 0 {
@@ -22961,11 +22988,11 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TolerationSeconds = new(int64)
 				}
 				if !d.Null() {
-					v819, err := d.Int(64)
+					v845, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TolerationSeconds) = int64(v819)
+					(*out.TolerationSeconds) = int64(v845)
 				}
 			}
 		default:
@@ -22991,11 +23018,11 @@ func (in *TopologySelectorLabelRequirement) AppendJSON(b []byte) ([]byte, error)
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i820 := range in.Values {
-			if i820 > 0 {
+		for i846 := range in.Values {
+			if i846 > 0 {
 				b = append(b, ',')
 			}
-			b = jsontext.AppendString(b, in.Values[i820])
+			b = jsontext.AppendString(b, in.Values[i846])
 		}
 		b = append(b, ']')
 	}
@@ -23046,11 +23073,11 @@ func (out *TopologySelectorLabelRequirement) UnmarshalJSONFrom(d *jsontext.Decod
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v821, err := d.String()
+				v847, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v821)
+				out.Key = string(v847)
 			}
 		case "values":
 			if seen[0]&(1<<1) != 0 {
@@ -23063,7 +23090,7 @@ func (out *TopologySelectorLabelRequirement) UnmarshalJSONFrom(d *jsontext.Decod
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v822 := make([]string, 0)
+				v848 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -23072,17 +23099,17 @@ func (out *TopologySelectorLabelRequirement) UnmarshalJSONFrom(d *jsontext.Decod
 					if !more {
 						break
 					}
-					var z823 string
-					v822 = append(v822, z823)
+					var z849 string
+					v848 = append(v848, z849)
 					if !d.Null() {
-						v824, err := d.String()
+						v850, err := d.String()
 						if err != nil {
 							return err
 						}
-						v822[len(v822)-1] = string(v824)
+						v848[len(v848)-1] = string(v850)
 					}
 				}
-				out.Values = v822
+				out.Values = v848
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23106,11 +23133,11 @@ func (in *TopologySelectorTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i825 := range in.MatchLabelExpressions {
-				if i825 > 0 {
+			for i851 := range in.MatchLabelExpressions {
+				if i851 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchLabelExpressions[i825].AppendJSON(b); err != nil {
+				if b, err = in.MatchLabelExpressions[i851].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -23169,7 +23196,7 @@ func (out *TopologySelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v826 := make([]TopologySelectorLabelRequirement, 0)
+				v852 := make([]TopologySelectorLabelRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -23178,13 +23205,13 @@ func (out *TopologySelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z827 TopologySelectorLabelRequirement
-					v826 = append(v826, z827)
-					if err := v826[len(v826)-1].UnmarshalJSONFrom(d); err != nil {
+					var z853 TopologySelectorLabelRequirement
+					v852 = append(v852, z853)
+					if err := v852[len(v852)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchLabelExpressions = v826
+				out.MatchLabelExpressions = v852
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23248,11 +23275,11 @@ func (in *TopologySpreadConstraint) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i828 := range in.MatchLabelKeys {
-				if i828 > 0 {
+			for i854 := range in.MatchLabelKeys {
+				if i854 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MatchLabelKeys[i828])
+				b = jsontext.AppendString(b, in.MatchLabelKeys[i854])
 			}
 			b = append(b, ']')
 		}
@@ -23304,11 +23331,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v829, err := d.Int(32)
+				v855, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.MaxSkew = int32(v829)
+				out.MaxSkew = int32(v855)
 			}
 		case "topologyKey":
 			if seen[0]&(1<<1) != 0 {
@@ -23316,11 +23343,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v830, err := d.String()
+				v856, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TopologyKey = string(v830)
+				out.TopologyKey = string(v856)
 			}
 		case "whenUnsatisfiable":
 			if seen[0]&(1<<2) != 0 {
@@ -23328,11 +23355,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v831, err := d.String()
+				v857, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.WhenUnsatisfiable = UnsatisfiableConstraintAction(v831)
+				out.WhenUnsatisfiable = UnsatisfiableConstraintAction(v857)
 			}
 		case "labelSelector":
 			if seen[0]&(1<<3) != 0 {
@@ -23361,11 +23388,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					out.MinDomains = new(int32)
 				}
 				if !d.Null() {
-					v832, err := d.Int(32)
+					v858, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.MinDomains) = int32(v832)
+					(*out.MinDomains) = int32(v858)
 				}
 			}
 		case "nodeAffinityPolicy":
@@ -23380,11 +23407,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					out.NodeAffinityPolicy = new(NodeInclusionPolicy)
 				}
 				if !d.Null() {
-					v833, err := d.String()
+					v859, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.NodeAffinityPolicy) = NodeInclusionPolicy(v833)
+					(*out.NodeAffinityPolicy) = NodeInclusionPolicy(v859)
 				}
 			}
 		case "nodeTaintsPolicy":
@@ -23399,11 +23426,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					out.NodeTaintsPolicy = new(NodeInclusionPolicy)
 				}
 				if !d.Null() {
-					v834, err := d.String()
+					v860, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.NodeTaintsPolicy) = NodeInclusionPolicy(v834)
+					(*out.NodeTaintsPolicy) = NodeInclusionPolicy(v860)
 				}
 			}
 		case "matchLabelKeys":
@@ -23417,7 +23444,7 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v835 := make([]string, 0)
+				v861 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -23426,17 +23453,17 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					if !more {
 						break
 					}
-					var z836 string
-					v835 = append(v835, z836)
+					var z862 string
+					v861 = append(v861, z862)
 					if !d.Null() {
-						v837, err := d.String()
+						v863, err := d.String()
 						if err != nil {
 							return err
 						}
-						v835[len(v835)-1] = string(v837)
+						v861[len(v861)-1] = string(v863)
 					}
 				}
-				out.MatchLabelKeys = v835
+				out.MatchLabelKeys = v861
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23517,11 +23544,11 @@ func (out *TypedLocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					out.APIGroup = new(string)
 				}
 				if !d.Null() {
-					v838, err := d.String()
+					v864, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.APIGroup) = string(v838)
+					(*out.APIGroup) = string(v864)
 				}
 			}
 		case "kind":
@@ -23530,11 +23557,11 @@ func (out *TypedLocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v839, err := d.String()
+				v865, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Kind = string(v839)
+				out.Kind = string(v865)
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
@@ -23542,11 +23569,11 @@ func (out *TypedLocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v840, err := d.String()
+				v866, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v840)
+				out.Name = string(v866)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23635,11 +23662,11 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.APIGroup = new(string)
 				}
 				if !d.Null() {
-					v841, err := d.String()
+					v867, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.APIGroup) = string(v841)
+					(*out.APIGroup) = string(v867)
 				}
 			}
 		case "kind":
@@ -23648,11 +23675,11 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v842, err := d.String()
+				v868, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Kind = string(v842)
+				out.Kind = string(v868)
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
@@ -23660,11 +23687,11 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v843, err := d.String()
+				v869, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v843)
+				out.Name = string(v869)
 			}
 		case "namespace":
 			if seen[0]&(1<<3) != 0 {
@@ -23678,11 +23705,11 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Namespace = new(string)
 				}
 				if !d.Null() {
-					v844, err := d.String()
+					v870, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.Namespace) = string(v844)
+					(*out.Namespace) = string(v870)
 				}
 			}
 		default:
@@ -23850,11 +23877,11 @@ func (out *Volume) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v845, err := d.String()
+				v871, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v845)
+				out.Name = string(v871)
 			}
 		case "hostPath":
 			if seen[0]&(1<<1) != 0 {
@@ -24073,11 +24100,11 @@ func (out *VolumeDevice) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v846, err := d.String()
+				v872, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v846)
+				out.Name = string(v872)
 			}
 		case "devicePath":
 			if seen[0]&(1<<1) != 0 {
@@ -24085,11 +24112,11 @@ func (out *VolumeDevice) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v847, err := d.String()
+				v873, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.DevicePath = string(v847)
+				out.DevicePath = string(v873)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -24178,11 +24205,11 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v848, err := d.String()
+				v874, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v848)
+				out.Name = string(v874)
 			}
 		case "readOnly":
 			if seen[0]&(1<<1) != 0 {
@@ -24190,11 +24217,11 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v849, err := d.Bool()
+				v875, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v849)
+				out.ReadOnly = bool(v875)
 			}
 		case "mountPath":
 			if seen[0]&(1<<2) != 0 {
@@ -24202,11 +24229,11 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v850, err := d.String()
+				v876, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.MountPath = string(v850)
+				out.MountPath = string(v876)
 			}
 		case "subPath":
 			if seen[0]&(1<<3) != 0 {
@@ -24214,11 +24241,11 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v851, err := d.String()
+				v877, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SubPath = string(v851)
+				out.SubPath = string(v877)
 			}
 		case "mountPropagation":
 			if seen[0]&(1<<4) != 0 {
@@ -24232,11 +24259,11 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.MountPropagation = new(MountPropagationMode)
 				}
 				if !d.Null() {
-					v852, err := d.String()
+					v878, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.MountPropagation) = MountPropagationMode(v852)
+					(*out.MountPropagation) = MountPropagationMode(v878)
 				}
 			}
 		case "subPathExpr":
@@ -24245,11 +24272,11 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v853, err := d.String()
+				v879, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SubPathExpr = string(v853)
+				out.SubPathExpr = string(v879)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -24512,14 +24539,15 @@ func (in *VolumeResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i854, k855 := range jsontext.SortedKeys(in.Limits) {
-				if i854 > 0 {
+			var kb883 [16]ResourceName
+			for i880, k881 := range jsontext.AppendSortedKeys(kb883[:0], in.Limits) {
+				if i880 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k855)
+				b = jsontext.AppendString(b, k881)
 				b = append(b, ':')
-				v856 := in.Limits[k855]
-				if b, err = v856.AppendJSON(b); err != nil {
+				v882 := in.Limits[k881]
+				if b, err = v882.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -24532,14 +24560,15 @@ func (in *VolumeResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i857, k858 := range jsontext.SortedKeys(in.Requests) {
-				if i857 > 0 {
+			var kb887 [16]ResourceName
+			for i884, k885 := range jsontext.AppendSortedKeys(kb887[:0], in.Requests) {
+				if i884 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k858)
+				b = jsontext.AppendString(b, k885)
 				b = append(b, ':')
-				v859 := in.Requests[k858]
-				if b, err = v859.AppendJSON(b); err != nil {
+				v886 := in.Requests[k885]
+				if b, err = v886.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -24598,7 +24627,7 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v860 := make(ResourceList)
+				v888 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -24607,16 +24636,16 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 					if !more {
 						break
 					}
-					k861 := ResourceName(name)
-					var e862 resource.Quantity
+					k889 := ResourceName(d.Copy(name))
+					var e890 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e862.UnmarshalJSON(raw); err != nil {
+					} else if err := e890.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v860[k861] = e862
+					v888[k889] = e890
 				}
-				out.Limits = v860
+				out.Limits = v888
 			}
 		case "requests":
 			if seen[0]&(1<<1) != 0 {
@@ -24629,7 +24658,7 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v863 := make(ResourceList)
+				v891 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -24638,16 +24667,16 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 					if !more {
 						break
 					}
-					k864 := ResourceName(name)
-					var e865 resource.Quantity
+					k892 := ResourceName(d.Copy(name))
+					var e893 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e865.UnmarshalJSON(raw); err != nil {
+					} else if err := e893.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v863[k864] = e865
+					v891[k892] = e893
 				}
-				out.Requests = v863
+				out.Requests = v891
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -25025,11 +25054,11 @@ func (out *WeightedPodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v866, err := d.Int(32)
+				v894, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Weight = int32(v866)
+				out.Weight = int32(v894)
 			}
 		case "podAffinityTerm":
 			if seen[0]&(1<<1) != 0 {
@@ -25043,4 +25072,235 @@ func (out *WeightedPodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
+}
+
+// jsonZeroResourceRequirements reports whether *in is the zero ResourceRequirements, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroResourceRequirements(in *ResourceRequirements) bool {
+	return (in.Limits == nil) &&
+		(in.Requests == nil)
+}
+
+// jsonZeroLimitRangeSpec reports whether *in is the zero LimitRangeSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroLimitRangeSpec(in *LimitRangeSpec) bool {
+	return (in.Limits == nil)
+}
+
+// jsonZeroNamespaceSpec reports whether *in is the zero NamespaceSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroNamespaceSpec(in *NamespaceSpec) bool {
+	return (in.Finalizers == nil)
+}
+
+// jsonZeroNamespaceStatus reports whether *in is the zero NamespaceStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroNamespaceStatus(in *NamespaceStatus) bool {
+	return (len(in.Phase) == 0) &&
+		(in.Conditions == nil)
+}
+
+// jsonZeroNodeSpec reports whether *in is the zero NodeSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroNodeSpec(in *NodeSpec) bool {
+	return (len(in.PodCIDR) == 0) &&
+		(in.PodCIDRs == nil) &&
+		(len(in.ProviderID) == 0) &&
+		(!in.Unschedulable) &&
+		(in.Taints == nil)
+}
+
+// jsonZeroNodeStatus reports whether *in is the zero NodeStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroNodeStatus(in *NodeStatus) bool {
+	return (in.Capacity == nil) &&
+		(in.Allocatable == nil) &&
+		(len(in.Phase) == 0) &&
+		(in.Conditions == nil) &&
+		(in.Addresses == nil) &&
+		(in.DaemonEndpoints == (NodeDaemonEndpoints{})) &&
+		(in.NodeInfo == (NodeSystemInfo{})) &&
+		(in.Images == nil) &&
+		(in.VolumesInUse == nil) &&
+		(in.VolumesAttached == nil)
+}
+
+// jsonZeroPersistentVolumeSpec reports whether *in is the zero PersistentVolumeSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroPersistentVolumeSpec(in *PersistentVolumeSpec) bool {
+	return (in.Capacity == nil) &&
+		(in.PersistentVolumeSource == (PersistentVolumeSource{})) &&
+		(in.AccessModes == nil) &&
+		(in.ClaimRef == nil) &&
+		(len(in.PersistentVolumeReclaimPolicy) == 0) &&
+		(len(in.StorageClassName) == 0) &&
+		(in.MountOptions == nil) &&
+		(in.VolumeMode == nil) &&
+		(in.NodeAffinity == nil) &&
+		(in.VolumeAttributesClassName == nil)
+}
+
+// jsonZeroPersistentVolumeClaimSpec reports whether *in is the zero PersistentVolumeClaimSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroPersistentVolumeClaimSpec(in *PersistentVolumeClaimSpec) bool {
+	return (in.AccessModes == nil) &&
+		(in.Selector == nil) &&
+		(jsonZeroVolumeResourceRequirements(&in.Resources)) &&
+		(len(in.VolumeName) == 0) &&
+		(in.StorageClassName == nil) &&
+		(in.VolumeMode == nil) &&
+		(in.DataSource == nil) &&
+		(in.DataSourceRef == nil) &&
+		(in.VolumeAttributesClassName == nil)
+}
+
+// jsonZeroPersistentVolumeClaimStatus reports whether *in is the zero PersistentVolumeClaimStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroPersistentVolumeClaimStatus(in *PersistentVolumeClaimStatus) bool {
+	return (len(in.Phase) == 0) &&
+		(in.AccessModes == nil) &&
+		(in.Capacity == nil) &&
+		(in.Conditions == nil) &&
+		(in.AllocatedResources == nil) &&
+		(in.AllocatedResourceStatuses == nil) &&
+		(in.CurrentVolumeAttributesClassName == nil)
+}
+
+// jsonZeroVolumeResourceRequirements reports whether *in is the zero VolumeResourceRequirements, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroVolumeResourceRequirements(in *VolumeResourceRequirements) bool {
+	return (in.Limits == nil) &&
+		(in.Requests == nil)
+}
+
+// jsonZeroPodSpec reports whether *in is the zero PodSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroPodSpec(in *PodSpec) bool {
+	return (in.Volumes == nil) &&
+		(in.InitContainers == nil) &&
+		(in.Containers == nil) &&
+		(len(in.RestartPolicy) == 0) &&
+		(in.TerminationGracePeriodSeconds == nil) &&
+		(in.ActiveDeadlineSeconds == nil) &&
+		(len(in.DNSPolicy) == 0) &&
+		(in.NodeSelector == nil) &&
+		(len(in.ServiceAccountName) == 0) &&
+		(len(in.DeprecatedServiceAccount) == 0) &&
+		(in.AutomountServiceAccountToken == nil) &&
+		(len(in.NodeName) == 0) &&
+		(!in.HostNetwork) &&
+		(!in.HostPID) &&
+		(!in.HostIPC) &&
+		(in.ShareProcessNamespace == nil) &&
+		(in.SecurityContext == nil) &&
+		(in.ImagePullSecrets == nil) &&
+		(len(in.Hostname) == 0) &&
+		(len(in.Subdomain) == 0) &&
+		(in.Affinity == nil) &&
+		(len(in.SchedulerName) == 0) &&
+		(in.Tolerations == nil) &&
+		(in.HostAliases == nil) &&
+		(len(in.PriorityClassName) == 0) &&
+		(in.Priority == nil) &&
+		(in.DNSConfig == nil) &&
+		(in.ReadinessGates == nil) &&
+		(in.RuntimeClassName == nil) &&
+		(in.EnableServiceLinks == nil) &&
+		(in.PreemptionPolicy == nil) &&
+		(in.Overhead == nil) &&
+		(in.TopologySpreadConstraints == nil) &&
+		(in.SetHostnameAsFQDN == nil) &&
+		(in.OS == nil) &&
+		(in.HostUsers == nil) &&
+		(in.SchedulingGates == nil)
+}
+
+// jsonZeroPodStatus reports whether *in is the zero PodStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroPodStatus(in *PodStatus) bool {
+	return (in.ObservedGeneration == 0) &&
+		(len(in.Phase) == 0) &&
+		(in.Conditions == nil) &&
+		(len(in.Message) == 0) &&
+		(len(in.Reason) == 0) &&
+		(len(in.NominatedNodeName) == 0) &&
+		(len(in.HostIP) == 0) &&
+		(in.HostIPs == nil) &&
+		(len(in.PodIP) == 0) &&
+		(in.PodIPs == nil) &&
+		(in.StartTime == nil) &&
+		(in.InitContainerStatuses == nil) &&
+		(in.ContainerStatuses == nil) &&
+		(len(in.QOSClass) == 0)
+}
+
+// jsonZeroResourceQuotaSpec reports whether *in is the zero ResourceQuotaSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroResourceQuotaSpec(in *ResourceQuotaSpec) bool {
+	return (in.Hard == nil) &&
+		(in.Scopes == nil) &&
+		(in.ScopeSelector == nil)
+}
+
+// jsonZeroResourceQuotaStatus reports whether *in is the zero ResourceQuotaStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroResourceQuotaStatus(in *ResourceQuotaStatus) bool {
+	return (in.Hard == nil) &&
+		(in.Used == nil)
+}
+
+// jsonZeroServiceSpec reports whether *in is the zero ServiceSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroServiceSpec(in *ServiceSpec) bool {
+	return (in.Ports == nil) &&
+		(in.Selector == nil) &&
+		(len(in.ClusterIP) == 0) &&
+		(in.ClusterIPs == nil) &&
+		(len(in.Type) == 0) &&
+		(in.ExternalIPs == nil) &&
+		(len(in.SessionAffinity) == 0) &&
+		(len(in.LoadBalancerIP) == 0) &&
+		(in.LoadBalancerSourceRanges == nil) &&
+		(len(in.ExternalName) == 0) &&
+		(len(in.ExternalTrafficPolicy) == 0) &&
+		(in.HealthCheckNodePort == 0) &&
+		(!in.PublishNotReadyAddresses) &&
+		(in.SessionAffinityConfig == nil) &&
+		(in.IPFamilies == nil) &&
+		(in.IPFamilyPolicy == nil) &&
+		(in.AllocateLoadBalancerNodePorts == nil) &&
+		(in.LoadBalancerClass == nil) &&
+		(in.InternalTrafficPolicy == nil) &&
+		(in.TrafficDistribution == nil)
+}
+
+// jsonZeroServiceStatus reports whether *in is the zero ServiceStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroServiceStatus(in *ServiceStatus) bool {
+	return (jsonZeroLoadBalancerStatus(&in.LoadBalancer)) &&
+		(in.Conditions == nil)
+}
+
+// jsonZeroLoadBalancerStatus reports whether *in is the zero LoadBalancerStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroLoadBalancerStatus(in *LoadBalancerStatus) bool {
+	return (in.Ingress == nil)
 }

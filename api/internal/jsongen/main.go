@@ -12,6 +12,10 @@
 // encoding/json. Types with their own MarshalJSON (Quantity, IntOrString,
 // Time, ...) are not generated: their hand-written AppendJSON is called, and
 // any other type the generator does not handle goes through encoding/json.
+// A struct-valued field tagged omitzero is tested without reflection, by
+// comparison with the zero value or by a function jsonZeroT the file
+// declares, exactly as reflect.Value.IsZero tests it; map keys are sorted
+// in an array on the stack; map sizes are counted before the map is made.
 //
 // Usage, from the api directory (see api/doc.go):
 //

@@ -12,6 +12,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,10 +35,14 @@ var Strings = []string{
 	"\x00\x01\b\f\n\r\t\x1f\x7f", "line\u2028para\u2029", "bad\xffutf8\xc3", "é日本😀", "surrogate\xed\xa0\x80",
 	"100m", "1Gi", "true", "null", "{}", "kubernetes.io/hostname",
 	"A Long String With Spaces And Numbers 1234567890 Repeated A Long String",
+	// Longer than the strings the generated decoder stores together.
+	strings.Repeat("kubernetes.io/long-annotation-value ", 8), strings.Repeat("é<\"\\\n\xff", 40),
 }
 
 // Quantities are the quantities Fill draws from.
-var Quantities = []string{"0", "1", "100m", "1.5Gi", "2k", "1e3", "-2", "12345678901234567890", "0.000001", "5Ei", "123456789012345678901234567890"}
+var Quantities = []string{"0", "1", "100m", "1.5Gi", "2k", "1e3", "-2", "12345678901234567890", "0.000001", "5Ei", "123456789012345678901234567890",
+	// Every suffix.
+	"5n", "3u", "7M", "2G", "4T", "5P", "6E", "1Ki", "128Mi", "1Ti", "1Pi", "1E3", "2.5e-3", "-1e-9", "0.5Ki", "+5"}
 
 // Filler fills values at random from a seeded source.
 type Filler struct {
@@ -133,10 +139,16 @@ func (f *Filler) fill(v reflect.Value, depth int) {
 		}
 	case reflect.Map:
 		n := r.IntN(4)
+		if r.IntN(8) == 0 {
+			n = r.IntN(40) // past the keys the encoder sorts on its stack
+		}
 		m := reflect.MakeMapWithSize(v.Type(), n)
-		for range n {
+		for i := range n {
 			k := reflect.New(v.Type().Key()).Elem()
 			f.fill(k, depth+1)
+			if k.Kind() == reflect.String && n > 3 {
+				k.SetString(k.String() + strconv.Itoa(i)) // distinct keys
+			}
 			e := reflect.New(v.Type().Elem()).Elem()
 			f.fill(e, depth+1)
 			m.SetMapIndex(k, e)

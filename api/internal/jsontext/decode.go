@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -33,7 +34,19 @@ type Decoder struct {
 	first bool
 	// buf holds the last unescaped string.
 	buf []byte
+	// strs is the chunk of memory the strings String and Copy return are
+	// stored in, until it is full; see Copy.
+	strs strings.Builder
 }
+
+// The string storage of a Decoder (see Copy).
+const (
+	// maxChunk is the largest allocation that holds several strings.
+	maxChunk = 1024
+	// maxShared is the longest string that shares an allocation; a longer
+	// one gets its own, as encoding/json gives it.
+	maxShared = maxChunk / 4
+)
 
 // maxDepth is encoding/json's nesting limit.
 const maxDepth = 10000
@@ -121,6 +134,48 @@ func (d *Decoder) Key() (name []byte, ok bool, err error) {
 	return name, true, nil
 }
 
+// Remaining returns, right after ObjectStart or ArrayStart, how many
+// members or elements the object or array holds, or limit if that is
+// less, consuming nothing. It only counts the commas outside strings and
+// nested values, without checking the syntax: the count is a size hint,
+// which the limit keeps from costing much on input that then proves
+// invalid.
+func (d *Decoder) Remaining(limit int) int {
+	s, i := d.data, d.pos
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	if i >= len(s) || s[i] == ']' || s[i] == '}' || limit <= 0 {
+		return 0
+	}
+	n, depth := 1, 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth == 0 {
+				return n
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				if n == limit {
+					return n
+				}
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // ArrayStart consumes the '[' that begins an array.
 func (d *Decoder) ArrayStart() error {
 	d.skipSpace()
@@ -160,13 +215,57 @@ func (d *Decoder) More() (bool, error) {
 }
 
 // String reads a JSON string value, unescaped as encoding/json unescapes it.
+// The result is stored as Copy stores it.
 func (d *Decoder) String() (string, error) {
 	d.skipSpace()
 	b, err := d.str()
 	if err != nil {
 		return "", err
 	}
-	return string(b), nil
+	return d.Copy(b), nil
+}
+
+// Copy returns a string holding the bytes of b, as string(b) does, but
+// short strings share allocations: the Decoder copies them one after
+// another into a chunk of at most 1 KiB, and allocates the next chunk when
+// one is full. The generated code makes every string it keeps (string
+// values, map keys) with String or Copy, so that decoding an object costs
+// one or a few allocations for all its strings instead of one each.
+//
+// What a kept string pins: a chunk holds only the contents of strings
+// returned by this Decoder (no member names, punctuation, numbers or
+// other input), it is sized from the input that remains, and it is at most
+// 1 KiB, so one string kept alive after the rest of the decoded value is
+// dropped pins at most 1 KiB, and all the strings of a value together
+// occupy about what encoding/json allocates for them one by one (which
+// rounds each up to a size class). Strings longer than 256 bytes, and the
+// empty string, are made as encoding/json makes them, on their own.
+func (d *Decoder) Copy(b []byte) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	if n > maxShared {
+		return string(b)
+	}
+	if d.strs.Cap()-d.strs.Len() < n {
+		// The strings still to come are at most about as long as the
+		// input still to read. The first chunk assumes half of it, as
+		// member names and punctuation take the rest in most objects; when
+		// that proves too little, the next assumes all of it.
+		rest := len(d.data) - d.pos
+		if d.strs.Cap() == 0 {
+			rest /= 2
+		}
+		size := min(maxChunk, n+rest)
+		d.strs.Reset()
+		d.strs.Grow(size)
+	}
+	start := d.strs.Len()
+	d.strs.Write(b)
+	// Later writes append past the end of this string and never modify
+	// it, and Reset leaves the old chunk to the strings already made.
+	return d.strs.String()[start:]
 }
 
 // Bytes reads a base64 JSON string into a new slice, as encoding/json
@@ -475,13 +574,20 @@ func Unmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
 // json.Unmarshal gives; ok is false for anything else (escapes, other
 // bytes, not a string), which the caller decodes with encoding/json.
 func PlainString(b []byte) (s string, ok bool) {
+	c, ok := PlainBytes(b)
+	return string(c), ok
+}
+
+// PlainBytes is PlainString without the copy: it returns the bytes between
+// the quotes, aliasing b.
+func PlainBytes(b []byte) (c []byte, ok bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
+		return nil, false
 	}
 	for _, c := range b[1 : len(b)-1] {
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(b[1 : len(b)-1]), true
+	return b[1 : len(b)-1], true
 }

@@ -131,15 +131,18 @@ func AppendMarshal(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// SortedKeys returns the keys of m in increasing order, the order in which
-// encoding/json writes the members of a map with string keys.
-func SortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
+// AppendSortedKeys appends the keys of m to dst in increasing order, the
+// order in which encoding/json writes the members of a map with string
+// keys, and returns the extended slice. The generated code passes a
+// slice of an array on its stack, so that sorting the keys of a small map
+// allocates nothing.
+func AppendSortedKeys[K ~string, V any](dst []K, m map[K]V) []K {
+	start := len(dst)
 	for k := range m {
-		keys = append(keys, k)
+		dst = append(dst, k)
 	}
-	slices.Sort(keys)
-	return keys
+	slices.Sort(dst[start:])
+	return dst
 }
 
 // IsZeroValue reports whether *p holds its type's zero value, as

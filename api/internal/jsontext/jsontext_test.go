@@ -4,7 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var stringCases = []string{
@@ -169,4 +175,216 @@ func FuzzNumbers(f *testing.F) {
 			t.Fatalf("Raw(%q) accepted invalid JSON", data)
 		}
 	})
+}
+
+// stringArray decodes a JSON array of strings with the Decoder, or fails.
+func stringArray(data []byte) ([]string, error) {
+	d := NewDecoder(data)
+	if err := d.ArrayStart(); err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for {
+		more, err := d.More()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		s, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, d.End()
+}
+
+// TestDecoderStringStorage checks the strings String returns, which share
+// allocations, against json.Unmarshal: many strings of every length up to
+// past the largest shared one, escaped and not, each still intact after
+// all the others were decoded.
+func TestDecoderStringStorage(t *testing.T) {
+	var in []string
+	for n := range maxChunk + 40 {
+		s := strings.Repeat("x", n)
+		if n%7 == 3 {
+			s = strings.Repeat("é\"\\<\x01\xff", n/7+1)
+		}
+		in = append(in, s)
+	}
+	in = append(in, stringCases...)
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := stringArray(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("decoded strings differ from json.Unmarshal's (-want +got):\n%s", diff)
+	}
+}
+
+// TestCopy checks Copy returns the bytes it is given, unaffected by later
+// changes to them and by later copies.
+func TestCopy(t *testing.T) {
+	d := NewDecoder([]byte(strings.Repeat(" ", 3000)))
+	b := []byte("label-value")
+	var got []string
+	for i := range 300 {
+		b[0] = byte('a' + i%26)
+		got = append(got, d.Copy(b), d.Copy(b[:i%len(b)]), d.Copy(bytes.Repeat(b, i)))
+	}
+	for i := range 300 {
+		b[0] = byte('a' + i%26)
+		want := []string{string(b), string(b[:i%len(b)]), string(bytes.Repeat(b, i))}
+		if diff := cmp.Diff(want, got[3*i:3*i+3]); diff != "" {
+			t.Fatalf("copy %d changed (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestStringAllocs checks that the strings of an object share
+// allocations: decoding seven strings costs at most two allocations more
+// than decoding seven empty ones (the first chunk is sized for half the
+// input, which is too little here).
+func TestStringAllocs(t *testing.T) {
+	allocs := func(data string) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if _, err := stringArray([]byte(data)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	empty := allocs(`["","","","","","",""]`)
+	full := allocs(`["web","default","nginx:1.27","IfNotPresent","ClusterFirst","node-7","default-scheduler"]`)
+	if full-empty > 2 {
+		t.Errorf("decoding 7 strings: %v allocations, 7 empty strings %v; want at most 2 more", full, empty)
+	}
+}
+
+// FuzzStringArray checks arrays of strings, which share storage, against
+// json.Unmarshal.
+func FuzzStringArray(f *testing.F) {
+	for _, s := range []string{`[]`, `["a","b\u00e9","\ud800",""]`, `["x" , "y"]`, `["a\\b","\"",1]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := stringArray(data)
+		if err != nil {
+			return
+		}
+		var want []string
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("stringArray(%q) = %q; json.Unmarshal failed: %v", data, got, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("stringArray(%q) differs from json.Unmarshal (-want +got):\n%s", data, diff)
+		}
+	})
+}
+
+// TestAppendSortedKeys checks the order and that a small map's keys are
+// sorted without allocating.
+func TestAppendSortedKeys(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 8, 9, 16, 17, 100} {
+		m := map[string]int{}
+		var want []string
+		for i := range n {
+			k := strconv.Itoa(i*7919%1000) + "k"
+			m[k] = i
+			want = append(want, k)
+		}
+		slices.Sort(want)
+		got := AppendSortedKeys([]string{"prefix"}, m)
+		if diff := cmp.Diff(append([]string{"prefix"}, want...), got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("AppendSortedKeys of %d keys (-want +got):\n%s", n, diff)
+		}
+	}
+	m := map[string]string{"app": "web", "tier": "frontend", "pod-template-hash": "5d8f"}
+	allocs := testing.AllocsPerRun(100, func() {
+		var buf [16]string
+		if len(AppendSortedKeys(buf[:0], m)) != 3 {
+			t.Fatal("wrong length")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("AppendSortedKeys into a stack array: %v allocations, want 0", allocs)
+	}
+}
+
+// FuzzRemaining checks Remaining against the number of elements or
+// members the Decoder reads from a valid array or object.
+func FuzzRemaining(f *testing.F) {
+	for _, s := range []string{`[]`, ` { } `, `[1]`, `[1,[2,3],{"a":[4,5]},"x,]}\"y",null]`, `{"a,":1,"b":{"c":2,"d":[3,4]}}`, `[[],[],[]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		d := NewDecoder(data)
+		var hint3, hint64, n int
+		switch bytes.TrimLeft(data, " \t\r\n")[0] {
+		case '[':
+			if d.ArrayStart() != nil {
+				return // too deep
+			}
+			hint3, hint64 = d.Remaining(3), d.Remaining(64)
+			for {
+				more, err := d.More()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !more {
+					break
+				}
+				n++
+				if _, err := d.Raw(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case '{':
+			if d.ObjectStart() != nil {
+				return
+			}
+			hint3, hint64 = d.Remaining(3), d.Remaining(64)
+			for {
+				_, more, err := d.Key()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !more {
+					break
+				}
+				n++
+				if _, err := d.Raw(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		default:
+			return
+		}
+		if hint3 != min(n, 3) || hint64 != min(n, 64) {
+			t.Fatalf("Remaining(3), Remaining(64) of %q = %d, %d; it has %d", data, hint3, hint64, n)
+		}
+	})
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	for _, s := range []string{"web-5d8f7c9b6-x2k4p", "default", strings.Repeat("kubernetes.io/config.seen ", 10)} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 512)
+			for b.Loop() {
+				buf = AppendString(buf[:0], s)
+			}
+		})
+	}
 }

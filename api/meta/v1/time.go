@@ -99,13 +99,21 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	s, err := jsonString(b)
-	if err != nil {
-		return fmt.Errorf("time: expected an RFC 3339 string: %w", err)
-	}
-	pt, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return fmt.Errorf("time: %w", err)
+	var pt time.Time
+	if c, ok := jsontext.PlainBytes(b); !ok || pt.UnmarshalText(c) != nil {
+		// time.Time's UnmarshalText parses RFC 3339 without converting its
+		// input to a string, and when it succeeds its result is what
+		// time.Parse(time.RFC3339, ...) returns (it is that function, at
+		// most stricter: TestTimeUnmarshalText). Anything else goes the
+		// long way, which also makes the error.
+		s, err := jsonString(b)
+		if err != nil {
+			return fmt.Errorf("time: expected an RFC 3339 string: %w", err)
+		}
+		pt, err = time.Parse(time.RFC3339, s)
+		if err != nil {
+			return fmt.Errorf("time: %w", err)
+		}
 	}
 	if err := checkYear(pt); err != nil {
 		return err

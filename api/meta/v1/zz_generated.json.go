@@ -44,7 +44,7 @@ func (in *APIGroup) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	if !(jsontext.IsZeroValue(&in.PreferredVersion)) {
+	if !(in.PreferredVersion == (GroupVersionForDiscovery{})) {
 		b = append(b, ",\"preferredVersion\":"...)
 		if b, err = in.PreferredVersion.AppendJSON(b); err != nil {
 			return b, err
@@ -1560,7 +1560,8 @@ func (in *LabelSelector) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i68, k69 := range jsontext.SortedKeys(in.MatchLabels) {
+			var kb71 [16]string
+			for i68, k69 := range jsontext.AppendSortedKeys(kb71[:0], in.MatchLabels) {
 				if i68 > 0 {
 					b = append(b, ',')
 				}
@@ -1578,11 +1579,11 @@ func (in *LabelSelector) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i71 := range in.MatchExpressions {
-				if i71 > 0 {
+			for i72 := range in.MatchExpressions {
+				if i72 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchExpressions[i71].AppendJSON(b); err != nil {
+				if b, err = in.MatchExpressions[i72].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -1641,7 +1642,7 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v72 := make(map[string]string)
+				v73 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1650,18 +1651,18 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k73 := string(name)
-					var e74 string
+					k74 := d.Copy(name)
+					var e75 string
 					if !d.Null() {
-						v75, err := d.String()
+						v76, err := d.String()
 						if err != nil {
 							return err
 						}
-						e74 = string(v75)
+						e75 = string(v76)
 					}
-					v72[k73] = e74
+					v73[k74] = e75
 				}
-				out.MatchLabels = v72
+				out.MatchLabels = v73
 			}
 		case "matchExpressions":
 			if seen[0]&(1<<1) != 0 {
@@ -1674,7 +1675,7 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v76 := make([]LabelSelectorRequirement, 0)
+				v77 := make([]LabelSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1683,13 +1684,13 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z77 LabelSelectorRequirement
-					v76 = append(v76, z77)
-					if err := v76[len(v76)-1].UnmarshalJSONFrom(d); err != nil {
+					var z78 LabelSelectorRequirement
+					v77 = append(v77, z78)
+					if err := v77[len(v77)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchExpressions = v76
+				out.MatchExpressions = v77
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1717,11 +1718,11 @@ func (in *LabelSelectorRequirement) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i78 := range in.Values {
-				if i78 > 0 {
+			for i79 := range in.Values {
+				if i79 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Values[i78])
+				b = jsontext.AppendString(b, in.Values[i79])
 			}
 			b = append(b, ']')
 		}
@@ -1773,11 +1774,11 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v79, err := d.String()
+				v80, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Key = string(v79)
+				out.Key = string(v80)
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
@@ -1785,11 +1786,11 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v80, err := d.String()
+				v81, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Operator = LabelSelectorOperator(v80)
+				out.Operator = LabelSelectorOperator(v81)
 			}
 		case "values":
 			if seen[0]&(1<<2) != 0 {
@@ -1802,7 +1803,7 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v81 := make([]string, 0)
+				v82 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1811,17 +1812,17 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					if !more {
 						break
 					}
-					var z82 string
-					v81 = append(v81, z82)
+					var z83 string
+					v82 = append(v82, z83)
 					if !d.Null() {
-						v83, err := d.String()
+						v84, err := d.String()
 						if err != nil {
 							return err
 						}
-						v81[len(v81)-1] = string(v83)
+						v82[len(v82)-1] = string(v84)
 					}
 				}
-				out.Values = v81
+				out.Values = v82
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1906,11 +1907,11 @@ func (out *ListMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v84, err := d.String()
+				v85, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.SelfLink = string(v84)
+				out.SelfLink = string(v85)
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1918,11 +1919,11 @@ func (out *ListMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v85, err := d.String()
+				v86, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ResourceVersion = string(v85)
+				out.ResourceVersion = string(v86)
 			}
 		case "continue":
 			if seen[0]&(1<<2) != 0 {
@@ -1930,11 +1931,11 @@ func (out *ListMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v86, err := d.String()
+				v87, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Continue = string(v86)
+				out.Continue = string(v87)
 			}
 		case "remainingItemCount":
 			if seen[0]&(1<<3) != 0 {
@@ -1948,11 +1949,11 @@ func (out *ListMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RemainingItemCount = new(int64)
 				}
 				if !d.Null() {
-					v87, err := d.Int(64)
+					v88, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RemainingItemCount) = int64(v87)
+					(*out.RemainingItemCount) = int64(v88)
 				}
 			}
 		default:
@@ -2066,11 +2067,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v88, err := d.String()
+				v89, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v88)
+				out.TypeMeta.Kind = string(v89)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -2078,11 +2079,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v89, err := d.String()
+				v90, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v89)
+				out.TypeMeta.APIVersion = string(v90)
 			}
 		case "labelSelector":
 			if seen[0]&(1<<2) != 0 {
@@ -2090,11 +2091,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v90, err := d.String()
+				v91, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.LabelSelector = string(v90)
+				out.LabelSelector = string(v91)
 			}
 		case "fieldSelector":
 			if seen[0]&(1<<3) != 0 {
@@ -2102,11 +2103,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v91, err := d.String()
+				v92, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.FieldSelector = string(v91)
+				out.FieldSelector = string(v92)
 			}
 		case "watch":
 			if seen[0]&(1<<4) != 0 {
@@ -2114,11 +2115,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v92, err := d.Bool()
+				v93, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Watch = bool(v92)
+				out.Watch = bool(v93)
 			}
 		case "allowWatchBookmarks":
 			if seen[0]&(1<<5) != 0 {
@@ -2126,11 +2127,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v93, err := d.Bool()
+				v94, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.AllowWatchBookmarks = bool(v93)
+				out.AllowWatchBookmarks = bool(v94)
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<6) != 0 {
@@ -2138,11 +2139,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v94, err := d.String()
+				v95, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ResourceVersion = string(v94)
+				out.ResourceVersion = string(v95)
 			}
 		case "resourceVersionMatch":
 			if seen[0]&(1<<7) != 0 {
@@ -2150,11 +2151,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v95, err := d.String()
+				v96, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ResourceVersionMatch = string(v95)
+				out.ResourceVersionMatch = string(v96)
 			}
 		case "timeoutSeconds":
 			if seen[0]&(1<<8) != 0 {
@@ -2168,11 +2169,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TimeoutSeconds = new(int64)
 				}
 				if !d.Null() {
-					v96, err := d.Int(64)
+					v97, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TimeoutSeconds) = int64(v96)
+					(*out.TimeoutSeconds) = int64(v97)
 				}
 			}
 		case "limit":
@@ -2181,11 +2182,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v97, err := d.Int(64)
+				v98, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.Limit = int64(v97)
+				out.Limit = int64(v98)
 			}
 		case "continue":
 			if seen[0]&(1<<10) != 0 {
@@ -2193,11 +2194,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 10
 			if !d.Null() {
-				v98, err := d.String()
+				v99, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Continue = string(v98)
+				out.Continue = string(v99)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2269,14 +2270,15 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i99, k100 := range jsontext.SortedKeys(in.Labels) {
-				if i99 > 0 {
+			var kb103 [16]string
+			for i100, k101 := range jsontext.AppendSortedKeys(kb103[:0], in.Labels) {
+				if i100 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k100)
+				b = jsontext.AppendString(b, k101)
 				b = append(b, ':')
-				v101 := in.Labels[k100]
-				b = jsontext.AppendString(b, v101)
+				v102 := in.Labels[k101]
+				b = jsontext.AppendString(b, v102)
 			}
 			b = append(b, '}')
 		}
@@ -2287,14 +2289,15 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i102, k103 := range jsontext.SortedKeys(in.Annotations) {
-				if i102 > 0 {
+			var kb107 [16]string
+			for i104, k105 := range jsontext.AppendSortedKeys(kb107[:0], in.Annotations) {
+				if i104 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k103)
+				b = jsontext.AppendString(b, k105)
 				b = append(b, ':')
-				v104 := in.Annotations[k103]
-				b = jsontext.AppendString(b, v104)
+				v106 := in.Annotations[k105]
+				b = jsontext.AppendString(b, v106)
 			}
 			b = append(b, '}')
 		}
@@ -2305,11 +2308,11 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i105 := range in.OwnerReferences {
-				if i105 > 0 {
+			for i108 := range in.OwnerReferences {
+				if i108 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.OwnerReferences[i105].AppendJSON(b); err != nil {
+				if b, err = in.OwnerReferences[i108].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2322,11 +2325,11 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i106 := range in.Finalizers {
-				if i106 > 0 {
+			for i109 := range in.Finalizers {
+				if i109 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Finalizers[i106])
+				b = jsontext.AppendString(b, in.Finalizers[i109])
 			}
 			b = append(b, ']')
 		}
@@ -2378,11 +2381,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v107, err := d.String()
+				v110, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v107)
+				out.Name = string(v110)
 			}
 		case "generateName":
 			if seen[0]&(1<<1) != 0 {
@@ -2390,11 +2393,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v108, err := d.String()
+				v111, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.GenerateName = string(v108)
+				out.GenerateName = string(v111)
 			}
 		case "namespace":
 			if seen[0]&(1<<2) != 0 {
@@ -2402,11 +2405,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v109, err := d.String()
+				v112, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Namespace = string(v109)
+				out.Namespace = string(v112)
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
@@ -2414,11 +2417,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v110, err := d.String()
+				v113, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.UID = types.UID(v110)
+				out.UID = types.UID(v113)
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<4) != 0 {
@@ -2426,11 +2429,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v111, err := d.String()
+				v114, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ResourceVersion = string(v111)
+				out.ResourceVersion = string(v114)
 			}
 		case "generation":
 			if seen[0]&(1<<5) != 0 {
@@ -2438,11 +2441,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v112, err := d.Int(64)
+				v115, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.Generation = int64(v112)
+				out.Generation = int64(v115)
 			}
 		case "creationTimestamp":
 			if seen[0]&(1<<6) != 0 {
@@ -2483,11 +2486,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DeletionGracePeriodSeconds = new(int64)
 				}
 				if !d.Null() {
-					v113, err := d.Int(64)
+					v116, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.DeletionGracePeriodSeconds) = int64(v113)
+					(*out.DeletionGracePeriodSeconds) = int64(v116)
 				}
 			}
 		case "labels":
@@ -2501,7 +2504,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v114 := make(map[string]string)
+				v117 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -2510,18 +2513,18 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k115 := string(name)
-					var e116 string
+					k118 := d.Copy(name)
+					var e119 string
 					if !d.Null() {
-						v117, err := d.String()
+						v120, err := d.String()
 						if err != nil {
 							return err
 						}
-						e116 = string(v117)
+						e119 = string(v120)
 					}
-					v114[k115] = e116
+					v117[k118] = e119
 				}
-				out.Labels = v114
+				out.Labels = v117
 			}
 		case "annotations":
 			if seen[0]&(1<<10) != 0 {
@@ -2534,7 +2537,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v118 := make(map[string]string)
+				v121 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -2543,18 +2546,18 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k119 := string(name)
-					var e120 string
+					k122 := d.Copy(name)
+					var e123 string
 					if !d.Null() {
-						v121, err := d.String()
+						v124, err := d.String()
 						if err != nil {
 							return err
 						}
-						e120 = string(v121)
+						e123 = string(v124)
 					}
-					v118[k119] = e120
+					v121[k122] = e123
 				}
-				out.Annotations = v118
+				out.Annotations = v121
 			}
 		case "ownerReferences":
 			if seen[0]&(1<<11) != 0 {
@@ -2567,7 +2570,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v122 := make([]OwnerReference, 0)
+				v125 := make([]OwnerReference, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2576,13 +2579,13 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z123 OwnerReference
-					v122 = append(v122, z123)
-					if err := v122[len(v122)-1].UnmarshalJSONFrom(d); err != nil {
+					var z126 OwnerReference
+					v125 = append(v125, z126)
+					if err := v125[len(v125)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.OwnerReferences = v122
+				out.OwnerReferences = v125
 			}
 		case "finalizers":
 			if seen[0]&(1<<12) != 0 {
@@ -2595,7 +2598,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v124 := make([]string, 0)
+				v127 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2604,17 +2607,17 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z125 string
-					v124 = append(v124, z125)
+					var z128 string
+					v127 = append(v127, z128)
 					if !d.Null() {
-						v126, err := d.String()
+						v129, err := d.String()
 						if err != nil {
 							return err
 						}
-						v124[len(v124)-1] = string(v126)
+						v127[len(v127)-1] = string(v129)
 					}
 				}
-				out.Finalizers = v124
+				out.Finalizers = v127
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2703,11 +2706,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v127, err := d.String()
+				v130, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.APIVersion = string(v127)
+				out.APIVersion = string(v130)
 			}
 		case "kind":
 			if seen[0]&(1<<1) != 0 {
@@ -2715,11 +2718,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v128, err := d.String()
+				v131, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Kind = string(v128)
+				out.Kind = string(v131)
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
@@ -2727,11 +2730,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v129, err := d.String()
+				v132, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v129)
+				out.Name = string(v132)
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
@@ -2739,11 +2742,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v130, err := d.String()
+				v133, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.UID = types.UID(v130)
+				out.UID = types.UID(v133)
 			}
 		case "controller":
 			if seen[0]&(1<<4) != 0 {
@@ -2757,11 +2760,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Controller = new(bool)
 				}
 				if !d.Null() {
-					v131, err := d.Bool()
+					v134, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Controller) = bool(v131)
+					(*out.Controller) = bool(v134)
 				}
 			}
 		case "blockOwnerDeletion":
@@ -2776,11 +2779,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.BlockOwnerDeletion = new(bool)
 				}
 				if !d.Null() {
-					v132, err := d.Bool()
+					v135, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.BlockOwnerDeletion) = bool(v132)
+					(*out.BlockOwnerDeletion) = bool(v135)
 				}
 			}
 		default:
@@ -2868,11 +2871,11 @@ func (out *Preconditions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.UID = new(types.UID)
 				}
 				if !d.Null() {
-					v133, err := d.String()
+					v136, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.UID) = types.UID(v133)
+					(*out.UID) = types.UID(v136)
 				}
 			}
 		case "resourceVersion":
@@ -2887,11 +2890,11 @@ func (out *Preconditions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ResourceVersion = new(string)
 				}
 				if !d.Null() {
-					v134, err := d.String()
+					v137, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.ResourceVersion) = string(v134)
+					(*out.ResourceVersion) = string(v137)
 				}
 			}
 		default:
@@ -2961,11 +2964,11 @@ func (out *ServerAddressByClientCIDR) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v135, err := d.String()
+				v138, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ClientCIDR = string(v135)
+				out.ClientCIDR = string(v138)
 			}
 		case "serverAddress":
 			if seen[0]&(1<<1) != 0 {
@@ -2973,11 +2976,11 @@ func (out *ServerAddressByClientCIDR) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v136, err := d.String()
+				v139, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.ServerAddress = string(v136)
+				out.ServerAddress = string(v139)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3003,7 +3006,7 @@ func (in *Status) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -3082,11 +3085,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v137, err := d.String()
+				v140, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v137)
+				out.TypeMeta.Kind = string(v140)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -3094,11 +3097,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v138, err := d.String()
+				v141, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v138)
+				out.TypeMeta.APIVersion = string(v141)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -3114,11 +3117,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v139, err := d.String()
+				v142, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Status = string(v139)
+				out.Status = string(v142)
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
@@ -3126,11 +3129,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v140, err := d.String()
+				v143, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v140)
+				out.Message = string(v143)
 			}
 		case "reason":
 			if seen[0]&(1<<5) != 0 {
@@ -3138,11 +3141,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v141, err := d.String()
+				v144, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Reason = StatusReason(v141)
+				out.Reason = StatusReason(v144)
 			}
 		case "details":
 			if seen[0]&(1<<6) != 0 {
@@ -3165,11 +3168,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v142, err := d.Int(32)
+				v145, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Code = int32(v142)
+				out.Code = int32(v145)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3246,11 +3249,11 @@ func (out *StatusCause) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v143, err := d.String()
+				v146, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = CauseType(v143)
+				out.Type = CauseType(v146)
 			}
 		case "message":
 			if seen[0]&(1<<1) != 0 {
@@ -3258,11 +3261,11 @@ func (out *StatusCause) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v144, err := d.String()
+				v147, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v144)
+				out.Message = string(v147)
 			}
 		case "field":
 			if seen[0]&(1<<2) != 0 {
@@ -3270,11 +3273,11 @@ func (out *StatusCause) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v145, err := d.String()
+				v148, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Field = string(v145)
+				out.Field = string(v148)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3314,11 +3317,11 @@ func (in *StatusDetails) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i146 := range in.Causes {
-				if i146 > 0 {
+			for i149 := range in.Causes {
+				if i149 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Causes[i146].AppendJSON(b); err != nil {
+				if b, err = in.Causes[i149].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -3376,11 +3379,11 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v147, err := d.String()
+				v150, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Name = string(v147)
+				out.Name = string(v150)
 			}
 		case "group":
 			if seen[0]&(1<<1) != 0 {
@@ -3388,11 +3391,11 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v148, err := d.String()
+				v151, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Group = string(v148)
+				out.Group = string(v151)
 			}
 		case "kind":
 			if seen[0]&(1<<2) != 0 {
@@ -3400,11 +3403,11 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v149, err := d.String()
+				v152, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Kind = string(v149)
+				out.Kind = string(v152)
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
@@ -3412,11 +3415,11 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v150, err := d.String()
+				v153, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.UID = types.UID(v150)
+				out.UID = types.UID(v153)
 			}
 		case "causes":
 			if seen[0]&(1<<4) != 0 {
@@ -3429,7 +3432,7 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v151 := make([]StatusCause, 0)
+				v154 := make([]StatusCause, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -3438,13 +3441,13 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z152 StatusCause
-					v151 = append(v151, z152)
-					if err := v151[len(v151)-1].UnmarshalJSONFrom(d); err != nil {
+					var z155 StatusCause
+					v154 = append(v154, z155)
+					if err := v154[len(v154)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Causes = v151
+				out.Causes = v154
 			}
 		case "retryAfterSeconds":
 			if seen[0]&(1<<5) != 0 {
@@ -3452,11 +3455,11 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v153, err := d.Int(32)
+				v156, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.RetryAfterSeconds = int32(v153)
+				out.RetryAfterSeconds = int32(v156)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3529,11 +3532,11 @@ func (out *TypeMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v154, err := d.String()
+				v157, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Kind = string(v154)
+				out.Kind = string(v157)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -3541,11 +3544,11 @@ func (out *TypeMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v155, err := d.String()
+				v158, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.APIVersion = string(v155)
+				out.APIVersion = string(v158)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3616,11 +3619,11 @@ func (out *WatchEvent) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v156, err := d.String()
+				v159, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Type = EventType(v156)
+				out.Type = EventType(v159)
 			}
 		case "object":
 			if seen[0]&(1<<1) != 0 {

@@ -357,19 +357,19 @@ func (in *Ingress) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroIngressSpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroIngressStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -595,13 +595,13 @@ func (in *IngressClass) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(in.Spec == (IngressClassSpec{})) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
@@ -712,7 +712,7 @@ func (in *IngressClassList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1120,7 +1120,7 @@ func (in *IngressList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1788,7 +1788,7 @@ func (in *IngressServiceBackend) AppendJSON(b []byte) ([]byte, error) {
 	start := len(b)
 	b = append(b, ",\"name\":"...)
 	b = jsontext.AppendString(b, in.Name)
-	if !(jsontext.IsZeroValue(&in.Port)) {
+	if !(in.Port == (ServiceBackendPort{})) {
 		b = append(b, ",\"port\":"...)
 		if b, err = in.Port.AppendJSON(b); err != nil {
 			return b, err
@@ -2070,7 +2070,7 @@ func (in *IngressStatus) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	_ = err
 	start := len(b)
-	if !(jsontext.IsZeroValue(&in.LoadBalancer)) {
+	if !(jsonZeroIngressLoadBalancerStatus(&in.LoadBalancer)) {
 		b = append(b, ",\"loadBalancer\":"...)
 		if b, err = in.LoadBalancer.AppendJSON(b); err != nil {
 			return b, err
@@ -2269,13 +2269,13 @@ func (in *NetworkPolicy) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
 		}
 	}
-	if !(jsontext.IsZeroValue(&in.Spec)) {
+	if !(jsonZeroNetworkPolicySpec(&in.Spec)) {
 		b = append(b, ",\"spec\":"...)
 		if b, err = in.Spec.AppendJSON(b); err != nil {
 			return b, err
@@ -2680,7 +2680,7 @@ func (in *NetworkPolicyList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -3371,4 +3371,59 @@ func (out *ServiceBackendPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
+}
+
+// jsonZeroIngressSpec reports whether *in is the zero IngressSpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroIngressSpec(in *IngressSpec) bool {
+	return (in.IngressClassName == nil) &&
+		(in.DefaultBackend == nil) &&
+		(in.TLS == nil) &&
+		(in.Rules == nil)
+}
+
+// jsonZeroIngressStatus reports whether *in is the zero IngressStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroIngressStatus(in *IngressStatus) bool {
+	return (jsonZeroIngressLoadBalancerStatus(&in.LoadBalancer))
+}
+
+// jsonZeroIngressLoadBalancerStatus reports whether *in is the zero IngressLoadBalancerStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroIngressLoadBalancerStatus(in *IngressLoadBalancerStatus) bool {
+	return (in.Ingress == nil)
+}
+
+// jsonZeroNetworkPolicySpec reports whether *in is the zero NetworkPolicySpec, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroNetworkPolicySpec(in *NetworkPolicySpec) bool {
+	return (jsonZeroMetav1LabelSelector(&in.PodSelector)) &&
+		(in.Ingress == nil) &&
+		(in.Egress == nil) &&
+		(in.PolicyTypes == nil)
+}
+
+// jsonZeroMetav1LabelSelector reports whether *in is the zero metav1.LabelSelector, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1LabelSelector(in *metav1.LabelSelector) bool {
+	return (in.MatchLabels == nil) &&
+		(in.MatchExpressions == nil)
 }

@@ -7,6 +7,7 @@ import (
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/internal/jsontext"
+	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
 // AppendJSON appends the JSON encoding of in to b: byte for byte what
@@ -27,7 +28,7 @@ func (in *CSIDriver) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -142,7 +143,7 @@ func (in *CSIDriverList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -626,7 +627,7 @@ func (in *CSINode) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -896,7 +897,7 @@ func (in *CSINodeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1142,7 +1143,7 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1156,7 +1157,8 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i38, k39 := range jsontext.SortedKeys(in.Parameters) {
+			var kb41 [16]string
+			for i38, k39 := range jsontext.AppendSortedKeys(kb41[:0], in.Parameters) {
 				if i38 > 0 {
 					b = append(b, ',')
 				}
@@ -1182,11 +1184,11 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i41 := range in.MountOptions {
-				if i41 > 0 {
+			for i42 := range in.MountOptions {
+				if i42 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MountOptions[i41])
+				b = jsontext.AppendString(b, in.MountOptions[i42])
 			}
 			b = append(b, ']')
 		}
@@ -1213,11 +1215,11 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i42 := range in.AllowedTopologies {
-				if i42 > 0 {
+			for i43 := range in.AllowedTopologies {
+				if i43 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.AllowedTopologies[i42].AppendJSON(b); err != nil {
+				if b, err = in.AllowedTopologies[i43].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -1271,11 +1273,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v43, err := d.String()
+				v44, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v43)
+				out.TypeMeta.Kind = string(v44)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1283,11 +1285,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v44, err := d.String()
+				v45, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v44)
+				out.TypeMeta.APIVersion = string(v45)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1303,11 +1305,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v45, err := d.String()
+				v46, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Provisioner = string(v45)
+				out.Provisioner = string(v46)
 			}
 		case "parameters":
 			if seen[0]&(1<<4) != 0 {
@@ -1320,7 +1322,7 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v46 := make(map[string]string)
+				v47 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1329,18 +1331,18 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k47 := string(name)
-					var e48 string
+					k48 := d.Copy(name)
+					var e49 string
 					if !d.Null() {
-						v49, err := d.String()
+						v50, err := d.String()
 						if err != nil {
 							return err
 						}
-						e48 = string(v49)
+						e49 = string(v50)
 					}
-					v46[k47] = e48
+					v47[k48] = e49
 				}
-				out.Parameters = v46
+				out.Parameters = v47
 			}
 		case "reclaimPolicy":
 			if seen[0]&(1<<5) != 0 {
@@ -1354,11 +1356,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ReclaimPolicy = new(corev1.PersistentVolumeReclaimPolicy)
 				}
 				if !d.Null() {
-					v50, err := d.String()
+					v51, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.ReclaimPolicy) = corev1.PersistentVolumeReclaimPolicy(v50)
+					(*out.ReclaimPolicy) = corev1.PersistentVolumeReclaimPolicy(v51)
 				}
 			}
 		case "mountOptions":
@@ -1372,7 +1374,7 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v51 := make([]string, 0)
+				v52 := make([]string, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1381,17 +1383,17 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z52 string
-					v51 = append(v51, z52)
+					var z53 string
+					v52 = append(v52, z53)
 					if !d.Null() {
-						v53, err := d.String()
+						v54, err := d.String()
 						if err != nil {
 							return err
 						}
-						v51[len(v51)-1] = string(v53)
+						v52[len(v52)-1] = string(v54)
 					}
 				}
-				out.MountOptions = v51
+				out.MountOptions = v52
 			}
 		case "allowVolumeExpansion":
 			if seen[0]&(1<<7) != 0 {
@@ -1405,11 +1407,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AllowVolumeExpansion = new(bool)
 				}
 				if !d.Null() {
-					v54, err := d.Bool()
+					v55, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AllowVolumeExpansion) = bool(v54)
+					(*out.AllowVolumeExpansion) = bool(v55)
 				}
 			}
 		case "volumeBindingMode":
@@ -1424,11 +1426,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.VolumeBindingMode = new(VolumeBindingMode)
 				}
 				if !d.Null() {
-					v55, err := d.String()
+					v56, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.VolumeBindingMode) = VolumeBindingMode(v55)
+					(*out.VolumeBindingMode) = VolumeBindingMode(v56)
 				}
 			}
 		case "allowedTopologies":
@@ -1442,7 +1444,7 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v56 := make([]corev1.TopologySelectorTerm, 0)
+				v57 := make([]corev1.TopologySelectorTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1451,13 +1453,13 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z57 corev1.TopologySelectorTerm
-					v56 = append(v56, z57)
-					if err := v56[len(v56)-1].UnmarshalJSONFrom(d); err != nil {
+					var z58 corev1.TopologySelectorTerm
+					v57 = append(v57, z58)
+					if err := v57[len(v57)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.AllowedTopologies = v56
+				out.AllowedTopologies = v57
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1483,7 +1485,7 @@ func (in *StorageClassList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1494,11 +1496,11 @@ func (in *StorageClassList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i58 := range in.Items {
-			if i58 > 0 {
+		for i59 := range in.Items {
+			if i59 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i58].AppendJSON(b); err != nil {
+			if b, err = in.Items[i59].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -1551,11 +1553,11 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v59, err := d.String()
+				v60, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v59)
+				out.TypeMeta.Kind = string(v60)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1563,11 +1565,11 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v60, err := d.String()
+				v61, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v60)
+				out.TypeMeta.APIVersion = string(v61)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1588,7 +1590,7 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v61 := make([]StorageClass, 0)
+				v62 := make([]StorageClass, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1597,13 +1599,13 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z62 StorageClass
-					v61 = append(v61, z62)
-					if err := v61[len(v61)-1].UnmarshalJSONFrom(d); err != nil {
+					var z63 StorageClass
+					v62 = append(v62, z63)
+					if err := v62[len(v62)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v61
+				out.Items = v62
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1678,11 +1680,11 @@ func (out *TokenRequest) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v63, err := d.String()
+				v64, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Audience = string(v63)
+				out.Audience = string(v64)
 			}
 		case "expirationSeconds":
 			if seen[0]&(1<<1) != 0 {
@@ -1696,11 +1698,11 @@ func (out *TokenRequest) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ExpirationSeconds = new(int64)
 				}
 				if !d.Null() {
-					v64, err := d.Int(64)
+					v65, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.ExpirationSeconds) = int64(v64)
+					(*out.ExpirationSeconds) = int64(v65)
 				}
 			}
 		default:
@@ -1727,7 +1729,7 @@ func (in *VolumeAttachment) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ObjectMeta)) {
+	if !(jsonZeroMetav1ObjectMeta(&in.ObjectMeta)) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ObjectMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1737,7 +1739,7 @@ func (in *VolumeAttachment) AppendJSON(b []byte) ([]byte, error) {
 	if b, err = in.Spec.AppendJSON(b); err != nil {
 		return b, err
 	}
-	if !(jsontext.IsZeroValue(&in.Status)) {
+	if !(jsonZeroVolumeAttachmentStatus(&in.Status)) {
 		b = append(b, ",\"status\":"...)
 		if b, err = in.Status.AppendJSON(b); err != nil {
 			return b, err
@@ -1790,11 +1792,11 @@ func (out *VolumeAttachment) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v65, err := d.String()
+				v66, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v65)
+				out.TypeMeta.Kind = string(v66)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1802,11 +1804,11 @@ func (out *VolumeAttachment) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v66, err := d.String()
+				v67, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v66)
+				out.TypeMeta.APIVersion = string(v67)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1856,7 +1858,7 @@ func (in *VolumeAttachmentList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ",\"apiVersion\":"...)
 		b = jsontext.AppendString(b, in.TypeMeta.APIVersion)
 	}
-	if !(jsontext.IsZeroValue(&in.ListMeta)) {
+	if !(in.ListMeta == (metav1.ListMeta{})) {
 		b = append(b, ",\"metadata\":"...)
 		if b, err = in.ListMeta.AppendJSON(b); err != nil {
 			return b, err
@@ -1867,11 +1869,11 @@ func (in *VolumeAttachmentList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i67 := range in.Items {
-			if i67 > 0 {
+		for i68 := range in.Items {
+			if i68 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i67].AppendJSON(b); err != nil {
+			if b, err = in.Items[i68].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -1924,11 +1926,11 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v68, err := d.String()
+				v69, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.Kind = string(v68)
+				out.TypeMeta.Kind = string(v69)
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
@@ -1936,11 +1938,11 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v69, err := d.String()
+				v70, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.TypeMeta.APIVersion = string(v69)
+				out.TypeMeta.APIVersion = string(v70)
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1961,7 +1963,7 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v70 := make([]VolumeAttachment, 0)
+				v71 := make([]VolumeAttachment, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1970,13 +1972,13 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z71 VolumeAttachment
-					v70 = append(v70, z71)
-					if err := v70[len(v70)-1].UnmarshalJSONFrom(d); err != nil {
+					var z72 VolumeAttachment
+					v71 = append(v71, z72)
+					if err := v71[len(v71)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v70
+				out.Items = v71
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2065,11 +2067,11 @@ func (out *VolumeAttachmentSource) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 					out.PersistentVolumeName = new(string)
 				}
 				if !d.Null() {
-					v72, err := d.String()
+					v73, err := d.String()
 					if err != nil {
 						return err
 					}
-					(*out.PersistentVolumeName) = string(v72)
+					(*out.PersistentVolumeName) = string(v73)
 				}
 			}
 		case "inlineVolumeSpec":
@@ -2158,11 +2160,11 @@ func (out *VolumeAttachmentSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v73, err := d.String()
+				v74, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Attacher = string(v73)
+				out.Attacher = string(v74)
 			}
 		case "source":
 			if seen[0]&(1<<1) != 0 {
@@ -2178,11 +2180,11 @@ func (out *VolumeAttachmentSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v74, err := d.String()
+				v75, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.NodeName = string(v74)
+				out.NodeName = string(v75)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2208,14 +2210,15 @@ func (in *VolumeAttachmentStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i75, k76 := range jsontext.SortedKeys(in.AttachmentMetadata) {
-				if i75 > 0 {
+			var kb79 [16]string
+			for i76, k77 := range jsontext.AppendSortedKeys(kb79[:0], in.AttachmentMetadata) {
+				if i76 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k76)
+				b = jsontext.AppendString(b, k77)
 				b = append(b, ':')
-				v77 := in.AttachmentMetadata[k76]
-				b = jsontext.AppendString(b, v77)
+				v78 := in.AttachmentMetadata[k77]
+				b = jsontext.AppendString(b, v78)
 			}
 			b = append(b, '}')
 		}
@@ -2287,11 +2290,11 @@ func (out *VolumeAttachmentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v78, err := d.Bool()
+				v80, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Attached = bool(v78)
+				out.Attached = bool(v80)
 			}
 		case "attachmentMetadata":
 			if seen[0]&(1<<1) != 0 {
@@ -2304,7 +2307,7 @@ func (out *VolumeAttachmentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v79 := make(map[string]string)
+				v81 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -2313,18 +2316,18 @@ func (out *VolumeAttachmentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 					if !more {
 						break
 					}
-					k80 := string(name)
-					var e81 string
+					k82 := d.Copy(name)
+					var e83 string
 					if !d.Null() {
-						v82, err := d.String()
+						v84, err := d.String()
 						if err != nil {
 							return err
 						}
-						e81 = string(v82)
+						e83 = string(v84)
 					}
-					v79[k80] = e81
+					v81[k82] = e83
 				}
-				out.AttachmentMetadata = v79
+				out.AttachmentMetadata = v81
 			}
 		case "attachError":
 			if seen[0]&(1<<2) != 0 {
@@ -2447,11 +2450,11 @@ func (out *VolumeError) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v83, err := d.String()
+				v85, err := d.String()
 				if err != nil {
 					return err
 				}
-				out.Message = string(v83)
+				out.Message = string(v85)
 			}
 		case "errorCode":
 			if seen[0]&(1<<2) != 0 {
@@ -2465,11 +2468,11 @@ func (out *VolumeError) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ErrorCode = new(int32)
 				}
 				if !d.Null() {
-					v84, err := d.Int(32)
+					v86, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.ErrorCode) = int32(v84)
+					(*out.ErrorCode) = int32(v86)
 				}
 			}
 		default:
@@ -2549,15 +2552,42 @@ func (out *VolumeNodeResources) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Count = new(int32)
 				}
 				if !d.Null() {
-					v85, err := d.Int(32)
+					v87, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Count) = int32(v85)
+					(*out.Count) = int32(v87)
 				}
 			}
 		default:
 			return jsontext.ErrUnsure
 		}
 	}
+}
+
+// jsonZeroMetav1ObjectMeta reports whether *in is the zero metav1.ObjectMeta, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroMetav1ObjectMeta(in *metav1.ObjectMeta) bool {
+	return (len(in.Name) == 0) &&
+		(len(in.GenerateName) == 0) &&
+		(len(in.Namespace) == 0) &&
+		(len(in.UID) == 0) &&
+		(len(in.ResourceVersion) == 0) &&
+		(in.Generation == 0) &&
+		(in.CreationTimestamp == (metav1.Time{})) &&
+		(in.DeletionTimestamp == nil) &&
+		(in.DeletionGracePeriodSeconds == nil) &&
+		(in.Labels == nil) &&
+		(in.Annotations == nil) &&
+		(in.OwnerReferences == nil) &&
+		(in.Finalizers == nil)
+}
+
+// jsonZeroVolumeAttachmentStatus reports whether *in is the zero VolumeAttachmentStatus, as reflect.Value.IsZero
+// reports it, without reflection.
+func jsonZeroVolumeAttachmentStatus(in *VolumeAttachmentStatus) bool {
+	return (!in.Attached) &&
+		(in.AttachmentMetadata == nil) &&
+		(in.AttachError == nil) &&
+		(in.DetachError == nil)
 }
