@@ -11,7 +11,10 @@ import (
 
 // handlerTransport is an http.RoundTripper that serves each request by
 // calling an http.Handler on a goroutine of its own, streaming the response
-// body through an io.Pipe as the handler writes it.
+// body to the client through a bodyPipe as the handler writes it: the
+// handler's writes return at once up to bodyPipeLimit (1 MiB) of unread
+// bytes, so a watch stream does not wait for its reader to be scheduled
+// after every frame, and wait for the reader beyond that.
 type handlerTransport struct {
 	h http.Handler
 }
@@ -25,7 +28,9 @@ var errBodyClosed = errors.New("client: in-process response body closed by the c
 // RoundTrip returns as soon as the handler has written its header (by
 // WriteHeader, its first Write or Flush, or by returning). The handler's
 // request context is cancelled when req's context is, or when the response
-// body is closed; the handler goroutine ends when the handler returns.
+// body is closed; then the handler's writes and Flush fail, and so do the
+// body's reads (with req's context's error when that ended it). The handler
+// goroutine ends when the handler returns.
 func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
 	sreq := req.Clone(ctx)
@@ -49,8 +54,14 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	sreq.Proto, sreq.ProtoMajor, sreq.ProtoMinor = "HTTP/1.1", 1, 1
 
-	pr, pw := io.Pipe()
-	w := &pipeResponseWriter{header: make(http.Header), pw: pw, ready: make(chan struct{})}
+	pipe := newBodyPipe(bodyPipeLimit)
+	// As a network transport does, fail the body's reads once req's
+	// context is done, even when the handler does not return.
+	stop := context.AfterFunc(req.Context(), func() {
+		pipe.closeRead(req.Context().Err())
+		cancel()
+	})
+	w := &pipeResponseWriter{header: make(http.Header), pipe: pipe, ready: make(chan struct{})}
 	go func() {
 		defer cancel()
 		defer func() {
@@ -61,11 +72,11 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 					w.header = make(http.Header)
 					w.WriteHeader(http.StatusInternalServerError)
 				}
-				pw.CloseWithError(fmt.Errorf("in-process handler panicked: %v", p))
+				pipe.closeWrite(fmt.Errorf("in-process handler panicked: %v", p))
 				return
 			}
 			w.finish()
-			pw.Close()
+			pipe.closeWrite(io.EOF)
 		}()
 		t.h.ServeHTTP(w, sreq)
 	}()
@@ -75,8 +86,9 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	case <-req.Context().Done():
 		// The handler goroutine sees the cancelled context; closing the
 		// pipe's read end unblocks any Write it is in.
+		stop()
+		pipe.closeRead(errBodyClosed)
 		cancel()
-		pr.CloseWithError(errBodyClosed)
 		return nil, req.Context().Err()
 	}
 	resp := &http.Response{
@@ -86,7 +98,7 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        w.sent,
-		Body:          &pipeBody{pr: pr, cancel: cancel},
+		Body:          &pipeBody{pipe: pipe, cancel: cancel, stop: stop},
 		ContentLength: -1,
 		Request:       req,
 	}
@@ -98,11 +110,11 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 // pipeResponseWriter is the http.ResponseWriter (and http.Flusher) the
-// handler writes to. Writes go straight into the pipe, so each returns once
-// the client has read it: there is no buffering to flush.
+// handler writes to. Written bytes are readable by the client at once, so
+// Flush has nothing to send; it only reports a client gone away.
 type pipeResponseWriter struct {
 	header http.Header // the handler's, until the header is written
-	pw     *io.PipeWriter
+	pipe   *bodyPipe
 
 	once  sync.Once     // writes the header
 	ready chan struct{} // closed once code and sent are set
@@ -110,7 +122,11 @@ type pipeResponseWriter struct {
 	sent  http.Header // the header as written; the client's from then on
 }
 
-var _ http.Flusher = (*pipeResponseWriter)(nil)
+var (
+	_ http.Flusher = (*pipeResponseWriter)(nil)
+	// FlushError is what http.ResponseController.Flush calls.
+	_ interface{ FlushError() error } = (*pipeResponseWriter)(nil)
+)
 
 func (w *pipeResponseWriter) Header() http.Header { return w.header }
 
@@ -149,14 +165,19 @@ func (w *pipeResponseWriter) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	return w.pw.Write(p)
+	return w.pipe.Write(p)
 }
 
 // Flush writes the header if it has not been; the body needs no flushing.
-func (w *pipeResponseWriter) Flush() {
+func (w *pipeResponseWriter) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush, failing once the client has closed the body (or its
+// request's context is done), so that a streaming handler can stop.
+func (w *pipeResponseWriter) FlushError() error {
 	if !w.wroteHeader() {
 		w.WriteHeader(http.StatusOK)
 	}
+	return w.pipe.closedRead()
 }
 
 // finish writes a 200 header if the handler returned without writing.
@@ -169,13 +190,18 @@ func (w *pipeResponseWriter) finish() {
 // pipeBody is the response body: the read end of the pipe. Closing it
 // cancels the handler's request context and fails the handler's writes.
 type pipeBody struct {
-	pr     *io.PipeReader
+	pipe   *bodyPipe
 	cancel context.CancelFunc
+	stop   func() bool // unregisters the AfterFunc on the request's context
 }
 
-func (b *pipeBody) Read(p []byte) (int, error) { return b.pr.Read(p) }
+func (b *pipeBody) Read(p []byte) (int, error) { return b.pipe.Read(p) }
 
 func (b *pipeBody) Close() error {
+	// Close the pipe first: a handler that sees its context done finds its
+	// writes failing.
+	b.stop()
+	b.pipe.closeRead(errBodyClosed)
 	b.cancel()
-	return b.pr.CloseWithError(errBodyClosed)
+	return nil
 }

@@ -151,7 +151,12 @@ func (c *Client) doJSON(ctx context.Context, r Request, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := jsoncodec.Unmarshal(data, out); err != nil {
+	if l, ok := out.(listUnmarshaler); ok {
+		err = l.unmarshalList(data)
+	} else {
+		err = jsoncodec.Unmarshal(data, out)
+	}
+	if err != nil {
 		return fmt.Errorf("%s %s: decode response: %w", r.Method, r.Path, err)
 	}
 	return nil

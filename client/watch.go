@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
@@ -94,27 +95,38 @@ func (w *Watcher[T]) run() {
 	defer close(w.ch)
 	defer w.body.Close()
 	// Kubernetes frames JSON watch events as concatenated JSON objects
-	// (in practice one a line); a json.Decoder reads either.
-	dec := json.NewDecoder(w.body)
+	// (in practice one a line). frameReader splits them, and the generated
+	// code decodes each; json.Decoder takes over from the first thing
+	// frameReader does not handle (the stream's end among them), so that
+	// errors stay what they always were.
+	fr := newFrameReader(w.body)
+	for {
+		data, ok := fr.next()
+		if !ok {
+			break
+		}
+		ev, ok := w.fastEvent(data)
+		if !ok {
+			var frame metav1.WatchEvent
+			if err := jsoncodec.Unmarshal(data, &frame); err != nil {
+				w.fail(err)
+				return
+			}
+			ev, ok = w.event(frame)
+		}
+		if !w.send(ev) || !ok {
+			return
+		}
+	}
+	w.decodeStream(json.NewDecoder(fr.rest()))
+}
+
+// decodeStream delivers the events dec decodes until the stream ends.
+func (w *Watcher[T]) decodeStream(dec *json.Decoder) {
 	for {
 		var frame metav1.WatchEvent
 		if err := dec.Decode(&frame); err != nil {
-			select {
-			case <-w.done:
-				return
-			default:
-			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled) ||
-				errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errBodyClosed) {
-				return
-			}
-			var syntax *json.SyntaxError
-			var typ *json.UnmarshalTypeError
-			if errors.As(err, &syntax) || errors.As(err, &typ) {
-				w.send(decodeErrorEvent[T](err))
-			}
-			// Anything else is the connection failing: end the stream
-			// quietly, so that the watcher resumes.
+			w.fail(err)
 			return
 		}
 		ev, ok := w.event(frame)
@@ -122,6 +134,88 @@ func (w *Watcher[T]) run() {
 			return
 		}
 	}
+}
+
+// fail ends the stream after an error decoding a frame: with an ERROR
+// event if the frame was not valid, quietly if the stream ended (so that
+// the watcher resumes) or the watch was stopped.
+func (w *Watcher[T]) fail(err error) {
+	select {
+	case <-w.done:
+		return
+	default:
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errBodyClosed) {
+		return
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syntax) || errors.As(err, &typ) {
+		w.send(decodeErrorEvent[T](err))
+	}
+	// Anything else is the connection failing: end the stream quietly.
+}
+
+// fastEvent decodes a frame of the form the API server writes, type then
+// object, or object then type, for the four types that carry an object,
+// decoding the object in place; it reports false, for the caller to decode
+// the frame as a metav1.WatchEvent, on any other frame, and when the object
+// does not decode (so that its error is the one it always was).
+func (w *Watcher[T]) fastEvent(data []byte) (Event[T], bool) {
+	s := jsonScanner{data: data}
+	if !s.consume('{') {
+		return Event[T]{}, false
+	}
+	var typ metav1.EventType
+	var obj []byte
+	for range 2 {
+		key, ok := s.plainString()
+		if !ok || !s.consume(':') {
+			return Event[T]{}, false
+		}
+		switch {
+		case string(key) == "type" && typ == "":
+			v, ok := s.plainString()
+			if !ok {
+				return Event[T]{}, false
+			}
+			switch metav1.EventType(v) {
+			case metav1.Added:
+				typ = metav1.Added
+			case metav1.Modified:
+				typ = metav1.Modified
+			case metav1.Deleted:
+				typ = metav1.Deleted
+			case metav1.Bookmark:
+				typ = metav1.Bookmark
+			default:
+				return Event[T]{}, false
+			}
+		case string(key) == "object" && obj == nil:
+			if obj, ok = s.value(); !ok {
+				return Event[T]{}, false
+			}
+		default:
+			return Event[T]{}, false
+		}
+		if typ == "" || obj == nil {
+			if !s.consume(',') {
+				return Event[T]{}, false
+			}
+		}
+	}
+	if !s.consume('}') {
+		return Event[T]{}, false
+	}
+	if s.skipSpace(); s.i != len(data) {
+		return Event[T]{}, false
+	}
+	o, err := w.decode(obj)
+	if err != nil {
+		return Event[T]{}, false
+	}
+	return Event[T]{Type: typ, Object: o}, true
 }
 
 // event converts a frame; ok is false when the stream must end after it.
@@ -135,7 +229,7 @@ func (w *Watcher[T]) event(frame metav1.WatchEvent) (Event[T], bool) {
 		return Event[T]{Type: frame.Type, Object: obj}, true
 	case metav1.Error:
 		var st metav1.Status
-		if err := json.Unmarshal(frame.Object, &st); err != nil || st.Kind != "Status" {
+		if err := jsoncodec.Unmarshal(frame.Object, &st); err != nil || st.Kind != "Status" {
 			return decodeErrorEvent[T](fmt.Errorf("ERROR event whose object is not a Status: %.200s", frame.Object)), false
 		}
 		if st.Code == 0 {
