@@ -90,7 +90,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, c *core
 	}
 	// The kubelet owns the log layout: make the container's log directory
 	// (runtimes open LogDirectory/LogPath but need not make directories).
-	if err := os.MkdirAll(filepath.Join(k.podLogDir(w.uid), c.Name), 0o755); err != nil {
+	if err := mkdir(filepath.Join(k.podLogDir(w.uid), c.Name)); err != nil {
 		w.waiting[c.Name] = corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
 		return
 	}

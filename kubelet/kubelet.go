@@ -190,6 +190,13 @@ type Kubelet struct {
 	workers map[string]*podWorker
 	closed  bool
 
+	// sandboxesAtStart holds the UIDs of the pods that had a sandbox of
+	// this node in the Runtime when Run started (made by an earlier
+	// kubelet): only their workers look for one to adopt. nil when the
+	// list failed: then every worker looks. Written before the informer
+	// starts the workers, read-only after.
+	sandboxesAtStart map[string]bool
+
 	stats *statsCache
 	// volSources watches the Secrets and ConfigMaps of pods' volumes.
 	volSources *volumeSources

@@ -1,10 +1,13 @@
 package kubelet
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 )
 
 // The kubelet's metrics (registered on Config.Metrics):
@@ -55,10 +58,21 @@ func (k *Kubelet) runtimeErr(op string, err error) error {
 	return err
 }
 
+// jsonBufs holds pairs of encoding buffers for jsonEqual.
+var jsonBufs = sync.Pool{New: func() any { return new([2][]byte) }}
+
 // jsonEqual reports whether a and b encode to the same JSON (so times are
-// compared at the precision the API keeps).
+// compared at the precision the API keeps). It encodes with the api
+// types' generated code (byte-identical to encoding/json) into pooled
+// buffers.
 func jsonEqual(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && string(x) == string(y)
+	bufs := jsonBufs.Get().(*[2][]byte)
+	x, err1 := jsoncodec.Append(bufs[0][:0], a)
+	y, err2 := jsoncodec.Append(bufs[1][:0], b)
+	eq := err1 == nil && err2 == nil && bytes.Equal(x, y)
+	if cap(x) <= 1<<16 && cap(y) <= 1<<16 {
+		bufs[0], bufs[1] = x, y
+		jsonBufs.Put(bufs)
+	}
+	return eq
 }

@@ -29,6 +29,7 @@ const (
 // per pod, until ctx ends; it then stops every worker and waits for them.
 func (k *Kubelet) runPods(ctx context.Context) error {
 	var wg sync.WaitGroup
+	k.sandboxesAtStart = k.listSandboxUIDs(ctx)
 	reg, err := k.informer.AddEventHandler(client.HandlerFuncs[corev1.Pod]{
 		AddFunc:    func(p *corev1.Pod, _ bool) { k.dispatch(ctx, &wg, p, false) },
 		UpdateFunc: func(_, p *corev1.Pod) { k.dispatch(ctx, &wg, p, false) },
@@ -48,6 +49,21 @@ func (k *Kubelet) runPods(ctx context.Context) error {
 	<-informerDone
 	wg.Wait()
 	return nil
+}
+
+// listSandboxUIDs returns the UIDs of the pods that have a sandbox of
+// this node in the Runtime, or nil when the Runtime cannot list them.
+func (k *Kubelet) listSandboxUIDs(ctx context.Context) map[string]bool {
+	sbs, err := k.cfg.Runtime.ListPodSandbox(ctx, &PodSandboxFilter{LabelSelector: map[string]string{LabelNode: k.cfg.NodeName}})
+	if err != nil {
+		k.log.Error(k.runtimeErr("list_podsandbox", err), "list sandboxes")
+		return nil
+	}
+	uids := make(map[string]bool, len(sbs))
+	for _, sb := range sbs {
+		uids[sb.Labels[LabelPodUID]] = true
+	}
+	return uids
 }
 
 // dispatch hands a pod event to the pod's worker, starting one if needed.

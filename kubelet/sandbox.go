@@ -17,32 +17,33 @@ import (
 )
 
 // ensureSandbox makes sure the pod has a ready sandbox, with its volumes
-// and network, making a new one when there is none or it died.
-func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *envSource) error {
+// and network, making a new one when there is none or it died. made
+// reports that it made one (which has no containers yet).
+func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *envSource) (made bool, err error) {
 	k := w.k
 	if w.sandboxID == "" {
 		if err := w.adoptSandbox(ctx, pod); err != nil {
-			return err
+			return false, err
 		}
 		if w.sandboxID != "" {
 			vols, err := k.setupVolumes(src, pod)
 			if err != nil {
-				return err
+				return false, err
 			}
 			w.volumes = vols
 			if !w.counted {
 				w.counted = true
 				k.metrics.runningPods.Inc()
 			}
-			return nil
+			return false, nil
 		}
 	} else {
 		st, err := k.cfg.Runtime.PodSandboxStatus(ctx, w.sandboxID)
 		if err == nil && st.State == SandboxReady {
-			return nil
+			return false, nil
 		}
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return k.runtimeErr("podsandbox_status", err)
+			return false, k.runtimeErr("podsandbox_status", err)
 		}
 		// The sandbox died: kill what is left and make a new one.
 		k.log.Info("pod sandbox is gone or not ready; recreating it", "pod", pod.Namespace+"/"+pod.Name, "sandbox", w.sandboxID)
@@ -52,7 +53,7 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 	}
 	vols, err := k.setupVolumes(src, pod)
 	if err != nil {
-		return err
+		return false, err
 	}
 	w.volumes = vols
 	netnsPath := ""
@@ -63,7 +64,7 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 		att := w.attachment(pod)
 		_ = k.cfg.NetNS.Delete(att.NetNS) // a leftover of a crash
 		if err := k.cfg.NetNS.Create(att.NetNS); err != nil {
-			return fmt.Errorf("create the pod network namespace: %w", err)
+			return false, fmt.Errorf("create the pod network namespace: %w", err)
 		}
 		res, err := k.cfg.NetworkPlugin.Add(ctx, att)
 		if err != nil {
@@ -71,7 +72,7 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 				k.log.Error(derr, "undo a failed network set-up", "attachment", att.ContainerID)
 			}
 			_ = k.cfg.NetNS.Delete(att.NetNS)
-			return fmt.Errorf("set up the pod network: %w", err)
+			return false, fmt.Errorf("set up the pod network: %w", err)
 		}
 		w.net = &att
 		netnsPath = att.NetNS
@@ -88,14 +89,15 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 		}
 		cfg.Annotations[AnnotationPodIPs] = strings.Join(w.podIPs, ",")
 	}
-	if err := os.MkdirAll(cfg.LogDirectory, 0o755); err != nil {
-		return fmt.Errorf("create log directory: %w", err)
+	if err := w.makePodLogDir(); err != nil {
+		w.releaseNetwork(ctx)
+		return false, fmt.Errorf("create log directory: %w", err)
 	}
 	id, err := k.cfg.Runtime.RunPodSandbox(ctx, cfg)
 	if err != nil {
 		k.runtimeErr("run_podsandbox", err)
 		w.releaseNetwork(ctx)
-		return fmt.Errorf("create pod sandbox: %w", err)
+		return false, fmt.Errorf("create pod sandbox: %w", err)
 	}
 	w.sandboxID, w.sandboxCfg = id, cfg
 	if len(w.podIPs) == 0 && !pod.Spec.HostNetwork {
@@ -107,13 +109,18 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 		w.counted = true
 		k.metrics.runningPods.Inc()
 	}
-	return nil
+	return true, nil
 }
 
 // adoptSandbox takes over the ready sandbox of the pod that a previous
-// kubelet made (a kubelet restart), if there is one.
+// kubelet made (a kubelet restart), if there is one. Only a pod that had
+// a sandbox when this kubelet started can have one it did not make, so
+// the others skip the runtime call.
 func (w *podWorker) adoptSandbox(ctx context.Context, pod *corev1.Pod) error {
 	k := w.k
+	if k.sandboxesAtStart != nil && !k.sandboxesAtStart[w.uid] {
+		return nil
+	}
 	ready := SandboxReady
 	sbs, err := k.cfg.Runtime.ListPodSandbox(ctx, &PodSandboxFilter{State: &ready,
 		LabelSelector: map[string]string{LabelPodUID: w.uid, LabelNode: k.cfg.NodeName}})
@@ -144,6 +151,16 @@ func (w *podWorker) adoptSandbox(ctx context.Context, pod *corev1.Pod) error {
 		return nil
 	}
 	return nil
+}
+
+// makePodLogDir makes the pod's log directory (the sandbox's
+// LogDirectory) and the pod directory above it, as os.MkdirAll would, with
+// one mkdir each when the pod directory is new.
+func (w *podWorker) makePodLogDir() error {
+	if err := mkdir(w.k.podDir(w.uid)); err != nil {
+		return err
+	}
+	return mkdir(w.k.podLogDir(w.uid))
 }
 
 func (w *podWorker) sandboxConfig(pod *corev1.Pod, attempt uint32, netns string) *PodSandboxConfig {

@@ -23,6 +23,16 @@ func (k *Kubelet) podDir(uid string) string {
 
 func (k *Kubelet) podLogDir(uid string) string { return filepath.Join(k.podDir(uid), "logs") }
 
+// mkdir makes directory dir (mode 0755) as os.MkdirAll does, in one
+// system call when its parent exists and it does not (the common case),
+// where os.MkdirAll first looks at each level.
+func mkdir(dir string) error {
+	if os.Mkdir(dir, 0o755) == nil {
+		return nil
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
 // setupVolumes makes the pod's volumes on the host and returns the host
 // path of each by volume name. Secrets and ConfigMaps are read through src
 // (their later changes reach the volume through refreshVolumes); inline

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,9 +25,13 @@ type podWorker struct {
 	uid  string
 	wake chan struct{} // capacity 1: a pending nudge
 
-	mu   sync.Mutex // guards pod and gone
+	mu   sync.Mutex // guards pod, gone and poked
 	pod  *corev1.Pod
 	gone bool
+	// poked is set by poke: something other than a change of the pod
+	// (a probe result, a volume source, the worker itself) asks for a
+	// sync.
+	poked bool
 
 	// Owned by run.
 	seenAt         time.Time // clock time the worker started
@@ -55,6 +58,11 @@ type podWorker struct {
 	startObserved   bool
 	initialized     bool // every init container completed (sidecars started), once
 	termDeadline    time.Time
+	// steady is set by a reconcile that left nothing to do but wait for a
+	// change: its status written, every container started (or finished),
+	// no error, no back-off. The informer's echo of that status write
+	// then needs no sync (see echoOnly).
+	steady bool
 }
 
 func newPodWorker(k *Kubelet, p *corev1.Pod) *podWorker {
@@ -72,14 +80,40 @@ func (w *podWorker) update(p *corev1.Pod, deleted bool) {
 		w.gone = true
 	}
 	w.mu.Unlock()
-	w.poke()
+	w.nudge()
 }
 
+// poke asks the worker for a sync, whatever the pod's state. Any
+// goroutine may call it.
 func (w *podWorker) poke() {
+	w.mu.Lock()
+	w.poked = true
+	w.mu.Unlock()
+	w.nudge()
+}
+
+func (w *podWorker) nudge() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// echoOnly reports whether the pending nudge is only the informer
+// returning the pod as the worker's last status write stored it, after a
+// reconcile that left nothing to do (steady): a sync would find nothing
+// new, so the worker's status is Running as soon as it is written, with no
+// second pass over the runtime per pod. A runtime change is found by the
+// relist, a probe result or volume source change pokes, a timer fires; a
+// change of the pod by anyone else has another resourceVersion. It
+// consumes a pending poke.
+func (w *podWorker) echoOnly() bool {
+	w.mu.Lock()
+	poked, pod, gone := w.poked, w.pod, w.gone
+	w.poked = false
+	w.mu.Unlock()
+	return !poked && !gone && w.steady && w.lastPod != nil &&
+		pod.UID == w.lastPod.UID && pod.ResourceVersion == w.lastPod.ResourceVersion
 }
 
 func (w *podWorker) latest() (*corev1.Pod, bool) {
@@ -112,6 +146,9 @@ func (w *podWorker) run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 			case <-w.wake:
+				if w.echoOnly() {
+					continue wait
+				}
 			case <-timerC:
 			case <-relist.C:
 				// A relist syncs only when the runtime's view of the
@@ -130,20 +167,28 @@ func (w *podWorker) run(ctx context.Context) {
 }
 
 // fingerprint summarises the pod's containers as the runtime reports
-// them: IDs, attempts and states.
+// them: IDs, attempts and states ("<name>/<id>/<attempt>/<state>;" each,
+// by name).
 func fingerprint(insts map[string][]*instance) string {
-	var b strings.Builder
 	names := make([]string, 0, len(insts))
 	for n := range insts {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	b := make([]byte, 0, 128)
 	for _, n := range names {
 		for _, c := range insts[n] {
-			fmt.Fprintf(&b, "%s/%s/%d/%d;", n, c.ID, c.Metadata.Attempt, c.State)
+			b = append(b, n...)
+			b = append(b, '/')
+			b = append(b, c.ID...)
+			b = append(b, '/')
+			b = strconv.AppendUint(b, uint64(c.Metadata.Attempt), 10)
+			b = append(b, '/')
+			b = strconv.AppendInt(b, int64(c.State), 10)
+			b = append(b, ';')
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // runtimeUnchanged reports whether the pod's sandbox and containers are
@@ -206,6 +251,7 @@ func (w *podWorker) podContainers(ctx context.Context) (map[string][]*instance, 
 // done.
 func (w *podWorker) sync(ctx context.Context) (time.Time, bool) {
 	k := w.k
+	w.steady = false
 	pod, gone := w.latest()
 	if gone || pod.Spec.NodeName != k.cfg.NodeName {
 		if err := w.teardown(ctx, pod, true); err != nil {
@@ -270,10 +316,13 @@ func (w *podWorker) reconcile(ctx context.Context, pod *corev1.Pod) (time.Time, 
 	now := k.clock.Now()
 	var next time.Time
 	src := newEnvSource(ctx, k.cfg.Client, pod.Namespace)
-	sandboxErr := w.ensureSandbox(ctx, pod, src)
-	insts, err := w.podContainers(ctx)
-	if err != nil {
-		return next, err
+	made, sandboxErr := w.ensureSandbox(ctx, pod, src)
+	insts := map[string][]*instance{} // a sandbox just made has no containers
+	if !made {
+		var err error
+		if insts, err = w.podContainers(ctx); err != nil {
+			return next, err
+		}
 	}
 	initDone, initFailed := w.initialized, false
 	if sandboxErr == nil {
@@ -296,9 +345,13 @@ func (w *podWorker) reconcile(ctx context.Context, pod *corev1.Pod) (time.Time, 
 			}
 		}
 		// Re-list: starts and kills above changed the runtime's state.
+		var err error
 		if insts, err = w.podContainers(ctx); err != nil {
 			return next, err
 		}
+		// Probe the containers that run now, from their start, rather
+		// than from the next sync.
+		w.startProbes(ctx, pod, insts)
 	}
 	w.lastFingerprint = fingerprint(insts)
 	status := w.computeStatus(pod, insts, initDone, initFailed, sandboxErr)
@@ -316,7 +369,56 @@ func (w *podWorker) reconcile(ctx context.Context, pod *corev1.Pod) (time.Time, 
 	if sandboxErr != nil {
 		return earliest(next, now.Add(retryDelay)), sandboxErr
 	}
+	w.steady = initDone && !initFailed && w.final == nil && len(w.waiting) == 0 && settled(pod, insts)
 	return next, nil
+}
+
+// settled reports whether every container and sidecar of pod has an
+// instance that runs, or that exited and is not to be restarted: a sync
+// would start nothing.
+func settled(pod *corev1.Pod, insts map[string][]*instance) bool {
+	done := func(c *corev1.Container, policy corev1.RestartPolicy) bool {
+		l := insts[c.Name]
+		if len(l) == 0 {
+			return false
+		}
+		switch cur := l[0]; cur.State {
+		case ContainerRunning:
+			return true
+		case ContainerExited:
+			return !shouldRestart(policy, cur.ExitCode)
+		}
+		return false
+	}
+	for i := range pod.Spec.InitContainers {
+		if c := &pod.Spec.InitContainers[i]; isSidecar(c) && !done(c, corev1.RestartPolicyAlways) {
+			return false
+		}
+	}
+	for i := range pod.Spec.Containers {
+		if !done(&pod.Spec.Containers[i], pod.Spec.RestartPolicy) {
+			return false
+		}
+	}
+	return true
+}
+
+// startProbes starts the probes of the containers and sidecars whose
+// newest instance runs and has none yet.
+func (w *podWorker) startProbes(ctx context.Context, pod *corev1.Pod, insts map[string][]*instance) {
+	start := func(c *corev1.Container) {
+		if l := insts[c.Name]; len(l) > 0 && l[0].State == ContainerRunning {
+			w.ensureProbes(ctx, pod, c, l[0])
+		}
+	}
+	for i := range pod.Spec.InitContainers {
+		if c := &pod.Spec.InitContainers[i]; isSidecar(c) {
+			start(c)
+		}
+	}
+	for i := range pod.Spec.Containers {
+		start(&pod.Spec.Containers[i])
+	}
 }
 
 func allRunning(st *corev1.PodStatus) bool {
@@ -466,9 +568,11 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod, status *co
 		cur = w.lastPod
 	}
 	for attempt := 0; ; attempt++ {
-		upd := cur.DeepCopy()
-		upd.Status = *status.DeepCopy()
-		out, err := pods.UpdateStatus(ctx, upd, client.UpdateOptions{})
+		// A shallow copy: UpdateStatus only encodes it, and neither the
+		// informer's pod nor status is changed after this.
+		upd := *cur
+		upd.Status = *status
+		out, err := pods.UpdateStatus(ctx, &upd, client.UpdateOptions{})
 		if err == nil {
 			w.lastWritten = status
 			w.lastPod = out
