@@ -37,18 +37,28 @@ type bodyPipe struct {
 	// werr, once set, is what Write returns, and Read at once: set by
 	// closeRead.
 	werr error
-	// waitingWriters counts writers waiting for room (for tests).
-	waitingWriters int
+	// For tests (writerWaited): writerWaits counts the times a writer
+	// began to wait for room; waitsReached, when not nil, is closed once
+	// writerWaits reaches waitsWanted.
+	writerWaits  int
+	waitsWanted  int
+	waitsReached chan struct{}
 
 	canRead  sync.Cond // signalled when bytes arrive, or either side closes
 	canWrite sync.Cond // signalled when room appears, or the read side closes
 }
 
 func newBodyPipe(limit int) *bodyPipe {
-	p := &bodyPipe{limit: limit}
+	p := new(bodyPipe)
+	p.init(limit)
+	return p
+}
+
+// init makes the zero p a pipe of the given limit.
+func (p *bodyPipe) init(limit int) {
+	p.limit = limit
 	p.canRead.L = &p.mu
 	p.canWrite.L = &p.mu
-	return p
 }
 
 // Write copies b into the buffer, waiting while the buffer is full. It
@@ -59,9 +69,12 @@ func (p *bodyPipe) Write(b []byte) (int, error) {
 	n := 0
 	for len(b) > 0 {
 		for p.werr == nil && p.unread >= p.limit {
-			p.waitingWriters++
+			p.writerWaits++
+			if p.waitsReached != nil && p.writerWaits >= p.waitsWanted {
+				close(p.waitsReached)
+				p.waitsReached = nil
+			}
 			p.canWrite.Wait()
-			p.waitingWriters--
 		}
 		if p.werr != nil {
 			return n, p.werr
@@ -153,6 +166,24 @@ func (p *bodyPipe) closeRead(err error) {
 	}
 	p.canWrite.Broadcast()
 	p.canRead.Broadcast()
+}
+
+// writerWaited returns a channel that is closed once writers have begun to
+// wait for room n times in all, at once if they already have. It is for
+// tests, to know
+// that a writer is blocked without polling: a writer that begins to wait
+// holds p.mu until it waits, so whatever the caller does with p after the
+// channel is closed happens while the writer waits. One channel at a time.
+func (p *bodyPipe) writerWaited(n int) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch := make(chan struct{})
+	if p.writerWaits >= n {
+		close(ch)
+	} else {
+		p.waitsReached, p.waitsWanted = ch, n
+	}
+	return ch
 }
 
 // closedRead returns closeRead's error, or nil while the read side is open.

@@ -16,23 +16,26 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 )
 
-// waitFor polls cond until it holds, failing the test after 20 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitWriter waits until writers have begun to wait for room in p n times
+// in all (bodyPipe.writerWaited), failing the test after 20 s, and returns
+// the bytes p holds unread then, while the writer waits.
+func waitWriter(t *testing.T, p *bodyPipe, n int) (unread int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 20s for %s", what)
-		}
-		time.Sleep(50 * time.Microsecond)
+	select {
+	case <-p.writerWaited(n):
+	case <-time.After(20 * time.Second):
+		t.Fatalf("waited 20s for a writer to wait for room (wait %d)", n)
 	}
+	u, _ := pipeState(p)
+	return u
 }
 
-// pipeState returns the unread bytes and waiting writers of p.
-func pipeState(p *bodyPipe) (unread, waiting int) {
+// pipeState returns the unread bytes of p and how many times writers
+// began to wait for room.
+func pipeState(p *bodyPipe) (unread, waits int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.unread, p.waitingWriters
+	return p.unread, p.writerWaits
 }
 
 // closed reports whether ch is closed, without waiting.
@@ -62,7 +65,9 @@ func TestBodyPipeBackpressure(t *testing.T) {
 		defer close(done)
 		n, err = p.Write(data[limit:])
 	}()
-	waitFor(t, "the writer to wait for room", func() bool { u, w := pipeState(p); return u == limit && w == 1 })
+	if u := waitWriter(t, p, 1); u != limit {
+		t.Fatalf("writer waits with %d bytes unread, want %d", u, limit)
+	}
 	if closed(done) {
 		t.Fatal("Write beyond the limit returned without a reader")
 	}
@@ -71,7 +76,9 @@ func TestBodyPipeBackpressure(t *testing.T) {
 		t.Fatalf("Read = %d, %v", n, err)
 	}
 	// The writer takes the room made, and waits again.
-	waitFor(t, "the writer to fill the room", func() bool { u, w := pipeState(p); return u == limit && w == 1 })
+	if u := waitWriter(t, p, 2); u != limit {
+		t.Fatalf("writer waits again with %d bytes unread, want %d", u, limit)
+	}
 	if closed(done) {
 		t.Fatal("Write returned with 16 bytes still to write")
 	}
@@ -91,12 +98,16 @@ func TestBodyPipeBackpressure(t *testing.T) {
 	if _, err := p.Write(data[:limit]); err != nil {
 		t.Fatal(err)
 	}
+	_, waits := pipeState(p)
 	done = make(chan struct{})
 	go func() {
 		defer close(done)
 		n, err = p.Write(data[:4])
 	}()
-	waitFor(t, "the writer to wait for room", func() bool { _, w := pipeState(p); return w == 1 })
+	waitWriter(t, p, waits+1)
+	if closed(done) {
+		t.Fatal("Write into a full pipe returned without a reader")
+	}
 	p.closeRead(errBodyClosed)
 	<-done
 	if n != 0 || !errors.Is(err, errBodyClosed) {
@@ -149,7 +160,9 @@ func TestInProcessSlowReader(t *testing.T) {
 		t.Fatal("handler blocked before writing bodyPipeLimit bytes")
 	}
 	pipe := resp.Body.(*pipeBody).pipe
-	waitFor(t, "the handler to wait for the reader", func() bool { _, w := pipeState(pipe); return w == 1 })
+	if u := waitWriter(t, pipe, 1); u != bodyPipeLimit {
+		t.Fatalf("handler waits with %d bytes unread, want %d", u, bodyPipeLimit)
+	}
 	if closed(handlerDone) {
 		t.Fatal("handler wrote more than bodyPipeLimit bytes unread")
 	}
@@ -168,11 +181,15 @@ func TestInProcessClientGoesAway(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			type result struct{ writeErr, flushErr error }
 			seen := make(chan result, 1)
+			// flushed is closed once the handler's first Flush returned,
+			// which must succeed: the client goes away only after it.
+			flushed := make(chan struct{})
 			rt := &handlerTransport{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = w.Write([]byte("first"))
 				if err := http.NewResponseController(w).Flush(); err != nil {
 					t.Errorf("Flush: %v", err)
 				}
+				close(flushed)
 				<-r.Context().Done()
 				// The writes fail once the pipe is closed, which may
 				// come just after the context's end; until then they
@@ -193,6 +210,11 @@ func TestInProcessClientGoesAway(t *testing.T) {
 			b := make([]byte, 5)
 			if _, err := io.ReadFull(resp.Body, b); err != nil || string(b) != "first" {
 				t.Fatalf("read %q, %v", b, err)
+			}
+			select {
+			case <-flushed:
+			case <-time.After(20 * time.Second):
+				t.Fatal("handler did not flush in 20s")
 			}
 			wantRead := errBodyClosed
 			if how == "close body" {

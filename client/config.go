@@ -98,6 +98,9 @@ type Config struct {
 	// Transport, when set, carries the requests instead of a transport
 	// built from TLS (TLS is then ignored): NewInProcess uses one that
 	// calls a handler directly. Authentication headers are still added.
+	// It must keep http.RoundTripper's contract: it closes every request
+	// body it is given, and reads none after closing it, as the client
+	// reuses the memory of a closed body.
 	Transport http.RoundTripper
 }
 
@@ -137,6 +140,12 @@ type Client struct {
 	maxWait   time.Duration
 	userAgent string
 	timeout   time.Duration
+
+	// reqHost is base.Host as http.NewRequest would set a request's Host
+	// (and its URL's) from it; userAgentHeader is the User-Agent header's
+	// value, shared by every request.
+	reqHost         string
+	userAgentHeader []string
 
 	// wait blocks for d or until ctx is done; tests replace it to observe
 	// Retry-After handling without sleeping.
@@ -222,6 +231,11 @@ func newClient(base *url.URL, rt http.RoundTripper, maxRetries int, userAgent st
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
+	}
+	c.userAgentHeader = []string{c.userAgent}
+	c.reqHost = base.Host
+	if req, err := http.NewRequest(http.MethodGet, base.String(), nil); err == nil {
+		c.reqHost = req.Host
 	}
 	return c
 }

@@ -57,13 +57,15 @@ var listCases = []struct {
 	{"null item", `{"items":[null,{"metadata":{"name":"a"}}]}`, true},
 	{"empty object", `{}`, true},
 	{"unicode kind", `{"kind":"Pod€List"}`, true},
-	{"escaped kind", `{"kind":"Pod\u004cist"}`, false},
-	{"escaped key", `{"kin\u0064":"PodList"}`, false},
+	// Escapes and invalid UTF-8 are unescaped by jsontext exactly as
+	// encoding/json unescapes them.
+	{"escaped kind", `{"kind":"Pod\u004cist"}`, true},
+	{"escaped key", `{"kin\u0064":"PodList"}`, true},
 	{"case-folded key", `{"Kind":"PodList","ITEMS":[{}]}`, false},
 	{"unknown key", `{"kind":"PodList","extra":{"a":[1,2]},"items":[]}`, false},
 	{"duplicate items", `{"items":[{"metadata":{"name":"a"}}],"items":[{"metadata":{"namespace":"b"}}]}`, false},
 	{"duplicate metadata", `{"metadata":{"resourceVersion":"1"},"metadata":{"continue":"x"}}`, false},
-	{"invalid utf8 kind", "{\"kind\":\"Pod\xffList\"}", false},
+	{"invalid utf8 kind", "{\"kind\":\"Pod\xffList\"}", true},
 	{"control in kind", "{\"kind\":\"Pod\tList\"}", false},
 	{"kind number", `{"kind":5}`, false},
 	{"items object", `{"items":{}}`, false},
@@ -146,14 +148,14 @@ func collect(stream io.Reader, slow bool) []eventRecord {
 	if slow {
 		// The decoding before frameReader: json.Decoder on the whole stream.
 		w = &Watcher[corev1.Pod]{ch: make(chan Event[corev1.Pod]), body: io.NopCloser(stream),
-			done: make(chan struct{}), exited: make(chan struct{}), decode: r.decode}
+			done: make(chan struct{}), exited: make(chan struct{}), r: r}
 		go func() {
 			defer close(w.exited)
 			defer close(w.ch)
 			w.decodeStream(json.NewDecoder(stream))
 		}()
 	} else {
-		w = newWatcher(io.NopCloser(stream), r.decode)
+		w = newWatcher(io.NopCloser(stream), r)
 	}
 	var got []eventRecord
 	for ev := range w.ResultChan() {
@@ -260,6 +262,79 @@ func BenchmarkWatchDecode(b *testing.B) {
 				if n := len(collect(strings.NewReader(stream), slow)); n != 100 {
 					b.Fatalf("%d events", n)
 				}
+			}
+		})
+	}
+}
+
+// widget is a user's kind. It embeds api types whose generated code is not
+// its own (jsoncodec.As), so lists and watch events of it are walked by
+// jsontext and each item decoded by encoding/json.
+type widget struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              map[string]any `json:"spec,omitempty"`
+}
+
+func TestListDecodingUserKind(t *testing.T) {
+	if decodesInPlace[widget]() {
+		t.Fatal("decodesInPlace[widget]() = true, want false")
+	}
+	cases := append([]string{`{"items":[{"metadata":{"name":"a"},"spec":{"x":[1,"y"]}},null]}`}, watchStreams...)
+	for _, tt := range listCases {
+		cases = append(cases, tt.data)
+	}
+	for i, data := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			want := new(List[widget])
+			wantErr := json.Unmarshal([]byte(data), want)
+			got := new(List[widget])
+			err := got.unmarshalList([]byte(data))
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("error %v, want encoding/json's %v", err, wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("list differs from encoding/json's (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWatchDecodingUserKind(t *testing.T) {
+	r := NewResource[widget](nil, ResourceInfo{GroupVersionResource{"example.com", "v1", "widgets"}, "Widget", true})
+	run := func(stream string, slow bool) []Event[widget] {
+		var w *Watcher[widget]
+		if slow {
+			w = &Watcher[widget]{ch: make(chan Event[widget]), body: io.NopCloser(strings.NewReader(stream)),
+				done: make(chan struct{}), exited: make(chan struct{}), r: r}
+			go func() {
+				defer close(w.exited)
+				defer close(w.ch)
+				w.decodeStream(json.NewDecoder(strings.NewReader(stream)))
+			}()
+		} else {
+			w = newWatcher(io.NopCloser(strings.NewReader(stream)), r)
+		}
+		var got []Event[widget]
+		for ev := range w.ResultChan() {
+			got = append(got, ev)
+		}
+		w.Stop()
+		return got
+	}
+	streams := append([]string{`{"type":"ADDED","object":{"metadata":{"name":"a"},"spec":{"x":[1,"y"]}}}` + "\n" +
+		`{"object":{"metadata":{"name":"b"}},"type":"DELETED"}`}, watchStreams...)
+	for i, stream := range streams {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			want, got := run(stream, true), run(stream, false)
+			if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return fmt.Sprint(a) == fmt.Sprint(b) })); diff != "" {
+				t.Fatalf("events differ from json.Decoder's (-want +got):\n%s", diff)
+			}
+			if i == 0 && (len(got) != 2 || got[0].Object.Name != "a" || got[0].Object.Kind != "Widget" || got[1].Type != metav1.Deleted) {
+				t.Fatalf("events %+v", got)
 			}
 		})
 	}

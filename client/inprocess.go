@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -27,6 +28,7 @@ var errBodyClosed = errors.New("client: in-process response body closed by the c
 
 // RoundTrip returns as soon as the handler has written its header (by
 // WriteHeader, its first Write or Flush, or by returning). The handler's
+// request body is closed when the handler returns. The handler's
 // request context is cancelled when req's context is, or when the response
 // body is closed; then the handler's writes and Flush fail, and so do the
 // body's reads (with req's context's error when that ended it). The handler
@@ -39,8 +41,10 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		sreq.Body = http.NoBody
 	} else if req.GetBody != nil {
 		// req.Clone shares the body; take a fresh one so that the caller's
-		// retry logic may read it again.
+		// retry logic may read it again, and close req's, unread, as a
+		// RoundTripper must.
 		b, err := req.GetBody()
+		req.Body.Close()
 		if err != nil {
 			cancel()
 			return nil, fmt.Errorf("in-process %s %s: get body: %w", req.Method, req.URL.Path, err)
@@ -54,17 +58,26 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	sreq.Proto, sreq.ProtoMajor, sreq.ProtoMinor = "HTTP/1.1", 1, 1
 
-	pipe := newBodyPipe(bodyPipeLimit)
+	// The pipe, the handler's writer and the client's body in one
+	// allocation.
+	x := &exchange{}
+	pipe := &x.pipe
+	pipe.init(bodyPipeLimit)
 	// As a network transport does, fail the body's reads once req's
 	// context is done, even when the handler does not return.
 	stop := context.AfterFunc(req.Context(), func() {
 		pipe.closeRead(req.Context().Err())
 		cancel()
 	})
-	w := &pipeResponseWriter{header: make(http.Header), pipe: pipe, ready: make(chan struct{})}
+	w := &x.w
+	*w = pipeResponseWriter{header: make(http.Header), pipe: pipe, ready: make(chan struct{})}
 	go func() {
 		defer cancel()
 		defer func() {
+			// As net/http's server does, end the request body when the
+			// handler returns: before the response ends, so that a
+			// client that has read it all knows the body is closed.
+			sreq.Body.Close()
 			if p := recover(); p != nil {
 				// As net/http's server does: a panicking handler aborts its
 				// response; the client sees a 500 or a cut-off body.
@@ -91,14 +104,15 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		cancel()
 		return nil, req.Context().Err()
 	}
+	x.body = pipeBody{pipe: pipe, cancel: cancel, stop: stop}
 	resp := &http.Response{
-		Status:        fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)),
+		Status:        statusLine(w.code),
 		StatusCode:    w.code,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        w.sent,
-		Body:          &pipeBody{pipe: pipe, cancel: cancel, stop: stop},
+		Body:          &x.body,
 		ContentLength: -1,
 		Request:       req,
 	}
@@ -107,6 +121,34 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		resp.Body = http.NoBody
 	}
 	return resp, nil
+}
+
+// exchange is what the in-process transport makes for one request: the
+// response body's pipe, the handler's end of it and the client's.
+type exchange struct {
+	pipe bodyPipe
+	w    pipeResponseWriter
+	body pipeBody
+}
+
+// statusLines holds the Status of a response for each code with a text:
+// "200 OK", as net/http's client sets it.
+var statusLines = sync.OnceValue(func() []string {
+	lines := make([]string, 600)
+	for code := range lines {
+		if text := http.StatusText(code); text != "" {
+			lines[code] = strconv.Itoa(code) + " " + text
+		}
+	}
+	return lines
+})
+
+// statusLine is resp.Status for code.
+func statusLine(code int) string {
+	if lines := statusLines(); code >= 0 && code < len(lines) && lines[code] != "" {
+		return lines[code]
+	}
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
 }
 
 // pipeResponseWriter is the http.ResponseWriter (and http.Flusher) the

@@ -1,19 +1,19 @@
 package client
 
 import (
-	"bytes"
 	"encoding/json"
-	"unicode/utf8"
 
 	"github.com/rigging-dev/rigging/api/jsoncodec"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // unmarshalList decodes data, a list response, into l, which must be zero,
 // exactly as json.Unmarshal does, but without its reflection over the list:
-// decodeList scans the list itself and hands metadata and each item to the
-// generated code (jsoncodec). On anything it is not sure of, which includes
-// every invalid input, json.Unmarshal decodes the whole list instead, so
-// results and errors are always encoding/json's.
+// decodeList walks the list with the generated code's tokenizer (jsontext)
+// and decodes metadata and each item in place with the generated code. On
+// anything it is not sure of, which includes every invalid input,
+// json.Unmarshal decodes the whole list instead, so results and errors are
+// always encoding/json's.
 func (l *List[T]) unmarshalList(data []byte) error {
 	if decodeList(data, l) {
 		return nil
@@ -29,230 +29,121 @@ type listUnmarshaler interface {
 
 var _ listUnmarshaler = (*List[struct{}])(nil)
 
-// decodeList decodes data into l, which must be zero, when data is a JSON
-// object whose keys are exactly kind, apiVersion, metadata and items, each
-// at most once, with plain strings (or null) for kind and apiVersion; it
-// reports false, leaving l partly set, for anything else, or when the
-// generated code fails on metadata or an item.
-func decodeList[T any](data []byte, l *List[T]) bool {
-	s := jsonScanner{data: data}
-	if !s.consume('{') {
+// inPlaceDecoder is the method jsongen generates beside UnmarshalJSONFast:
+// it decodes the next value of d, which may be inside a larger input.
+type inPlaceDecoder interface {
+	UnmarshalJSONFrom(d *jsontext.Decoder) error
+}
+
+// decodesInPlace reports whether *T has generated code of its own
+// (jsoncodec.As), and so an UnmarshalJSONFrom that decodes all of it.
+func decodesInPlace[T any]() bool {
+	p := (*T)(nil)
+	if _, ok := jsoncodec.As(p); !ok {
 		return false
 	}
-	var (
-		seen  [4]bool
-		items [][]byte // raw items; nil for no items or null
-		empty bool     // "items": []
-	)
-	if !s.consume('}') {
-		for {
-			key, ok := s.plainString()
-			if !ok || !s.consume(':') {
-				return false
-			}
-			k := -1
-			switch string(key) {
-			case "kind":
-				k = 0
-			case "apiVersion":
-				k = 1
-			case "metadata":
-				k = 2
-			case "items":
-				k = 3
-			}
-			if k < 0 || seen[k] {
-				return false
-			}
-			seen[k] = true
-			switch k {
-			case 0, 1:
-				if s.null() {
-					break
-				}
-				v, ok := s.plainString()
-				if !ok {
-					return false
-				}
-				if k == 0 {
-					l.Kind = string(v)
-				} else {
-					l.APIVersion = string(v)
-				}
-			case 2:
-				raw, ok := s.value()
-				if !ok || jsoncodec.Unmarshal(raw, &l.ListMeta) != nil {
-					return false
-				}
-			case 3:
-				if s.null() {
-					break
-				}
-				if !s.consume('[') {
-					return false
-				}
-				if s.consume(']') {
-					empty = true
-					break
-				}
-				for {
-					raw, ok := s.value()
-					if !ok {
-						return false
-					}
-					items = append(items, raw)
-					if s.consume(']') {
-						break
-					}
-					if !s.consume(',') {
-						return false
-					}
-				}
-			}
-			if s.consume('}') {
+	_, ok := any(p).(inPlaceDecoder)
+	return ok
+}
+
+// decodeValue decodes the next value of d into v, which must point to a
+// zero value: in place when inPlace (see decodesInPlace), else by handing
+// the value's bytes to jsoncodec. It reports false when it cannot be sure
+// the result is json.Unmarshal's.
+func decodeValue(d *jsontext.Decoder, v any, inPlace bool) bool {
+	if inPlace {
+		return v.(inPlaceDecoder).UnmarshalJSONFrom(d) == nil
+	}
+	raw, err := d.Raw()
+	return err == nil && jsoncodec.Unmarshal(raw, v) == nil
+}
+
+// The bounds of how many items decodeList allocates for before it has
+// decoded them: at most listSizeHint, and one per listItemBytes of input,
+// so that a short input that only looks like a long list (`[,,,]`)
+// cannot make it allocate much; beyond them, the items slice grows as
+// items are decoded.
+const (
+	listSizeHint  = 1 << 14
+	listItemBytes = 64
+)
+
+// decodeList decodes data into l, which must be zero, when data is a JSON
+// object whose member names are exactly kind, apiVersion, metadata and
+// items, each at most once, with strings (or null) for kind and apiVersion;
+// it reports false, leaving l partly set, for anything else, or when the
+// generated code is unsure of metadata or an item.
+func decodeList[T any](data []byte, l *List[T]) bool {
+	d := jsontext.NewDecoder(data)
+	if d.ObjectStart() != nil {
+		return false
+	}
+	var seen [4]bool
+	for {
+		key, more, err := d.Key()
+		if err != nil {
+			return false
+		}
+		if !more {
+			break
+		}
+		k := -1
+		switch string(key) {
+		case "kind":
+			k = 0
+		case "apiVersion":
+			k = 1
+		case "metadata":
+			k = 2
+		case "items":
+			k = 3
+		}
+		if k < 0 || seen[k] {
+			return false
+		}
+		seen[k] = true
+		switch k {
+		case 0, 1:
+			if d.Null() {
 				break
 			}
-			if !s.consume(',') {
+			v, err := d.String()
+			if err != nil {
 				return false
 			}
-		}
-	}
-	s.skipSpace()
-	if s.i != len(data) {
-		return false
-	}
-	if empty {
-		l.Items = []T{}
-	} else if items != nil {
-		l.Items = make([]T, len(items))
-		for i, raw := range items {
-			if jsoncodec.Unmarshal(raw, &l.Items[i]) != nil {
+			if k == 0 {
+				l.Kind = v
+			} else {
+				l.APIVersion = v
+			}
+		case 2:
+			if l.ListMeta.UnmarshalJSONFrom(d) != nil {
 				return false
 			}
-		}
-	}
-	return true
-}
-
-// jsonScanner finds the tokens and the extent of values in data, checking
-// only what decodeList relies on: whatever it hands on as a value is
-// checked by the decoder it goes to.
-type jsonScanner struct {
-	data []byte
-	i    int
-}
-
-func (s *jsonScanner) skipSpace() {
-	for s.i < len(s.data) && isSpace(s.data[s.i]) {
-		s.i++
-	}
-}
-
-// consume skips whitespace, then c if it is next, reporting whether it was.
-func (s *jsonScanner) consume(c byte) bool {
-	s.skipSpace()
-	if s.i < len(s.data) && s.data[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// null consumes a null literal if one is next.
-func (s *jsonScanner) null() bool {
-	s.skipSpace()
-	if !bytes.HasPrefix(s.data[s.i:], []byte("null")) {
-		return false
-	}
-	if j := s.i + 4; j < len(s.data) && !isDelim(s.data[j]) {
-		return false
-	}
-	s.i += 4
-	return true
-}
-
-// plainString consumes a string with no escapes, no control characters
-// and valid UTF-8, whose bytes are its value, and returns them.
-func (s *jsonScanner) plainString() ([]byte, bool) {
-	if !s.consume('"') {
-		return nil, false
-	}
-	rest := s.data[s.i:]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 {
-		return nil, false
-	}
-	v := rest[:j]
-	for _, c := range v {
-		if c < 0x20 || c == '\\' {
-			return nil, false
-		}
-	}
-	if !utf8.Valid(v) {
-		return nil, false
-	}
-	s.i += j + 1
-	return v, true
-}
-
-// value consumes the next value, whatever it is, and returns its bytes:
-// an object or array to its matching bracket (counting brackets outside
-// strings), a string to its closing quote, anything else to the next
-// delimiter.
-func (s *jsonScanner) value() ([]byte, bool) {
-	s.skipSpace()
-	start := s.i
-	if start >= len(s.data) {
-		return nil, false
-	}
-	depth, inString := 0, false
-	for i := start; i < len(s.data); i++ {
-		c := s.data[i]
-		switch {
-		case inString:
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-				if depth == 0 {
-					s.i = i + 1
-					return s.data[start:s.i], true
+		case 3:
+			if d.Null() {
+				break
+			}
+			if d.ArrayStart() != nil {
+				return false
+			}
+			inPlace := decodesInPlace[T]()
+			l.Items = make([]T, 0, d.Remaining(min(listSizeHint, len(data)/listItemBytes)))
+			for {
+				more, err := d.More()
+				if err != nil {
+					return false
+				}
+				if !more {
+					break
+				}
+				var zero T
+				l.Items = append(l.Items, zero)
+				if !decodeValue(d, &l.Items[len(l.Items)-1], inPlace) {
+					return false
 				}
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > maxValueDepth {
-				return nil, false
-			}
-		case c == '}' || c == ']':
-			if depth == 0 {
-				s.i = i
-				return s.data[start:i], i > start
-			}
-			depth--
-			if depth == 0 {
-				s.i = i + 1
-				return s.data[start:s.i], true
-			}
-		case depth == 0 && (c == ',' || isSpace(c)):
-			s.i = i
-			return s.data[start:i], i > start
 		}
 	}
-	if depth != 0 || inString {
-		return nil, false
-	}
-	s.i = len(s.data)
-	return s.data[start:], true
+	return d.End() == nil
 }
-
-// maxValueDepth is the deepest nesting value accepts: json.Unmarshal fails
-// on a list nested deeper than 10000 in all, and an item decoded alone would
-// be two levels short of that.
-const maxValueDepth = 1000
-
-// isDelim reports whether c may follow a literal.
-func isDelim(c byte) bool { return isSpace(c) || c == ',' || c == '}' || c == ']' }

@@ -36,27 +36,27 @@ type PodLogOptions struct {
 }
 
 func (o PodLogOptions) query() url.Values {
-	q := url.Values{}
-	setString(q, "container", o.Container)
+	var q url.Values
+	setString(&q, "container", o.Container)
 	if o.Follow {
-		q.Set("follow", "true")
+		setQuery(&q, "follow", "true")
 	}
 	if o.Previous {
-		q.Set("previous", "true")
+		setQuery(&q, "previous", "true")
 	}
 	if o.Timestamps {
-		q.Set("timestamps", "true")
+		setQuery(&q, "timestamps", "true")
 	}
 	if o.TailLines != nil {
-		q.Set("tailLines", strconv.FormatInt(*o.TailLines, 10))
+		setQuery(&q, "tailLines", strconv.FormatInt(*o.TailLines, 10))
 	}
 	if o.LimitBytes > 0 {
-		q.Set("limitBytes", strconv.FormatInt(o.LimitBytes, 10))
+		setQuery(&q, "limitBytes", strconv.FormatInt(o.LimitBytes, 10))
 	}
 	if o.SinceSeconds > 0 {
-		q.Set("sinceSeconds", strconv.FormatInt(o.SinceSeconds, 10))
+		setQuery(&q, "sinceSeconds", strconv.FormatInt(o.SinceSeconds, 10))
 	} else if !o.SinceTime.IsZero() {
-		q.Set("sinceTime", o.SinceTime.UTC().Format(time.RFC3339))
+		setQuery(&q, "sinceTime", o.SinceTime.UTC().Format(time.RFC3339))
 	}
 	return q
 }

@@ -51,17 +51,17 @@ type ListOptions struct {
 }
 
 func (o ListOptions) query() url.Values {
-	q := url.Values{}
-	setString(q, "labelSelector", o.LabelSelector)
-	setString(q, "fieldSelector", o.FieldSelector)
+	var q url.Values
+	setString(&q, "labelSelector", o.LabelSelector)
+	setString(&q, "fieldSelector", o.FieldSelector)
 	if o.Limit > 0 {
-		q.Set("limit", strconv.FormatInt(o.Limit, 10))
+		setQuery(&q, "limit", strconv.FormatInt(o.Limit, 10))
 	}
-	setString(q, "continue", o.Continue)
-	setString(q, "resourceVersion", o.ResourceVersion)
-	setString(q, "resourceVersionMatch", string(o.ResourceVersionMatch))
+	setString(&q, "continue", o.Continue)
+	setString(&q, "resourceVersion", o.ResourceVersion)
+	setString(&q, "resourceVersionMatch", string(o.ResourceVersionMatch))
 	if o.TimeoutSeconds > 0 {
-		q.Set("timeoutSeconds", strconv.FormatInt(o.TimeoutSeconds, 10))
+		setQuery(&q, "timeoutSeconds", strconv.FormatInt(o.TimeoutSeconds, 10))
 	}
 	return q
 }
@@ -89,16 +89,16 @@ type WatchOptions struct {
 }
 
 func (o WatchOptions) query() url.Values {
-	q := url.Values{}
-	q.Set("watch", "true")
-	setString(q, "labelSelector", o.LabelSelector)
-	setString(q, "fieldSelector", o.FieldSelector)
-	setString(q, "resourceVersion", o.ResourceVersion)
+	var q url.Values
+	setQuery(&q, "watch", "true")
+	setString(&q, "labelSelector", o.LabelSelector)
+	setString(&q, "fieldSelector", o.FieldSelector)
+	setString(&q, "resourceVersion", o.ResourceVersion)
 	if o.AllowWatchBookmarks {
-		q.Set("allowWatchBookmarks", "true")
+		setQuery(&q, "allowWatchBookmarks", "true")
 	}
 	if o.TimeoutSeconds > 0 {
-		q.Set("timeoutSeconds", strconv.FormatInt(o.TimeoutSeconds, 10))
+		setQuery(&q, "timeoutSeconds", strconv.FormatInt(o.TimeoutSeconds, 10))
 	}
 	return q
 }
@@ -131,21 +131,31 @@ type PatchOptions struct {
 }
 
 func writeQuery(dryRun bool, fieldManager string, force bool) url.Values {
-	q := url.Values{}
+	var q url.Values
 	if dryRun {
-		q.Set("dryRun", "All")
+		setQuery(&q, "dryRun", "All")
 	}
-	setString(q, "fieldManager", fieldManager)
+	setString(&q, "fieldManager", fieldManager)
 	if force {
-		q.Set("force", "true")
+		setQuery(&q, "force", "true")
 	}
 	return q
 }
 
-func setString(q url.Values, k, v string) {
+// setString sets k to v in *q unless v is empty.
+func setString(q *url.Values, k, v string) {
 	if v != "" {
-		q.Set(k, v)
+		setQuery(q, k, v)
 	}
+}
+
+// setQuery sets k to v in *q, making *q first if it is nil: a request
+// without parameters costs no map.
+func setQuery(q *url.Values, k, v string) {
+	if *q == nil {
+		*q = make(url.Values, 4)
+	}
+	q.Set(k, v)
 }
 
 // PatchType is the content type of a patch body, which says how the server

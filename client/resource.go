@@ -11,6 +11,7 @@ import (
 
 	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // GroupVersionResource names a resource in the API: group ("" for the core
@@ -82,6 +83,8 @@ type Resource[T any] struct {
 	meta func(*T) *metav1.ObjectMeta
 	// typeMeta is the index path of T's embedded TypeMeta, or nil.
 	typeMeta []int
+	// inPlace is decodesInPlace[T]().
+	inPlace bool
 }
 
 // NewResource returns a typed client for the resource info describes, whose
@@ -89,9 +92,10 @@ type Resource[T any] struct {
 // call Namespace for that.
 func NewResource[T any, PT Object[T]](c *Client, info ResourceInfo) *Resource[T] {
 	r := &Resource[T]{
-		c:    c,
-		info: info,
-		meta: func(o *T) *metav1.ObjectMeta { return PT(o).GetObjectMeta() },
+		c:       c,
+		info:    info,
+		meta:    func(o *T) *metav1.ObjectMeta { return PT(o).GetObjectMeta() },
+		inPlace: decodesInPlace[T](),
 	}
 	if f, ok := reflect.TypeFor[T]().FieldByName("TypeMeta"); ok && f.Type == reflect.TypeFor[metav1.TypeMeta]() {
 		r.typeMeta = f.Index
@@ -121,7 +125,14 @@ func (r *Resource[T]) NamespaceScope() string { return r.ns }
 // path is the URL path of the resource collection in ns, or of the object
 // name in it, or of its subresource.
 func (r *Resource[T]) path(ns, name string, subresource ...string) (string, error) {
+	// Size the path up front: one allocation.
+	n := len("/apis/") + len(r.info.Group) + 1 + len(r.info.Version) + len("/namespaces/") + len(ns) +
+		1 + len(r.info.Resource) + 1 + len(name)
+	for _, s := range subresource {
+		n += 1 + len(s)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	if r.info.Group == "" {
 		b.WriteString("/api/")
 		b.WriteString(r.info.Version)
@@ -216,11 +227,12 @@ func (r *Resource[T]) pathFor(verb string, obj *T, collection bool, subresource 
 }
 
 // encode marshals obj with its kind and apiVersion filled in when empty,
-// without modifying obj.
-func (r *Resource[T]) encode(obj *T) ([]byte, error) {
+// without modifying obj, into a pooled buffer (see encoded) that the
+// caller must release, or hand to send.
+func (r *Resource[T]) encode(obj *T) (*encoded, error) {
 	cp := *obj // shallow: only TypeMeta is changed
 	r.setTypeMeta(&cp)
-	return jsoncodec.Marshal(&cp)
+	return encode(&cp)
 }
 
 // setTypeMeta fills in obj's kind and apiVersion when they are empty.
@@ -245,10 +257,23 @@ func (r *Resource[T]) decode(data []byte) (*T, error) {
 	return obj, nil
 }
 
-// send does a request whose response is an object of type T.
-func (r *Resource[T]) send(ctx context.Context, req Request) (*T, error) {
+// decodeFrom decodes the next value of d as an object of r's kind, in
+// place when T's generated code allows (decodesInPlace); it returns nil
+// when the generated code, or encoding/json, fails or is unsure.
+func (r *Resource[T]) decodeFrom(d *jsontext.Decoder) *T {
+	obj := new(T)
+	if !decodeValue(d, obj, r.inPlace) {
+		return nil
+	}
+	r.setTypeMeta(obj)
+	return obj
+}
+
+// send does a request whose response is an object of type T. When enc
+// is not nil, req.Body is its buffer, and send releases it.
+func (r *Resource[T]) send(ctx context.Context, req Request, enc *encoded) (*T, error) {
 	out := new(T)
-	if err := r.c.doJSON(ctx, req, out); err != nil {
+	if err := r.c.doJSONEncoded(ctx, req, enc, out); err != nil {
 		return nil, err
 	}
 	r.setTypeMeta(out)
@@ -261,9 +286,9 @@ func (r *Resource[T]) Get(ctx context.Context, name string, opts GetOptions) (*T
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	setString(q, "resourceVersion", opts.ResourceVersion)
-	return r.send(ctx, Request{Method: http.MethodGet, Path: p, Query: q})
+	var q url.Values
+	setString(&q, "resourceVersion", opts.ResourceVersion)
+	return r.send(ctx, Request{Method: http.MethodGet, Path: p, Query: q}, nil)
 }
 
 // List returns the objects in r's namespace (all namespaces when r has none)
@@ -295,11 +320,11 @@ func (r *Resource[T]) Create(ctx context.Context, obj *T, opts CreateOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	body, err := r.encode(obj)
+	enc, err := r.encode(obj)
 	if err != nil {
 		return nil, fmt.Errorf("create %s %q: encode: %w", r.info.Resource, r.meta(obj).Name, err)
 	}
-	return r.send(ctx, Request{Method: http.MethodPost, Path: p, Query: writeQuery(opts.DryRun, opts.FieldManager, false), Body: body})
+	return r.send(ctx, Request{Method: http.MethodPost, Path: p, Query: writeQuery(opts.DryRun, opts.FieldManager, false), Body: enc.buf}, enc)
 }
 
 // Update replaces obj (named by its metadata) and returns it as stored. The
@@ -322,11 +347,11 @@ func (r *Resource[T]) update(ctx context.Context, verb string, obj *T, opts Upda
 	if err != nil {
 		return nil, err
 	}
-	body, err := r.encode(obj)
+	enc, err := r.encode(obj)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %q: encode: %w", verb, r.info.Resource, r.meta(obj).Name, err)
 	}
-	return r.send(ctx, Request{Method: http.MethodPut, Path: p, Query: writeQuery(opts.DryRun, opts.FieldManager, false), Body: body})
+	return r.send(ctx, Request{Method: http.MethodPut, Path: p, Query: writeQuery(opts.DryRun, opts.FieldManager, false), Body: enc.buf}, enc)
 }
 
 // Patch applies data, a patch of type pt, to the object named name (or to
@@ -345,7 +370,7 @@ func (r *Resource[T]) Patch(ctx context.Context, name string, pt PatchType, data
 	return r.send(ctx, Request{
 		Method: http.MethodPatch, Path: p, Body: data, ContentType: string(pt),
 		Query: writeQuery(opts.DryRun, opts.FieldManager, opts.Force),
-	})
+	}, nil)
 }
 
 // Delete deletes the object named name. opts may carry preconditions (uid,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // Event is one change seen by a watch.
@@ -40,7 +41,12 @@ type Watcher[T any] struct {
 	done   chan struct{} // closed by Stop
 	exited chan struct{} // closed when the decoding goroutine has returned
 	once   sync.Once
-	decode func([]byte) (*T, error)
+	// r decodes the objects: r.decode a whole input, r.decodeFrom the
+	// next value of a frame.
+	r *Resource[T]
+	// dec is fastEvent's, reset for each frame: it and its scratch buffer
+	// are made once per watch, not once per event.
+	dec jsontext.Decoder
 }
 
 // ResultChan returns the channel of events. It is closed when the watch
@@ -74,17 +80,17 @@ func (r *Resource[T]) Watch(ctx context.Context, opts WatchOptions) (*Watcher[T]
 	if err != nil {
 		return nil, err
 	}
-	return newWatcher(resp.Body, r.decode), nil
+	return newWatcher(resp.Body, r), nil
 }
 
-// newWatcher decodes the watch frames in body into events.
-func newWatcher[T any](body io.ReadCloser, decode func([]byte) (*T, error)) *Watcher[T] {
+// newWatcher decodes the watch frames in body into events of r's objects.
+func newWatcher[T any](body io.ReadCloser, r *Resource[T]) *Watcher[T] {
 	w := &Watcher[T]{
 		ch:     make(chan Event[T]),
 		body:   body,
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
-		decode: decode,
+		r:      r,
 	}
 	go w.run()
 	return w
@@ -160,24 +166,29 @@ func (w *Watcher[T]) fail(err error) {
 // fastEvent decodes a frame of the form the API server writes, type then
 // object, or object then type, for the four types that carry an object,
 // decoding the object in place; it reports false, for the caller to decode
-// the frame as a metav1.WatchEvent, on any other frame, and when the object
-// does not decode (so that its error is the one it always was).
+// the frame as a metav1.WatchEvent, on any other frame, and when the
+// generated code is unsure of the object (so that its error is the one it
+// always was).
 func (w *Watcher[T]) fastEvent(data []byte) (Event[T], bool) {
-	s := jsonScanner{data: data}
-	if !s.consume('{') {
+	d := &w.dec
+	d.Reset(data)
+	if d.ObjectStart() != nil {
 		return Event[T]{}, false
 	}
 	var typ metav1.EventType
-	var obj []byte
-	for range 2 {
-		key, ok := s.plainString()
-		if !ok || !s.consume(':') {
+	var obj *T
+	for {
+		key, more, err := d.Key()
+		if err != nil {
 			return Event[T]{}, false
+		}
+		if !more {
+			break
 		}
 		switch {
 		case string(key) == "type" && typ == "":
-			v, ok := s.plainString()
-			if !ok {
+			v, err := d.String()
+			if err != nil {
 				return Event[T]{}, false
 			}
 			switch metav1.EventType(v) {
@@ -193,36 +204,24 @@ func (w *Watcher[T]) fastEvent(data []byte) (Event[T], bool) {
 				return Event[T]{}, false
 			}
 		case string(key) == "object" && obj == nil:
-			if obj, ok = s.value(); !ok {
+			if obj = w.r.decodeFrom(d); obj == nil {
 				return Event[T]{}, false
 			}
 		default:
 			return Event[T]{}, false
 		}
-		if typ == "" || obj == nil {
-			if !s.consume(',') {
-				return Event[T]{}, false
-			}
-		}
 	}
-	if !s.consume('}') {
+	if typ == "" || obj == nil || d.End() != nil {
 		return Event[T]{}, false
 	}
-	if s.skipSpace(); s.i != len(data) {
-		return Event[T]{}, false
-	}
-	o, err := w.decode(obj)
-	if err != nil {
-		return Event[T]{}, false
-	}
-	return Event[T]{Type: typ, Object: o}, true
+	return Event[T]{Type: typ, Object: obj}, true
 }
 
 // event converts a frame; ok is false when the stream must end after it.
 func (w *Watcher[T]) event(frame metav1.WatchEvent) (Event[T], bool) {
 	switch frame.Type {
 	case metav1.Added, metav1.Modified, metav1.Deleted, metav1.Bookmark:
-		obj, err := w.decode(frame.Object)
+		obj, err := w.r.decode(frame.Object)
 		if err != nil {
 			return decodeErrorEvent[T](fmt.Errorf("%s event: %w", frame.Type, err)), false
 		}

@@ -226,7 +226,7 @@ func TestWatchDecoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWatcher(io.NopCloser(strings.NewReader(tt.stream)), r.decode)
+			w := newWatcher(io.NopCloser(strings.NewReader(tt.stream)), r)
 			var got []string
 			for ev := range w.ResultChan() {
 				got = append(got, describeEvent(ev))
@@ -248,7 +248,7 @@ func FuzzWatchDecoding(f *testing.F) {
 	f.Add(`[1,2]`)
 	r := NewResource[corev1.Pod](nil, Pods)
 	f.Fuzz(func(t *testing.T, stream string) {
-		w := newWatcher(io.NopCloser(strings.NewReader(stream)), r.decode)
+		w := newWatcher(io.NopCloser(strings.NewReader(stream)), r)
 		for ev := range w.ResultChan() {
 			if (ev.Type == metav1.Error) != (ev.Err != nil) {
 				t.Fatalf("event %s with error %v", ev.Type, ev.Err)

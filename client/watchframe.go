@@ -80,31 +80,43 @@ func (f *frameReader) scan() (frame []byte, ok, giveUp bool) {
 		f.frameStarted = true
 	}
 	for i < len(b) {
-		c := b[i]
-		i++
-		switch {
-		case f.inString:
-			// Jump to the next quote or backslash.
+		if f.inString {
 			if f.afterEscape {
 				f.afterEscape = false
+				i++
 				continue
 			}
-			j := bytes.IndexAny(b[i-1:], `"\`)
-			if j < 0 {
-				i = len(b)
-				continue
+			// Jump to the next quote or backslash: a plain loop, as the
+			// strings of objects are short.
+			for i < len(b) && b[i] != '"' && b[i] != '\\' {
+				i++
 			}
-			i += j
-			if b[i-1] == '\\' {
+			if i == len(b) {
+				break
+			}
+			if b[i] == '\\' {
 				f.afterEscape = true
 			} else {
 				f.inString = false
 			}
-		case c == '"':
+			i++
+			continue
+		}
+		// Jump to the next quote or bracket.
+		for i < len(b) && !frameByte[b[i]] {
+			i++
+		}
+		if i == len(b) {
+			break
+		}
+		c := b[i]
+		i++
+		switch c {
+		case '"':
 			f.inString = true
-		case c == '{' || c == '[':
+		case '{', '[':
 			f.depth++
-		case c == '}' || c == ']':
+		case '}', ']':
 			f.depth--
 			if f.depth == 0 {
 				frame = b[:i]
@@ -153,6 +165,10 @@ func (f *frameReader) rest() io.Reader {
 type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// frameByte marks the bytes scan stops at outside strings: quotes and
+// brackets.
+var frameByte = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
 
 // isSpace reports whether c is JSON whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rigging-dev/rigging/api/internal/jsontext"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // Type says which of the two values an IntOrString holds.

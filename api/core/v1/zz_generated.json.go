@@ -5,11 +5,11 @@ package v1
 import (
 	"strconv"
 
-	"github.com/rigging-dev/rigging/api/internal/jsontext"
 	"github.com/rigging-dev/rigging/api/intstr"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/resource"
 	"github.com/rigging-dev/rigging/api/types"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // AppendJSON appends the JSON encoding of in to b: byte for byte what

@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rigging-dev/rigging/api/internal/jsontext"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
-const runtimePath = "github.com/rigging-dev/rigging/api/internal/jsontext"
+const runtimePath = "github.com/rigging-dev/rigging/internal/jsontext"
 
 // generator writes the JSON code of the covered packages.
 type generator struct {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rigging-dev/rigging/api/internal/jsontext"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // Time is a timestamp with second precision whose JSON form is RFC 3339 in

@@ -5,8 +5,8 @@ package v1
 import (
 	"strconv"
 
-	"github.com/rigging-dev/rigging/api/internal/jsontext"
 	"github.com/rigging-dev/rigging/api/types"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // AppendJSON appends the JSON encoding of in to b: byte for byte what

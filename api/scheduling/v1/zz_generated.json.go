@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
-	"github.com/rigging-dev/rigging/api/internal/jsontext"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // AppendJSON appends the JSON encoding of in to b: byte for byte what

@@ -5,7 +5,9 @@
 // input held in memory. The Decoder stores the strings it returns for one
 // input together in a few allocations of at most 1 KiB (see
 // Decoder.Copy), which is most of what decoding an object saves over
-// encoding/json in allocations.
+// encoding/json in allocations. The client uses the same Decoder to walk
+// list responses and watch frames and to hand their objects to the
+// generated code in place.
 //
 // The Decoder is deliberately strict: it accepts only what encoding/json
 // accepts, and it gives up (returns an error, usually ErrUnsure) on anything

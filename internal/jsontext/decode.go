@@ -54,6 +54,13 @@ const maxDepth = 10000
 // NewDecoder returns a Decoder reading data.
 func NewDecoder(data []byte) *Decoder { return &Decoder{data: data} }
 
+// Reset makes d read data from its start, as NewDecoder(data) would,
+// keeping only d's scratch buffer for unescaping, so that a caller that
+// decodes many inputs in turn (watch frames) needs neither a new Decoder
+// nor a new buffer for each. Strings d returned before stay valid, and
+// share no memory with those it returns after.
+func (d *Decoder) Reset(data []byte) { *d = Decoder{data: data, buf: d.buf[:0]} }
+
 func (d *Decoder) skipSpace() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {

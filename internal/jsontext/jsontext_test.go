@@ -178,28 +178,7 @@ func FuzzNumbers(f *testing.F) {
 }
 
 // stringArray decodes a JSON array of strings with the Decoder, or fails.
-func stringArray(data []byte) ([]string, error) {
-	d := NewDecoder(data)
-	if err := d.ArrayStart(); err != nil {
-		return nil, err
-	}
-	out := []string{}
-	for {
-		more, err := d.More()
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		s, err := d.String()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, d.End()
-}
+func stringArray(data []byte) ([]string, error) { return decodeStrings(NewDecoder(data)) }
 
 // TestDecoderStringStorage checks the strings String returns, which share
 // allocations, against json.Unmarshal: many strings of every length up to
@@ -386,5 +365,54 @@ func BenchmarkAppendString(b *testing.B) {
 				buf = AppendString(buf[:0], s)
 			}
 		})
+	}
+}
+
+// TestDecoderReset decodes inputs in turn with one Decoder, after a string
+// that needed the scratch buffer, and checks that each is decoded as by a
+// new Decoder and that the strings of the first survive.
+func TestDecoderReset(t *testing.T) {
+	var d Decoder
+	inputs := []string{`["caf\u00e9","a\"b"]`, `["xyz","\u0041"]`, `["p"]`}
+	var all []string
+	for _, in := range inputs {
+		d.Reset([]byte(in))
+		got, err := decodeStrings(&d)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		var want []string
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%s after Reset (-encoding/json +reset):\n%s", in, diff)
+		}
+		all = append(all, got...)
+	}
+	if want := []string{"café", "a\"b", "xyz", "A", "p"}; !slices.Equal(all, want) {
+		t.Fatalf("strings after all inputs: %q, want %q", all, want)
+	}
+}
+
+// decodeStrings reads an array of strings with d.
+func decodeStrings(d *Decoder) ([]string, error) {
+	if err := d.ArrayStart(); err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for {
+		more, err := d.More()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return out, d.End()
+		}
+		s, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 }
