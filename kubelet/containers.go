@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -48,7 +47,7 @@ func (w *podWorker) containerConfig(pod *corev1.Pod, c *corev1.Container, src *e
 		WorkingDir: c.WorkingDir,
 		Envs:       env,
 		Mounts:     mounts,
-		LogPath:    filepath.Join(c.Name, strconv.FormatUint(uint64(attempt), 10)+".log"),
+		LogPath:    containerLogPath(w.logs, w.uid, c.Name, attempt),
 		Labels: map[string]string{LabelContainerName: c.Name, LabelPodUID: string(pod.UID),
 			LabelPodName: pod.Name, LabelPodNamespace: pod.Namespace},
 		Resources: containerResources(c),
@@ -88,11 +87,15 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, c *core
 		k.containerEventf(pod, c, corev1.EventTypeWarning, eventFailed, "Error: %v", err)
 		return
 	}
-	// The kubelet owns the log layout: make the container's log directory
-	// (runtimes open LogDirectory/LogPath but need not make directories).
-	if err := mkdir(filepath.Join(k.podLogDir(w.uid), c.Name)); err != nil {
-		w.waiting[c.Name] = corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
-		return
+	// The kubelet owns the log layout (runtimes open LogDirectory/LogPath
+	// but need not make directories): the flat layout's directory is the
+	// node's, made by New; the nested one of an adopted sandbox has a
+	// directory per container.
+	if w.logs == logsNested {
+		if err := mkdir(filepath.Join(k.nestedLogDir(w.uid), c.Name)); err != nil {
+			w.waiting[c.Name] = corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
+			return
+		}
 	}
 	id, err := k.cfg.Runtime.CreateContainer(ctx, w.sandboxID, cfg, w.sandboxCfg)
 	if err != nil {
@@ -132,7 +135,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, c *core
 					delete(w.startSeen, old.ID)
 					delete(w.termMessages, old.ID)
 					_ = k.runtimeErr("remove_container", k.cfg.Runtime.RemoveContainer(ctx, old.ID))
-					_ = os.Remove(filepath.Join(k.podLogDir(w.uid), c.Name, strconv.FormatUint(uint64(old.Metadata.Attempt), 10)+".log"))
+					_ = os.Remove(filepath.Join(k.logDirectory(w.uid, w.logs), containerLogPath(w.logs, w.uid, c.Name, old.Metadata.Attempt)))
 				}
 			}
 		}

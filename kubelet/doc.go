@@ -65,6 +65,24 @@
 // ContainerCreating with a FailedMount event saying so. csi/fake is an
 // in-memory VolumePlugin for tests.
 //
+// # Files
+//
+// Under Config.RootDir, the runtime writes every container's log (CRI
+// format) to logs/<pod-uid>_<container>_<attempt>.log, with any rotated
+// <...>.log.<n> beside it: logs/ is the LogDirectory of every sandbox
+// the kubelet makes. A pod with emptyDir, secret, configMap or csi volumes
+// has a pod directory, pods/<pod-uid>/, holding volumes/<kind>/<volume>
+// (csi: volumes/kubernetes.io~csi/<volume>/mount); starting a pod without
+// volumes makes no directory, only its containers' log files. Container
+// names are DNS labels (no '_'), so a log file's name parses from its end
+// and is never another pod's or container's. Kubelets before this layout
+// wrote pods/<pod-uid>/logs/<container>/<attempt>.log: a sandbox they made
+// (it lacks the LabelLogLayout label) keeps that layout when a restarted
+// kubelet adopts it, and the container log endpoint reads both layouts,
+// the flat one first. The kubelet keeps the logs of a container's last two
+// attempts (for previous), and removes a pod's directory and logs when the
+// pod is deleted, or at start when the pod is gone.
+//
 // # Time
 //
 // Leases, status reports, probes, back-off, grace periods and deadlines

@@ -58,12 +58,14 @@ type envSource struct {
 	ctx        context.Context
 	c          *client.Client
 	ns         string
-	secrets    map[string]*corev1.Secret
-	configMaps map[string]*corev1.ConfigMap
+	secrets    map[string]*corev1.Secret    // made on first use
+	configMaps map[string]*corev1.ConfigMap // made on first use
 }
 
+// newEnvSource returns an empty envSource; its caches are made on first
+// use (most pods read no Secret or ConfigMap).
 func newEnvSource(ctx context.Context, c *client.Client, ns string) *envSource {
-	return &envSource{ctx: ctx, c: c, ns: ns, secrets: map[string]*corev1.Secret{}, configMaps: map[string]*corev1.ConfigMap{}}
+	return &envSource{ctx: ctx, c: c, ns: ns}
 }
 
 // secret returns the named Secret, or nil when it does not exist.
@@ -81,6 +83,9 @@ func (s *envSource) secret(name string) (*corev1.Secret, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get secret %s/%s: %w", s.ns, name, err)
+	}
+	if s.secrets == nil {
+		s.secrets = map[string]*corev1.Secret{}
 	}
 	s.secrets[name] = o
 	return o, nil
@@ -101,6 +106,9 @@ func (s *envSource) configMap(name string) (*corev1.ConfigMap, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get configmap %s/%s: %w", s.ns, name, err)
+	}
+	if s.configMaps == nil {
+		s.configMaps = map[string]*corev1.ConfigMap{}
 	}
 	s.configMaps[name] = o
 	return o, nil

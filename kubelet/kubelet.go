@@ -93,11 +93,13 @@ type Config struct {
 	// with csi volumes fail to start with a clear message. (The built-in
 	// emptyDir, hostPath, secret and configMap volumes need no plugin.)
 	VolumePlugin csi.VolumePlugin
-	// RootDir holds pod directories (volumes, logs):
-	// <RootDir>/pods/<pod-uid>/{volumes,logs}. Default
+	// RootDir holds the container logs,
+	// <RootDir>/logs/<pod-uid>_<container>_<attempt>.log, and the
+	// directories of pods with volumes, <RootDir>/pods/<pod-uid>/volumes
+	// (see the package doc). Default
 	// <os.TempDir()>/rigging-kubelet-<NodeName>. Each kubelet needs its
-	// own: at start a kubelet removes the pod directories of pods it does
-	// not know.
+	// own: at start a kubelet removes the pod directories and logs of pods
+	// it does not know.
 	RootDir string
 	// Capacity is the node's capacity. Resources missing from it are
 	// measured: cpu = the number of CPUs Go can use, memory = MemTotal of
@@ -300,8 +302,10 @@ func New(cfg Config) (*Kubelet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubelet: register metrics: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.RootDir, "pods"), 0o755); err != nil {
-		return nil, fmt.Errorf("kubelet: create root directory: %w", err)
+	for _, dir := range []string{"pods", "logs"} {
+		if err := os.MkdirAll(filepath.Join(cfg.RootDir, dir), 0o755); err != nil {
+			return nil, fmt.Errorf("kubelet: create root directory: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.ListenAddress)
 	if err != nil {

@@ -137,8 +137,8 @@ func TestContainerLogs(t *testing.T) {
 	}
 
 	// The previous run's log after a restart.
-	logDir := filepath.Join(h.rootDir, "pods", string(created.UID), "logs", "app")
-	appendLog(t, filepath.Join(logDir, "0.log"), "last words")
+	logDir := filepath.Join(h.rootDir, "logs")
+	appendLog(t, filepath.Join(logDir, string(created.UID)+"_app_0.log"), "last words")
 	id := strings.TrimPrefix(cstatus(p, "app").ContainerID, "fake://")
 	if err := h.rt.KillContainer(id, 1); err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestContainerLogs(t *testing.T) {
 	if l := readLine(); l != "oops" {
 		t.Errorf("first followed line %q", l)
 	}
-	appendLog(t, filepath.Join(logDir, "1.log"), "fresh")
+	appendLog(t, filepath.Join(logDir, string(created.UID)+"_app_1.log"), "fresh")
 	if l := readLine(); l != "fresh" {
 		t.Errorf("followed line %q, want fresh", l)
 	}

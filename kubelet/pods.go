@@ -100,8 +100,9 @@ func (k *Kubelet) workerDone(w *podWorker) {
 	}
 }
 
-// cleanupOrphans removes the sandboxes and pod directories of this node's
-// pods that no longer exist (deleted while the kubelet was down).
+// cleanupOrphans removes the sandboxes, pod directories and log files of
+// this node's pods that no longer exist (deleted while the kubelet was
+// down).
 func (k *Kubelet) cleanupOrphans(ctx context.Context) {
 	known := map[string]bool{}
 	for _, p := range k.informer.Store().List() {
@@ -125,20 +126,23 @@ func (k *Kubelet) cleanupOrphans(ctx context.Context) {
 			k.log.Error(k.runtimeErr("remove_podsandbox", err), "remove orphaned sandbox", "sandbox", sb.ID)
 		}
 	}
-	ents, err := os.ReadDir(k.podDir(""))
-	if err != nil {
-		return
-	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, e := range ents {
-		if _, running := k.workers[e.Name()]; !known[e.Name()] && !running {
-			if k.unpublishCSIVolumes(ctx, nil, e.Name()) != nil {
-				continue // logged; kept for the next start
+	gone := func(uid string) bool {
+		_, running := k.workers[uid]
+		return !known[uid] && !running
+	}
+	if ents, err := os.ReadDir(k.podDir("")); err == nil {
+		for _, e := range ents {
+			if gone(e.Name()) {
+				if k.unpublishCSIVolumes(ctx, nil, e.Name()) != nil {
+					continue // logged; kept for the next start
+				}
+				_ = os.RemoveAll(k.podDir(e.Name()))
 			}
-			_ = os.RemoveAll(k.podDir(e.Name()))
 		}
 	}
+	k.removeLogs(gone)
 }
 
 // podByName returns a cached pod of this node.

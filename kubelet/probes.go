@@ -45,32 +45,40 @@ type containerProbes struct {
 	podIP     string
 	poke      func()
 
-	cancel context.CancelFunc
+	cancel context.CancelFunc // nil when there are no probes to run
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex // guards results and started
-	results map[probeType]probeResult
-	started bool // the startup probe passed (or there is none)
+	mu      sync.Mutex                // guards results and started
+	results map[probeType]probeResult // nil when there are no probes
+	started bool                      // the startup probe passed (or there is none)
 }
 
 // newContainerProbes starts the probe goroutines of container instance id,
 // which started at startedAt (on the kubelet's clock). poke is called when
-// a result changes.
+// a result changes. A container without probes (most) costs one
+// allocation: no context, results or goroutines.
 func newContainerProbes(ctx context.Context, k *Kubelet, pod *corev1.Pod, c *corev1.Container, id, podIP string, startedAt time.Time, poke func()) *containerProbes {
-	ctx, cancel := context.WithCancel(ctx)
-	p := &containerProbes{k: k, pod: pod, container: c, id: id, podIP: podIP, poke: poke, cancel: cancel,
-		results: map[probeType]probeResult{}}
+	p := &containerProbes{k: k, pod: pod, container: c, id: id, podIP: podIP, poke: poke}
 	p.started = c.StartupProbe == nil
+	if c.LivenessProbe == nil && c.ReadinessProbe == nil && c.StartupProbe == nil {
+		return p
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	p.cancel = cancel
+	p.results = map[probeType]probeResult{}
 	// Kubernetes' initial results: readiness fails until it passes,
 	// liveness and startup are unknown (a pass for liveness).
 	if c.ReadinessProbe != nil {
 		p.results[readiness] = probeFailure
 	}
-	for typ, pr := range map[probeType]*corev1.Probe{liveness: c.LivenessProbe, readiness: c.ReadinessProbe, startup: c.StartupProbe} {
-		if pr == nil {
+	for _, x := range [...]struct {
+		typ probeType
+		pr  *corev1.Probe
+	}{{liveness, c.LivenessProbe}, {readiness, c.ReadinessProbe}, {startup, c.StartupProbe}} {
+		if x.pr == nil {
 			continue
 		}
-		p.wg.Go(func() { p.run(ctx, typ, withProbeDefaults(pr), startedAt) })
+		p.wg.Go(func() { p.run(pctx, x.typ, withProbeDefaults(x.pr), startedAt) })
 	}
 	return p
 }
@@ -95,7 +103,9 @@ func withProbeDefaults(p *corev1.Probe) *corev1.Probe {
 }
 
 func (p *containerProbes) stop() {
-	p.cancel()
+	if p.cancel != nil {
+		p.cancel()
+	}
 	p.wg.Wait()
 }
 

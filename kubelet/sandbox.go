@@ -80,6 +80,7 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 			w.podIPs = append(w.podIPs, ip.String())
 		}
 	}
+	w.logs = logsFlat // its LogDirectory, <RootDir>/logs, is made by New
 	cfg := w.sandboxConfig(pod, w.sandboxAttempt, netnsPath)
 	if len(w.podIPs) > 0 {
 		// Kept with the sandbox, for a kubelet that adopts it later.
@@ -88,10 +89,6 @@ func (w *podWorker) ensureSandbox(ctx context.Context, pod *corev1.Pod, src *env
 			cfg.Annotations = map[string]string{}
 		}
 		cfg.Annotations[AnnotationPodIPs] = strings.Join(w.podIPs, ",")
-	}
-	if err := w.makePodLogDir(); err != nil {
-		w.releaseNetwork(ctx)
-		return false, fmt.Errorf("create log directory: %w", err)
 	}
 	id, err := k.cfg.Runtime.RunPodSandbox(ctx, cfg)
 	if err != nil {
@@ -133,6 +130,9 @@ func (w *podWorker) adoptSandbox(ctx context.Context, pod *corev1.Pod) error {
 		}
 		w.sandboxID = sb.ID
 		w.sandboxAttempt = sb.Metadata.Attempt
+		// The runtime writes logs under the LogDirectory the sandbox was
+		// made with: keep to its layout.
+		w.logs = sandboxLogLayout(sb.Labels)
 		netnsPath := ""
 		if k.cfg.NetworkPlugin != nil && !pod.Spec.HostNetwork {
 			// Take over the attachment too, so that it is released with
@@ -151,16 +151,6 @@ func (w *podWorker) adoptSandbox(ctx context.Context, pod *corev1.Pod) error {
 		return nil
 	}
 	return nil
-}
-
-// makePodLogDir makes the pod's log directory (the sandbox's
-// LogDirectory) and the pod directory above it, as os.MkdirAll would, with
-// one mkdir each when the pod directory is new.
-func (w *podWorker) makePodLogDir() error {
-	if err := mkdir(w.k.podDir(w.uid)); err != nil {
-		return err
-	}
-	return mkdir(w.k.podLogDir(w.uid))
 }
 
 func (w *podWorker) sandboxConfig(pod *corev1.Pod, attempt uint32, netns string) *PodSandboxConfig {
@@ -188,14 +178,18 @@ func (w *podWorker) sandboxConfig(pod *corev1.Pod, attempt uint32, netns string)
 			sysctls[s.Name] = s.Value
 		}
 	}
+	labels := map[string]string{LabelPodUID: w.uid, LabelPodName: pod.Name, LabelPodNamespace: pod.Namespace,
+		LabelNode: w.k.cfg.NodeName}
+	if w.logs == logsFlat {
+		labels[LabelLogLayout] = logLayoutFlat
+	}
 	return &PodSandboxConfig{
 		Metadata:     PodSandboxMetadata{Name: pod.Name, Namespace: pod.Namespace, UID: w.uid, Attempt: attempt},
 		Hostname:     hostname,
-		LogDirectory: w.k.podLogDir(w.uid),
-		Labels: map[string]string{LabelPodUID: w.uid, LabelPodName: pod.Name, LabelPodNamespace: pod.Namespace,
-			LabelNode: w.k.cfg.NodeName},
-		Annotations: pod.Annotations,
-		Linux:       LinuxPodSandboxConfig{Namespaces: ns, Sysctls: sysctls},
+		LogDirectory: w.k.logDirectory(w.uid, w.logs),
+		Labels:       labels,
+		Annotations:  pod.Annotations,
+		Linux:        LinuxPodSandboxConfig{Namespaces: ns, Sysctls: sysctls},
 	}
 }
 
@@ -265,7 +259,7 @@ func (w *podWorker) teardown(ctx context.Context, pod *corev1.Pod, all bool) err
 		return err
 	}
 	if all {
-		_ = os.RemoveAll(k.podDir(w.uid))
+		k.removePodFiles(w.uid)
 		k.stats.forgetPod(w.uid)
 	} else {
 		_ = os.RemoveAll(filepath.Join(k.podDir(w.uid), "volumes"))

@@ -4,11 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -38,37 +34,6 @@ func (k *Kubelet) Handler() http.Handler {
 		_ = json.NewEncoder(w).Encode(s)
 	})
 	return mux
-}
-
-// logFiles returns the log files of a container, newest attempt first.
-func (k *Kubelet) logFiles(uid, container string) []string {
-	dir := filepath.Join(k.podLogDir(uid), container)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	type f struct {
-		attempt uint64
-		path    string
-	}
-	var fs []f
-	for _, e := range ents {
-		n, ok := strings.CutSuffix(e.Name(), ".log")
-		if !ok {
-			continue
-		}
-		a, err := strconv.ParseUint(n, 10, 32)
-		if err != nil {
-			continue
-		}
-		fs = append(fs, f{a, filepath.Join(dir, e.Name())})
-	}
-	slices.SortFunc(fs, func(a, b f) int { return int(b.attempt) - int(a.attempt) })
-	out := make([]string, len(fs))
-	for i, x := range fs {
-		out[i] = x.path
-	}
-	return out
 }
 
 func (k *Kubelet) serveLogs(w http.ResponseWriter, r *http.Request) {
@@ -101,9 +66,9 @@ func (k *Kubelet) serveLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	path := files[idx]
+	path := files[idx].path
 	if opts.Follow && !previous {
-		attempt := strings.TrimSuffix(filepath.Base(path), ".log")
+		attempt := files[idx].attempt
 		opts.Running = func() bool { return k.containerRunning(r, string(pod.UID), container, attempt) }
 	} else {
 		opts.Follow = false
@@ -120,13 +85,13 @@ func (k *Kubelet) serveLogs(w http.ResponseWriter, r *http.Request) {
 }
 
 // containerRunning reports whether the container attempt still runs.
-func (k *Kubelet) containerRunning(r *http.Request, uid, container, attempt string) bool {
+func (k *Kubelet) containerRunning(r *http.Request, uid, container string, attempt uint32) bool {
 	list, err := k.cfg.Runtime.ListContainers(r.Context(), &ContainerFilter{LabelSelector: map[string]string{LabelPodUID: uid, LabelContainerName: container}})
 	if err != nil {
 		return false
 	}
 	for _, c := range list {
-		if strconv.FormatUint(uint64(c.Metadata.Attempt), 10) == attempt {
+		if c.Metadata.Attempt == attempt {
 			return c.State == ContainerRunning || c.State == ContainerCreated
 		}
 	}

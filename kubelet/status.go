@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -263,7 +262,12 @@ func (w *podWorker) fallbackMessage(c *corev1.Container, inst *instance, term *c
 		term.Message = msg
 		return
 	}
-	path := filepath.Join(w.k.podLogDir(w.uid), c.Name, strconv.FormatUint(uint64(inst.Metadata.Attempt), 10)+".log")
+	// Where the runtime says it wrote the log, else where the sandbox's
+	// layout put it.
+	path := inst.LogPath
+	if path == "" {
+		path = filepath.Join(w.k.logDirectory(w.uid, w.logs), containerLogPath(w.logs, w.uid, c.Name, inst.Metadata.Attempt))
+	}
 	var buf bytes.Buffer
 	if err := ReadLogs(context.Background(), path, LogOptions{TailLines: terminationMessageLogLines}, &buf); err != nil {
 		return

@@ -11,35 +11,19 @@ import (
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 )
 
-// Pod directory layout under Config.RootDir:
-//
-//	pods/<uid>/volumes/<kind>/<volume>   emptyDir, secret and configMap contents
-//	pods/<uid>/volumes/kubernetes.io~csi/<volume>/{vol_data.json,mount}
-//	                                     inline CSI volumes (volumes_csi.go)
-//	pods/<uid>/logs/<container>/<attempt>.log  container logs (CRI format)
-func (k *Kubelet) podDir(uid string) string {
-	return filepath.Join(k.cfg.RootDir, "pods", uid)
-}
-
-func (k *Kubelet) podLogDir(uid string) string { return filepath.Join(k.podDir(uid), "logs") }
-
-// mkdir makes directory dir (mode 0755) as os.MkdirAll does, in one
-// system call when its parent exists and it does not (the common case),
-// where os.MkdirAll first looks at each level.
-func mkdir(dir string) error {
-	if os.Mkdir(dir, 0o755) == nil {
-		return nil
-	}
-	return os.MkdirAll(dir, 0o755)
-}
+// The pod directory's layout is in poddir.go.
 
 // setupVolumes makes the pod's volumes on the host and returns the host
 // path of each by volume name. Secrets and ConfigMaps are read through src
 // (their later changes reach the volume through refreshVolumes); inline
 // CSI volumes are published through Config.VolumePlugin. A volume that
-// cannot be set up is reported as a FailedMount event.
+// cannot be set up is reported as a FailedMount event. A pod without
+// volumes gets nil.
 func (k *Kubelet) setupVolumes(src *envSource, pod *corev1.Pod) (map[string]string, error) {
-	out := map[string]string{}
+	if len(pod.Spec.Volumes) == 0 {
+		return nil, nil // no map to make
+	}
+	out := make(map[string]string, len(pod.Spec.Volumes))
 	base := filepath.Join(k.podDir(string(pod.UID)), "volumes")
 	for i := range pod.Spec.Volumes {
 		v := &pod.Spec.Volumes[i]

@@ -39,7 +39,8 @@ type podWorker struct {
 	sandboxID      string
 	sandboxCfg     *PodSandboxConfig
 	sandboxAttempt uint32
-	counted        bool // counted in running_pods
+	logs           logLayout // of the current sandbox
+	counted        bool      // counted in running_pods
 	net            *cni.Attachment
 	podIPs         []string
 	volumes        map[string]string
