@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"slices"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 )
@@ -57,10 +58,24 @@ func admitDefaultTolerationSeconds(_ context.Context, a *Attributes) error {
 			unreachable = true
 		}
 	}
+	need := 0
+	for _, missing := range [2]bool{!notReady, !unreachable} {
+		if missing {
+			need++
+		}
+	}
+	if need == 0 {
+		return nil
+	}
+	// One allocation for the seconds and at most one for the slice.
+	secs := make([]int64, need)
+	pod.Spec.Tolerations = slices.Grow(pod.Spec.Tolerations, need)
 	add := func(key string) {
-		secs := defaultTolerationSeconds
+		i := need - 1
+		need--
+		secs[i] = defaultTolerationSeconds
 		pod.Spec.Tolerations = append(pod.Spec.Tolerations, corev1.Toleration{
-			Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &secs,
+			Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &secs[i],
 		})
 	}
 	if !notReady {

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/fields"
@@ -19,7 +20,21 @@ import (
 // when there is none. A pod that sets a priority or preemption policy
 // other than its class's is refused (403). At most one PriorityClass may
 // be the global default (403 on a second one).
-type priorityAdmission struct{ s *Server }
+type priorityAdmission struct {
+	s *Server
+	// def is the global default class as of a revision of the
+	// PriorityClass cache, so that pod creates do not look through every
+	// class each time.
+	def atomic.Pointer[defaultClass]
+}
+
+// defaultClass is the global default class (nil when there is none) of
+// the PriorityClass cache c at revision rev.
+type defaultClass struct {
+	c   *watchCache
+	rev int64
+	pc  *schedulingv1.PriorityClass
+}
 
 // classes returns every PriorityClass, from the watch cache.
 func (p *priorityAdmission) classes() []*schedulingv1.PriorityClass {
@@ -35,14 +50,25 @@ func (p *priorityAdmission) classes() []*schedulingv1.PriorityClass {
 	return out
 }
 
-// globalDefault returns the global default class, or nil.
+// globalDefault returns the global default class, or nil. It looks
+// through the classes only when the cache changed since it last did.
 func (p *priorityAdmission) globalDefault() *schedulingv1.PriorityClass {
+	r := p.s.lookup(schedulingv1.GroupName, "priorityclasses")
+	if r == nil || r.cache == nil {
+		return nil
+	}
+	if d := p.def.Load(); d != nil && d.c == r.cache && d.rev == r.cache.curRev.Load() {
+		return d.pc
+	}
+	items, rev := r.cache.list(watchRequest{label: labels.Everything(), field: fields.Everything()})
 	var def *schedulingv1.PriorityClass
-	for _, pc := range p.classes() {
+	for _, it := range items {
+		pc := it.obj.(*schedulingv1.PriorityClass)
 		if pc.GlobalDefault && (def == nil || pc.Value < def.Value) {
 			def = pc
 		}
 	}
+	p.def.Store(&defaultClass{c: r.cache, rev: rev, pc: def})
 	return def
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/rigging-dev/rigging/api/labels"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	quantity "github.com/rigging-dev/rigging/api/resource"
+	"github.com/rigging-dev/rigging/store"
 )
 
 // quotaAdmission is Kubernetes' ResourceQuota plugin, with the part of the
@@ -278,19 +279,24 @@ func prettyList(l corev1.ResourceList) string {
 }
 
 // quotasIn returns the names of the ResourceQuotas of a namespace, from
-// the store.
+// the store: from their keys, without decoding them (each is read again
+// when it is charged).
 func (q *quotaAdmission) quotasIn(ctx context.Context, namespace string) ([]string, error) {
 	qr := q.s.lookup("", "resourcequotas")
 	if qr == nil {
 		return nil, nil
 	}
-	res, err := q.s.listStore(ctx, qr, &listRequest{namespace: namespace, label: labels.Everything(), field: fields.Everything()}, 0)
+	prefix := qr.listPrefix(namespace)
+	resp, err := q.s.store.List(ctx, prefix, store.ListOptions{})
 	if err != nil {
-		return nil, err
+		return nil, storeError(qr, "", err)
 	}
-	names := make([]string, 0, len(res.items))
-	for _, it := range res.items {
-		names = append(names, it.obj.GetObjectMeta().Name)
+	if len(resp.KVs) == 0 {
+		return nil, nil
+	}
+	names := make([]string, 0, len(resp.KVs))
+	for _, kv := range resp.KVs {
+		names = append(names, strings.TrimPrefix(kv.Key, prefix))
 	}
 	return names, nil
 }

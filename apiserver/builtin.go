@@ -13,6 +13,7 @@ import (
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	networkingv1 "github.com/rigging-dev/rigging/api/networking/v1"
 	rbacv1 "github.com/rigging-dev/rigging/api/rbac/v1"
+	quantity "github.com/rigging-dev/rigging/api/resource"
 	schedulingv1 "github.com/rigging-dev/rigging/api/scheduling/v1"
 	storagev1 "github.com/rigging-dev/rigging/api/storage/v1"
 )
@@ -260,31 +261,36 @@ func podGracePeriod(p *corev1.Pod, requested *int64) int64 {
 // container requests or limits CPU or memory, Guaranteed when every
 // container limits both and the requests equal the limits, else Burstable.
 func podQOS(p *corev1.Pod) corev1.PodQOSClass {
-	requests, limits := corev1.ResourceList{}, corev1.ResourceList{}
+	// The sums of CPU (index 0) and memory (1) requests and limits.
+	var requests, limits [2]quantity.Quantity
+	var hasRequest, hasLimit [2]bool
 	guaranteed := true
-	containers := append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...)
-	for _, c := range containers {
-		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+	add := func(c *corev1.Container) {
+		for i, name := range [2]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 			if q, ok := c.Resources.Requests[name]; ok && q.Sign() > 0 {
-				sum := requests[name]
-				sum.Add(q)
-				requests[name] = sum
+				requests[i].Add(q)
+				hasRequest[i] = true
 			}
 			if q, ok := c.Resources.Limits[name]; ok && q.Sign() > 0 {
-				sum := limits[name]
-				sum.Add(q)
-				limits[name] = sum
+				limits[i].Add(q)
+				hasLimit[i] = true
 			} else {
 				guaranteed = false
 			}
 		}
 	}
-	if len(requests) == 0 && len(limits) == 0 {
+	for i := range p.Spec.InitContainers {
+		add(&p.Spec.InitContainers[i])
+	}
+	for i := range p.Spec.Containers {
+		add(&p.Spec.Containers[i])
+	}
+	if hasRequest == [2]bool{} && hasLimit == [2]bool{} {
 		return corev1.PodQOSBestEffort
 	}
-	if guaranteed && len(requests) == len(limits) {
-		for name, q := range requests {
-			if l := limits[name]; l.Cmp(q) != 0 {
+	if guaranteed && hasRequest == hasLimit {
+		for i := range requests {
+			if hasRequest[i] && limits[i].Cmp(requests[i]) != 0 {
 				guaranteed = false
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -41,13 +42,24 @@ func marshalObject(obj metav1.Object) ([]byte, error) {
 // against encoding/json, and a mismatch turns splicing off for the
 // resource.
 func (r *resource) withResourceVersion(stored []byte, obj metav1.Object) (out []byte, ok bool) {
-	if !r.spliceRV || r.spliceOff.Load() {
+	sp, ok := r.splice(stored, obj)
+	if !ok {
 		return nil, false
+	}
+	return sp.bytes(), true
+}
+
+// splice is withResourceVersion without building the result: it returns
+// where the resourceVersion goes, and the result is written from the
+// pieces (see splicedJSON).
+func (r *resource) splice(stored []byte, obj metav1.Object) (splicedJSON, bool) {
+	if !r.spliceRV || r.spliceOff.Load() {
+		return splicedJSON{}, false
 	}
 	m := obj.GetObjectMeta()
 	uid, rv := string(m.UID), m.ResourceVersion
 	if uid == "" || rv == "" || !plainJSONString(uid) || !plainJSONString(rv) {
-		return nil, false
+		return splicedJSON{}, false
 	}
 	// Inside a JSON string every quote is escaped, so `"uid":"` can only
 	// be a member name, and the uid, random, is only the object's own.
@@ -55,26 +67,88 @@ func (r *resource) withResourceVersion(stored []byte, obj metav1.Object) (out []
 	p := append(append(append(pat[:0], `"uid":"`...), uid...), '"')
 	i := bytes.Index(stored, p)
 	if i < 0 {
-		return nil, false
+		return splicedJSON{}, false
 	}
-	i += len(p)
-	const member = `,"resourceVersion":"`
-	out = make([]byte, 0, len(stored)+len(member)+len(rv)+1)
-	out = append(out, stored[:i]...)
-	out = append(out, member...)
-	out = append(out, rv...)
-	out = append(out, '"')
-	out = append(out, stored[i:]...)
+	sp := splicedJSON{json: stored, at: i + len(p), rv: rv}
 	if !r.spliceChecked.Load() {
 		want, err := json.Marshal(obj)
-		if err != nil || !bytes.Equal(want, out) {
+		if err != nil || !bytes.Equal(want, sp.bytes()) {
 			r.spliceOff.Store(true)
-			return nil, false
+			return splicedJSON{}, false
 		}
 		r.spliceChecked.Store(true)
 	}
-	return out, true
+	return sp, true
 }
+
+// rvMember is what a splice inserts before the resourceVersion.
+const rvMember = `,"resourceVersion":"`
+
+// splicedJSON is an object's JSON in pieces: json with, when at >= 0,
+// rvMember, rv and a quote inserted at at. Its bytes are shared: nobody
+// modifies them. The zero value is no JSON.
+type splicedJSON struct {
+	json []byte
+	at   int
+	rv   string
+}
+
+// plainJSON returns b, whole, as a splicedJSON.
+func plainJSON(b []byte) splicedJSON { return splicedJSON{json: b, at: -1} }
+
+// valid reports whether sp holds JSON.
+func (sp splicedJSON) valid() bool { return sp.json != nil }
+
+// len returns the length of the JSON.
+func (sp splicedJSON) len() int {
+	if sp.at < 0 {
+		return len(sp.json)
+	}
+	return len(sp.json) + len(rvMember) + len(sp.rv) + 1
+}
+
+// bytes returns the JSON in one slice: json itself when nothing is
+// inserted, else a new one.
+func (sp splicedJSON) bytes() []byte {
+	if sp.at < 0 {
+		return sp.json
+	}
+	out := make([]byte, 0, sp.len())
+	out = append(out, sp.json[:sp.at]...)
+	out = append(out, rvMember...)
+	out = append(out, sp.rv...)
+	out = append(out, '"')
+	return append(out, sp.json[sp.at:]...)
+}
+
+// writeTo writes the JSON to w, piece by piece.
+func (sp splicedJSON) writeTo(w io.Writer) error {
+	if sp.at < 0 {
+		_, err := w.Write(sp.json)
+		return err
+	}
+	for _, b := range [][]byte{sp.json[:sp.at], rvMemberBytes} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, sp.rv); err != nil {
+		return err
+	}
+	for _, b := range [][]byte{quoteBytes, sp.json[sp.at:]} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rvMemberBytes and quoteBytes are written by writeTo; nobody modifies
+// them.
+var (
+	rvMemberBytes = []byte(rvMember)
+	quoteBytes    = []byte{'"'}
+)
 
 // plainJSONString reports whether encoding/json writes s between quotes
 // unchanged: printable ASCII without '"', '\\', '<', '>' or '&'.

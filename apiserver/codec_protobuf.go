@@ -32,8 +32,11 @@ func isProtobuf(ct string) bool {
 // prefersProtobuf reports whether the media range an Accept header prefers
 // (highest q, first among equals) is protobuf for a plain object.
 func prefersProtobuf(accept string) bool {
-	best, bestQ := "", -1.0
-	for _, part := range strings.Split(accept, ",") {
+	if accept == "" || accept == "application/json" {
+		return false // what most clients send, answered without parsing
+	}
+	best, bestQ, bestPlain := "", -1.0, true
+	for part := range splitSeq(accept, ',') {
 		mt, params, _ := strings.Cut(part, ";")
 		mt = strings.ToLower(strings.TrimSpace(mt))
 		if mt == "" {
@@ -41,7 +44,7 @@ func prefersProtobuf(accept string) bool {
 		}
 		q := 1.0
 		plain := true
-		for _, p := range strings.Split(params, ";") {
+		for p := range splitSeq(params, ';') {
 			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
 			switch strings.TrimSpace(k) {
 			case "q":
@@ -53,13 +56,10 @@ func prefersProtobuf(accept string) bool {
 			}
 		}
 		if q > bestQ {
-			best, bestQ = mt, q
-			if !plain {
-				best = mt + ";as"
-			}
+			best, bestQ, bestPlain = mt, q, plain
 		}
 	}
-	return best == protobuf.MediaType && bestQ > 0
+	return best == protobuf.MediaType && bestPlain && bestQ > 0
 }
 
 // dispatchNegotiated is dispatch with the protobuf wire format added.

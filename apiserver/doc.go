@@ -91,8 +91,9 @@
 // it, with a DELETED to every watcher, Options.EventTTL (1 hour) after its
 // last write. One lease serves the event writes of up to 60 s (or 5% of
 // the TTL, when shorter) and lasts that much longer than the TTL, as
-// Kubernetes' LeaseManager. Kinds of your own may expire the same way
-// through Strategy.TTL.
+// Kubernetes' LeaseManager. An expired event gives back its ResourceQuota
+// usage (count/events) as a deleted one does. Kinds of your own may expire
+// the same way through Strategy.TTL.
 //
 // The built-in admission plugins are NamespaceLifecycle, ServiceAccount,
 // DefaultTolerationSeconds, Priority and ResourceQuota; Options adds

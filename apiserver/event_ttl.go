@@ -43,14 +43,22 @@ type leaseManager struct {
 	// leaseReuseDuration and leaseReusePercent of ttl in whole seconds.
 	ttl, reuse time.Duration
 
-	mu sync.Mutex // guards id, expiry and attached
+	mu sync.Mutex // guards id, expiry, attached and granted
 	// id is the lease granted last, or store.NoLease.
 	id store.LeaseID
 	// expiry is when id expires at the earliest, by the server's clock.
 	expiry time.Time
 	// attached counts the writes id was handed to.
 	attached int
+	// granted holds when each lease this manager granted expires at the
+	// earliest, until grantedKeep after that.
+	granted map[store.LeaseID]time.Time
 }
+
+// grantedKeep is how long a lease manager remembers a lease it granted
+// after the lease expired: the store deletes the lease's objects soon
+// after the expiry, and the watch cache sees them deleted soon after.
+const grantedKeep = 10 * time.Minute
 
 // newLeaseManager returns the lease manager of a resource with the given
 // TTL (positive).
@@ -79,7 +87,27 @@ func (m *leaseManager) lease(ctx context.Context, lessor store.Lessor, now time.
 	// The store counts the lease's TTL (rounded up to whole seconds) from
 	// the grant, which is no earlier than now.
 	m.id, m.expiry, m.attached = l.ID, now.Add(l.TTL), 1
+	if m.granted == nil {
+		m.granted = map[store.LeaseID]time.Time{}
+	}
+	for id, exp := range m.granted {
+		if now.Sub(exp) > grantedKeep {
+			delete(m.granted, id)
+		}
+	}
+	m.granted[l.ID] = m.expiry
 	return m.id, nil
+}
+
+// expired reports whether this manager granted lease id and, by now, the
+// store may have expired it: then a deletion of an object attached to it
+// that no delete request made is the lease's expiry, which this server,
+// the lease's, releases (another server's would be a delete request).
+func (m *leaseManager) expired(id store.LeaseID, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.granted[id]
+	return ok && !now.Before(exp)
 }
 
 // forget drops id, which the store no longer knows (it was revoked), so

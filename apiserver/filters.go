@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -22,7 +24,9 @@ import (
 // all but watches; then the handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rw := &responseWriter{ResponseWriter: w}
+	// The writer and the parsed request share one allocation.
+	st := &requestState{rw: responseWriter{ResponseWriter: w}}
+	rw := &st.rw
 	var ri *requestInfo
 	defer func() {
 		if v := recover(); v != nil {
@@ -35,21 +39,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rw, errInternal(fmt.Errorf("panic: %v", v)))
 			}
 		}
-		s.metrics.observe(ri, rw.status(), time.Since(start))
+		s.metrics.observe(ri, rw.statusCode(), time.Since(start))
 	}()
 	r, ok := s.authenticate(rw, r)
 	if !ok {
 		return
 	}
-	ri, err := s.parseRequest(r)
+	ri, err := s.parseRequest(r, &st.ri)
 	if err != nil {
 		s.writeError(rw, err)
 		return
 	}
 	if !ri.longRunning() && ri.endpoint != epHealth && ri.endpoint != epMetrics {
-		sem, kind := s.readSem, "readOnly"
-		if ri.mutating() {
-			sem, kind = s.mutSem, "mutating"
+		sem, mutating := s.readSem, ri.mutating()
+		if mutating {
+			sem = s.mutSem
 		}
 		if sem != nil {
 			select {
@@ -61,14 +65,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		g := s.metrics.inflight.WithLabelValues(kind)
+		g := s.metrics.inflightGauge(mutating)
 		g.Inc()
 		defer g.Dec()
 		if hook := s.testHookInFlight; hook != nil {
 			hook(r)
 		}
 		timeout := s.opts.RequestTimeout
-		if t := r.URL.Query().Get("timeout"); t != "" {
+		if t := queryOf(r).Get("timeout"); t != "" {
 			d, err := time.ParseDuration(t)
 			if err != nil {
 				s.writeError(rw, errBadRequest(fmt.Sprintf("invalid timeout %q: %v", t, err)))
@@ -132,10 +136,10 @@ func readAll(body io.Reader, length int64) ([]byte, error) {
 
 // acceptsJSON reports whether an Accept header allows a plain JSON answer.
 func acceptsJSON(accept string) bool {
-	if strings.TrimSpace(accept) == "" {
+	if strings.TrimSpace(accept) == "" || accept == "application/json" {
 		return true
 	}
-	for _, part := range strings.Split(accept, ",") {
+	for part := range splitSeq(accept, ',') {
 		mt, params, _ := strings.Cut(part, ";")
 		mt = strings.ToLower(strings.TrimSpace(mt))
 		switch mt {
@@ -152,6 +156,24 @@ func acceptsJSON(accept string) bool {
 	return false
 }
 
+// splitSeq yields the parts of s between seps, as strings.Split(s,
+// string(sep)) returns them, without allocating.
+func splitSeq(s string, sep byte) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for {
+			i := strings.IndexByte(s, sep)
+			if i < 0 {
+				yield(s)
+				return
+			}
+			if !yield(s[:i]) {
+				return
+			}
+			s = s[i+1:]
+		}
+	}
+}
+
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)
@@ -162,12 +184,41 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	writeRaw(w, code, b)
 }
 
-// writeRaw answers with JSON bytes.
+// queryOf returns r's query parameters for reading: nil (which reads as
+// empty) when r has none, without parsing or allocating anything.
+func queryOf(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
+}
+
+// writeRaw answers with JSON bytes, with their Content-Length, so that
+// net/http sends them as one body instead of a chunked stream (an object
+// of more than 2 KiB would be chunked).
 func writeRaw(w http.ResponseWriter, code int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache, private")
+	setJSONHeaders(w, len(b))
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
+}
+
+// writeSpliced is writeRaw for JSON in pieces.
+func writeSpliced(w http.ResponseWriter, code int, sp splicedJSON) {
+	setJSONHeaders(w, sp.len())
+	w.WriteHeader(code)
+	_ = sp.writeTo(w)
+}
+
+// setJSONHeaders sets the headers of a JSON answer of n bytes.
+func setJSONHeaders(w http.ResponseWriter, n int) {
+	h := w.Header()
+	// One array holds the three values, as http.Header.Clone does; each
+	// header gets a slice of it without room to grow into the next.
+	vals := make([]string, 3)
+	vals[0], vals[1], vals[2] = "application/json", "no-cache, private", strconv.Itoa(n)
+	h["Content-Type"] = vals[0:1:1]
+	h["Cache-Control"] = vals[1:2:2]
+	h["Content-Length"] = vals[2:3:3]
 }
 
 // writeError answers with err as a Status; errors that are not a Status
@@ -219,6 +270,15 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// WriteString writes s without copying it when the underlying writer can
+// (net/http's does).
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if !w.wroteHeader {
+		w.code, w.wroteHeader = http.StatusOK, true
+	}
+	return io.WriteString(w.ResponseWriter, s)
+}
+
 // Flush sends buffered data to the client.
 func (w *responseWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
@@ -229,10 +289,16 @@ func (w *responseWriter) Flush() {
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// status returns the code written, as a string for metrics.
-func (w *responseWriter) status() string {
+// statusCode returns the code written, 0 when none was.
+func (w *responseWriter) statusCode() int {
 	if !w.wroteHeader {
-		return "0"
+		return 0
 	}
-	return strconv.Itoa(w.code)
+	return w.code
+}
+
+// requestState is what serve allocates for a request.
+type requestState struct {
+	rw responseWriter
+	ri requestInfo
 }

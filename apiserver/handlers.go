@@ -141,7 +141,7 @@ func parseWriteOptions(q url.Values) (writeOptions, bool, error) {
 
 // handleGet serves GET of an object or of its status.
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	obj, err := s.get(r.Context(), ri.res, ri.namespace, ri.name, r.URL.Query().Get("resourceVersion"))
+	obj, err := s.get(r.Context(), ri.res, ri.namespace, ri.name, queryOf(r).Get("resourceVersion"))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -155,7 +155,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, ri *requestIn
 
 // handleList serves GET of a collection.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	lr, err := parseListRequest(ri.res, ri.namespace, r.URL.Query(), false)
+	lr, err := parseListRequest(ri.res, ri.namespace, queryOf(r), false)
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -215,7 +215,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *resource, res *listResult) 
 
 // handleCreate serves POST of a collection.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	wo, strict, err := parseWriteOptions(r.URL.Query())
+	wo, strict, err := parseWriteOptions(queryOf(r))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -230,8 +230,8 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, ri *reques
 		s.writeError(w, err)
 		return
 	}
-	if raw != nil {
-		writeRaw(w, http.StatusCreated, raw)
+	if raw.valid() {
+		writeSpliced(w, http.StatusCreated, raw)
 		return
 	}
 	s.writeObject(w, http.StatusCreated, out)
@@ -239,31 +239,44 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, ri *reques
 
 // readObject reads and decodes a JSON body as an object of res.
 func (s *Server) readObject(r *http.Request, res *resource, strict bool) (metav1.Object, error) {
+	obj, _, err := s.readObjectBody(r, res, strict)
+	return obj, err
+}
+
+// readObjectBody is readObject that also returns the body.
+func (s *Server) readObjectBody(r *http.Request, res *resource, strict bool) (metav1.Object, []byte, error) {
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	body, err := s.readBody(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res.decodeBody(body, strict)
+	obj, err := res.decodeBody(body, strict)
+	return obj, body, err
 }
 
 // handleUpdate serves PUT of an object or of its status.
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	wo, strict, err := parseWriteOptions(r.URL.Query())
+	wo, strict, err := parseWriteOptions(queryOf(r))
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	obj, err := s.readObject(r, ri.res, strict)
+	obj, body, err := s.readObjectBody(r, ri.res, strict)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	out, err := s.update(r.Context(), ri.res, ri.namespace, ri.name, ri.subresource, obj, wo)
+	// After a conflict, the update starts again from the body.
+	again := func() (metav1.Object, error) { return ri.res.decodeBody(body, strict) }
+	out, raw, err := s.update(r.Context(), ri.res, ri.namespace, ri.name, ri.subresource, obj, again, wo)
 	if err != nil {
 		s.writeError(w, err)
+		return
+	}
+	if raw.valid() {
+		writeSpliced(w, http.StatusOK, raw)
 		return
 	}
 	s.writeObject(w, http.StatusOK, out)

@@ -70,7 +70,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, ri *request
 		s.writeError(w, err)
 		return
 	}
-	wo, strict, err := parseWriteOptions(r.URL.Query())
+	wo, strict, err := parseWriteOptions(queryOf(r))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -85,7 +85,8 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, ri *request
 		return
 	}
 	res := ri.res
-	out, _, err := s.guaranteedUpdate(r.Context(), res, ri.namespace, ri.name, wo, func(cur metav1.Object) (metav1.Object, error) {
+	// The patch reads cur only: it is encoded, patched and decoded anew.
+	out, raw, _, err := s.guaranteedUpdateEncoded(r.Context(), res, ri.namespace, ri.name, wo, s.updateReadsOnlyOld(res), func(cur metav1.Object) (metav1.Object, error) {
 		original, err := marshalObject(cur)
 		if err != nil {
 			return nil, errInternal(err)
@@ -105,6 +106,10 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, ri *request
 	})
 	if err != nil {
 		s.writeError(w, err)
+		return
+	}
+	if raw.valid() {
+		writeSpliced(w, http.StatusOK, raw)
 		return
 	}
 	s.writeObject(w, http.StatusOK, out)

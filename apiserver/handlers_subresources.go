@@ -48,14 +48,14 @@ func decodeScale(body []byte, strict bool) (*autoscalingv1.Scale, error) {
 func (s *Server) handleScale(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
 	switch ri.verb {
 	case "get":
-		obj, err := s.get(r.Context(), ri.res, ri.namespace, ri.name, r.URL.Query().Get("resourceVersion"))
+		obj, err := s.get(r.Context(), ri.res, ri.namespace, ri.name, queryOf(r).Get("resourceVersion"))
 		if err != nil {
 			s.writeError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, scaleOf(ri.res, obj))
 	case "update":
-		wo, strict, err := parseWriteOptions(r.URL.Query())
+		wo, strict, err := parseWriteOptions(queryOf(r))
 		if err != nil {
 			s.writeError(w, err)
 			return
@@ -86,7 +86,7 @@ func (s *Server) handleScale(w http.ResponseWriter, r *http.Request, ri *request
 // patchScale serves PATCH of a scale subresource: the patch applies to the
 // object's current Scale.
 func (s *Server) patchScale(w http.ResponseWriter, r *http.Request, ri *requestInfo, pt types.PatchType, body []byte, wo writeOptions) {
-	_, strict, _ := parseWriteOptions(r.URL.Query())
+	_, strict, _ := parseWriteOptions(queryOf(r))
 	out, err := s.updateScale(r, ri, wo, func(cur metav1.Object) (*autoscalingv1.Scale, error) {
 		original, err := json.Marshal(scaleOf(ri.res, cur))
 		if err != nil {
@@ -143,7 +143,7 @@ func (s *Server) updateScale(r *http.Request, ri *requestInfo, wo writeOptions,
 // the Binding's annotations and a PodScheduled condition True. The answer
 // is 201 with a Success Status.
 func (s *Server) handleBinding(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	wo, strict, err := parseWriteOptions(r.URL.Query())
+	wo, strict, err := parseWriteOptions(queryOf(r))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -249,7 +249,7 @@ func setPodCondition(st *corev1.PodStatus, c corev1.PodCondition) {
 // Eviction's deleteOptions (gracefully, by the pod's grace period). The
 // answer is 201 with a Success Status.
 func (s *Server) handleEviction(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	wo, strict, err := parseWriteOptions(r.URL.Query())
+	wo, strict, err := parseWriteOptions(queryOf(r))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -324,7 +324,7 @@ func (s *Server) handleEviction(w http.ResponseWriter, r *http.Request, ri *requ
 // change. A namespace being deleted whose finalizers are all gone is
 // removed.
 func (s *Server) handleFinalize(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	wo, strict, err := parseWriteOptions(r.URL.Query())
+	wo, strict, err := parseWriteOptions(queryOf(r))
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -2,7 +2,9 @@ package apiserver
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +32,30 @@ type metrics struct {
 	cacheEvents *prometheus.CounterVec
 	terminated  *prometheus.CounterVec
 	compactions prometheus.Counter
+
+	// inflightKinds are the gauges of apiserver_current_inflight_requests
+	// for readOnly (0) and mutating (1), looked up on first use.
+	inflightOnce  [2]sync.Once
+	inflightKinds [2]prometheus.Gauge
+
+	// byRequest caches the request counter and latency observer of each
+	// request kind seen: requestKey → *requestMetrics. The label values
+	// come from registered resources, a fixed set of verbs and
+	// subresources and the status codes, so it stays small.
+	byRequest sync.Map
+}
+
+// requestKey is what selects a request's metrics.
+type requestKey struct {
+	res       *resource // nil outside the resource paths
+	verb, sub string    // requestInfo's
+	code      int
+}
+
+// requestMetrics are the metrics of one request kind.
+type requestMetrics struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // newMetrics creates the metrics and registers them on reg.
@@ -87,9 +113,37 @@ func metricVerb(ri *requestInfo) string {
 	return strings.ToUpper(ri.verb)
 }
 
-// observe counts one finished request. ri is nil for a path that named
-// nothing.
-func (m *metrics) observe(ri *requestInfo, code string, d time.Duration) {
+// inflightGauge returns the in-flight gauge of mutating or read-only
+// requests.
+func (m *metrics) inflightGauge(mutating bool) prometheus.Gauge {
+	i, kind := 0, "readOnly"
+	if mutating {
+		i, kind = 1, "mutating"
+	}
+	m.inflightOnce[i].Do(func() { m.inflightKinds[i] = m.inflight.WithLabelValues(kind) })
+	return m.inflightKinds[i]
+}
+
+// observe counts one finished request that answered code (0 when it
+// wrote nothing). ri is nil for a path that named nothing.
+func (m *metrics) observe(ri *requestInfo, code int, d time.Duration) {
+	var key requestKey
+	if ri != nil {
+		key = requestKey{res: ri.res, verb: ri.verb, sub: ri.subresource, code: code}
+	} else {
+		key.code = code
+	}
+	v, ok := m.byRequest.Load(key)
+	if !ok {
+		v, _ = m.byRequest.LoadOrStore(key, m.newRequestMetrics(ri, code))
+	}
+	rm := v.(*requestMetrics)
+	rm.count.Inc()
+	rm.latency.Observe(d.Seconds())
+}
+
+// newRequestMetrics looks up the metrics of a request kind.
+func (m *metrics) newRequestMetrics(ri *requestInfo, code int) *requestMetrics {
 	verb, group, res, sub := "", "", "", ""
 	if ri != nil {
 		verb = metricVerb(ri)
@@ -98,6 +152,8 @@ func (m *metrics) observe(ri *requestInfo, code string, d time.Duration) {
 			group, res = ri.res.info.Group, ri.res.info.Plural
 		}
 	}
-	m.requests.WithLabelValues(verb, group, res, sub, code).Inc()
-	m.latency.WithLabelValues(verb, group, res, sub).Observe(d.Seconds())
+	return &requestMetrics{
+		count:   m.requests.WithLabelValues(verb, group, res, sub, strconv.Itoa(code)),
+		latency: m.latency.WithLabelValues(verb, group, res, sub),
+	}
 }

@@ -82,8 +82,9 @@ type resource struct {
 	spliceChecked atomic.Bool
 	st            erasedStrategy
 	// leases hands out the leases of writes when the strategy has a TTL;
-	// nil otherwise.
-	leases *leaseManager
+	// nil otherwise. deletes is then the deletion ledger (expiry.go).
+	leases  *leaseManager
+	deletes *deleteLedger
 	// fieldKeys are the fields a field selector may name, sorted.
 	fieldKeys []string
 	cache     *watchCache
@@ -221,33 +222,91 @@ func (r *resource) copySpec(dst, src metav1.Object) {
 }
 
 // specEqual reports whether a and b agree on every field other than
-// metadata and status, compared in their JSON form.
+// metadata and status, compared in their JSON form. Fields that are deeply
+// equal (the usual case of a status update, whose spec is the stored
+// one's) encode alike and are not encoded; the others are encoded with
+// the generated code when their type has it.
 func (r *resource) specEqual(a, b metav1.Object) bool {
 	av, bv := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
 	for _, i := range r.spec {
-		x, err1 := json.Marshal(av.Field(i).Interface())
-		y, err2 := json.Marshal(bv.Field(i).Interface())
-		if err1 != nil || err2 != nil || string(x) != string(y) {
+		x, y := av.Field(i), bv.Field(i)
+		// Pointers, so that the fields are not copied to be compared.
+		if reflect.DeepEqual(x.Addr().Interface(), y.Addr().Interface()) {
+			continue
+		}
+		if !jsonEqual(x, y) {
 			return false
 		}
 	}
 	return true
 }
 
+// specBufs holds the pairs of buffers jsonEqual encodes into.
+var specBufs = sync.Pool{New: func() any { return new([2][]byte) }}
+
+// jsonEqual reports whether two addressable values of one type have the
+// same JSON encoding (false when either cannot be encoded).
+func jsonEqual(x, y reflect.Value) bool {
+	px, py := x.Addr().Interface(), y.Addr().Interface()
+	if _, ok := jsoncodec.As(px); !ok {
+		a, err1 := json.Marshal(x.Interface())
+		b, err2 := json.Marshal(y.Interface())
+		return err1 == nil && err2 == nil && string(a) == string(b)
+	}
+	bufs := specBufs.Get().(*[2][]byte)
+	var err1, err2 error
+	bufs[0], err1 = jsoncodec.Append(bufs[0][:0], px)
+	bufs[1], err2 = jsoncodec.Append(bufs[1][:0], py)
+	eq := err1 == nil && err2 == nil && string(bufs[0]) == string(bufs[1])
+	if cap(bufs[0]) <= 1<<20 && cap(bufs[1]) <= 1<<20 {
+		specBufs.Put(bufs)
+	}
+	return eq
+}
+
 // selectableFields returns the field selector set of obj: metadata.name,
-// metadata.namespace (for namespaced kinds) and the strategy's fields.
-func (r *resource) selectableFields(obj metav1.Object) fields.Set {
+// metadata.namespace (for namespaced kinds) and the strategy's fields,
+// which take precedence.
+func (r *resource) selectableFields(obj metav1.Object) objectFields {
 	m := obj.GetObjectMeta()
-	set := fields.Set{"metadata.name": m.Name}
-	if r.info.Namespaced {
-		set["metadata.namespace"] = m.Namespace
-	}
+	f := objectFields{name: m.Name, namespace: m.Namespace, namespaced: r.info.Namespaced}
 	if r.st.fields != nil {
-		for k, v := range r.st.fields(obj) {
-			set[k] = v
-		}
+		f.strategy = r.st.fields(obj)
 	}
-	return set
+	return f
+}
+
+// objectFields are the selectable fields of one object, without copying
+// the strategy's set into another map. Readers use a pointer to it (it is
+// read through the fields.Fields interface).
+type objectFields struct {
+	name, namespace string
+	namespaced      bool
+	strategy        fields.Set // read only
+}
+
+var _ fields.Fields = (*objectFields)(nil)
+
+// Has reports whether the field is selectable.
+func (f *objectFields) Has(field string) bool {
+	if _, ok := f.strategy[field]; ok {
+		return true
+	}
+	return field == "metadata.name" || (f.namespaced && field == "metadata.namespace")
+}
+
+// Get returns the field's value, "" when it has none.
+func (f *objectFields) Get(field string) string {
+	if v, ok := f.strategy[field]; ok {
+		return v
+	}
+	switch {
+	case field == "metadata.name":
+		return f.name
+	case f.namespaced && field == "metadata.namespace":
+		return f.namespace
+	}
+	return ""
 }
 
 // groupVersion is the resources of one group version.
@@ -295,6 +354,7 @@ func Register[T any, PT interface {
 		return fmt.Errorf("apiserver: register %s: negative TTL %v", r.Kind, st.TTL)
 	case st.TTL > 0:
 		res.leases = newLeaseManager(st.TTL)
+		res.deletes = newDeleteLedger()
 	}
 	if res.st.fields != nil {
 		for k := range res.st.fields(PT(new(T))) {
@@ -406,16 +466,18 @@ func (s *Server) add(res *resource) error {
 	gv.resources = append(gv.resources, res)
 	gv.byPlural[res.info.Plural] = res
 	s.resources = append(s.resources, res)
+	gp := groupPlural{res.info.Group, res.info.Plural}
+	if s.byGroupPlural[gp] == nil {
+		s.byGroupPlural[gp] = res
+	}
 	return nil
 }
+
+// groupPlural names a resource across its versions.
+type groupPlural struct{ group, plural string }
 
 // lookup returns the resource with the given group and plural (the
 // version registered first), or nil.
 func (s *Server) lookup(group, plural string) *resource {
-	for _, r := range s.resources {
-		if r.info.Group == group && r.info.Plural == plural {
-			return r
-		}
-	}
-	return nil
+	return s.byGroupPlural[groupPlural{group, plural}]
 }

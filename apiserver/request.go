@@ -83,12 +83,14 @@ func (s *Server) hasSubresource(r *resource, sub string) bool {
 	return false
 }
 
-// parseRequest finds what r asks for. It returns an error Status (404 or
-// 405) for paths and methods that name nothing served.
-func (s *Server) parseRequest(r *http.Request) (*requestInfo, error) {
-	ri := &requestInfo{verb: "get"}
+// parseRequest finds what r asks for and returns it in ri, which it
+// fills. It returns an error Status (404 or 405) for paths and methods
+// that name nothing served.
+func (s *Server) parseRequest(r *http.Request, ri *requestInfo) (*requestInfo, error) {
+	*ri = requestInfo{verb: "get"}
 	path := strings.TrimSuffix(r.URL.Path, "/")
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	var buf [8]string
+	segs := splitPath(strings.TrimPrefix(path, "/"), buf[:0])
 	switch segs[0] {
 	case "version":
 		if len(segs) == 1 {
@@ -131,6 +133,19 @@ func (s *Server) parseRequest(r *http.Request) (*requestInfo, error) {
 		}
 	}
 	return nil, errPathNotFound()
+}
+
+// splitPath appends to dst the segments of p between slashes, as
+// strings.Split(p, "/") returns them.
+func splitPath(p string, dst []string) []string {
+	for {
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			return append(dst, p)
+		}
+		dst = append(dst, p[:i])
+		p = p[i+1:]
+	}
 }
 
 // groupServed reports whether a named group has any resource.
@@ -189,7 +204,7 @@ func (s *Server) parseResourcePath(r *http.Request, ri *requestInfo, group, vers
 		ri.res = res
 	}
 	ri.endpoint = epResource
-	q := r.URL.Query()
+	q := queryOf(r)
 	switch len(segs) {
 	case 1:
 		switch r.Method {

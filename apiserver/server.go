@@ -33,17 +33,21 @@ type Server struct {
 	metrics   *metrics
 	admission admissionChain
 	quota     *quotaAdmission // nil when disabled
-	readSem   chan struct{}   // nil: no limit
-	mutSem    chan struct{}   // nil: no limit
+	// expiry releases the objects the store deleted when their lease
+	// expired (see expiry.go).
+	expiry  *expiryQueue
+	readSem chan struct{} // nil: no limit
+	mutSem  chan struct{} // nil: no limit
 
 	mu            sync.Mutex // guards started, closed, cancel and the registry while not started
 	started       bool
 	closed        bool
 	cancel        context.CancelFunc
 	group         *errgroup.Group
-	groupVersions map[string]*groupVersion // by "group/version" or "v1"
-	gvOrder       []string                 // registration order
-	resources     []*resource              // registration order
+	groupVersions map[string]*groupVersion  // by "group/version" or "v1"
+	gvOrder       []string                  // registration order
+	resources     []*resource               // registration order
+	byGroupPlural map[groupPlural]*resource // the version registered first
 	ready         atomic.Bool
 
 	// testHookInFlight, when set, is called by a request that holds an
@@ -70,6 +74,7 @@ func New(st store.Store, opts Options) (*Server, error) {
 		opts:          opts,
 		log:           opts.Logger,
 		groupVersions: map[string]*groupVersion{},
+		byGroupPlural: map[groupPlural]*resource{},
 	}
 	if s.metrics, err = newMetrics(opts.Metrics); err != nil {
 		return nil, err
@@ -85,6 +90,7 @@ func New(st store.Store, opts Options) (*Server, error) {
 	}
 	s.wireServices()
 	s.admission = s.newAdmissionChain()
+	s.expiry = newExpiryQueue(s.afterDelete)
 	return s, nil
 }
 
@@ -114,6 +120,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.opts.CompactionInterval > 0 {
 		g.Go(func() error { s.compact(gctx, s.opts.CompactionInterval); return nil })
 	}
+	g.Go(func() error { s.expiry.run(gctx); return nil })
 	s.mu.Unlock()
 
 	for _, r := range s.resources {

@@ -46,22 +46,23 @@ func checkName(r *resource, name string) error {
 // PrepareForCreate, system metadata, name generation, validation,
 // validating admission, then the store (attached to the resource's lease
 // when its Strategy has a TTL). obj is modified and returned with
-// its resourceVersion; the watch cache shares its maps, slices and
-// pointers, so the caller must not modify it afterwards.
+// its resourceVersion; the watch cache shares it, so the caller must not
+// modify it afterwards.
 func (s *Server) create(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, error) {
 	out, _, err := s.createEncoded(ctx, r, ns, obj, wo)
 	return out, err
 }
 
 // createEncoded is create that also returns the object's JSON as written
-// (nil for a dry run): the response body, shared with the watch cache.
-func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, []byte, error) {
+// (not valid for a dry run): the response body, shared with the watch
+// cache.
+func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj metav1.Object, wo writeOptions) (metav1.Object, splicedJSON, error) {
 	m := obj.GetObjectMeta()
 	if r.info.Namespaced {
 		if m.Namespace == "" {
 			m.Namespace = ns
 		} else if ns != "" && m.Namespace != ns {
-			return nil, nil, errBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+			return nil, splicedJSON{}, errBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 		}
 	} else {
 		m.Namespace = ""
@@ -69,7 +70,7 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 	r.applyDefaults(obj)
 	a := attributes(Create, r, "", m.Namespace, m.Name, obj, nil, wo.dryRun)
 	if err := s.admit(ctx, r, a); err != nil {
-		return nil, nil, err
+		return nil, splicedJSON{}, err
 	}
 	r.prepareForCreate(obj)
 	m = obj.GetObjectMeta()
@@ -80,7 +81,7 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 	m.ResourceVersion = ""
 	if r.prepareHook != nil {
 		if err := r.prepareHook(ctx, obj, nil); err != nil {
-			return nil, nil, asStatus(err)
+			return nil, splicedJSON{}, asStatus(err)
 		}
 	}
 	generated := m.Name == "" && m.GenerateName != ""
@@ -88,26 +89,26 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 		m.Name = generateName(m.GenerateName)
 	}
 	if errs := r.validateCreate(obj); len(errs) > 0 {
-		return nil, nil, errInvalidObject(r, m.Name, errs)
+		return nil, splicedJSON{}, errInvalidObject(r, m.Name, errs)
 	}
 	if err := checkName(r, m.Name); err != nil {
-		return nil, nil, err
+		return nil, splicedJSON{}, err
 	}
 	a.Name = m.Name
 	if err := s.validateAdmission(ctx, r, a); err != nil {
 		s.refundQuota(ctx, a)
-		return nil, nil, err
+		return nil, splicedJSON{}, err
 	}
 	commit, rollback := func() {}, func() {}
 	if r.beginWrite != nil {
 		var err error
 		if commit, rollback, err = r.beginWrite(ctx, obj, nil, wo.dryRun); err != nil {
 			s.refundQuota(ctx, a)
-			return nil, nil, asStatus(err)
+			return nil, splicedJSON{}, asStatus(err)
 		}
 	}
 	if wo.dryRun {
-		return obj, nil, nil
+		return obj, splicedJSON{}, nil
 	}
 	// leaseRetried is set once a write was retried because the store had
 	// revoked the reused lease.
@@ -117,19 +118,22 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 		if err != nil {
 			rollback()
 			s.refundQuota(ctx, a)
-			return nil, nil, errInternal(err)
+			return nil, splicedJSON{}, errInternal(err)
 		}
 		key := r.key(m.Namespace, m.Name)
 		lease, err := s.writeLease(ctx, r, m.Name)
 		if err != nil {
 			rollback()
 			s.refundQuota(ctx, a)
-			return nil, nil, err
+			return nil, splicedJSON{}, err
 		}
-		h := r.cache.offer(r, key, raw, obj)
+		h := r.cache.offer(key, raw, obj)
 		resp, err := s.store.Create(ctx, key, raw, store.PutOptions{Lease: lease})
-		if err != nil {
-			r.cache.settle(h, 0, nil)
+		if err != nil && r.cache.settle(h, 0, splicedJSON{}) {
+			// The cache took obj for another write's identical bytes:
+			// go on with a copy of it.
+			obj = r.shallowCopy(obj)
+			m = obj.GetObjectMeta()
 		}
 		if r.retryLease(lease, err, &leaseRetried) {
 			attempt--
@@ -142,9 +146,10 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 		if err != nil {
 			rollback()
 			s.refundQuota(ctx, a)
-			return nil, nil, storeError(r, m.Name, err)
+			return nil, splicedJSON{}, storeError(r, m.Name, err)
 		}
-		out := s.settleWrite(r, h, obj, raw, resp.KV.ModRevision)
+		var out splicedJSON
+		obj, out = s.settleWrite(r, h, obj, raw, resp.KV.ModRevision)
 		commit()
 		return obj, out, nil
 	}
@@ -153,20 +158,20 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 // settleWrite sets the resourceVersion of obj, just written at rev as
 // stored with the offer h, encodes it (the response body: stored with the
 // resourceVersion spliced in, or obj encoded again) and hands both to the
-// watch cache. It returns nil when obj cannot be encoded: writing the
-// response then reports the error.
-func (s *Server) settleWrite(r *resource, h *handoff, obj metav1.Object, stored []byte, rev int64) []byte {
-	obj.GetObjectMeta().ResourceVersion = formatRV(rev)
-	raw, ok := r.withResourceVersion(stored, obj)
+// watch cache. It returns obj at rev (obj, or a copy: see objectAt) and
+// its JSON, not valid when obj cannot be encoded: writing the response
+// then reports the error.
+func (s *Server) settleWrite(r *resource, h *handoff, obj metav1.Object, stored []byte, rev int64) (metav1.Object, splicedJSON) {
+	obj = r.cache.objectAt(r, h, obj, rev)
+	sp, ok := r.splice(stored, obj)
 	if !ok {
-		var err error
-		if raw, err = marshalObject(obj); err != nil {
-			raw = nil
+		if raw, err := marshalObject(obj); err == nil {
+			sp = plainJSON(raw)
 		}
 	}
-	r.cache.settle(h, rev, raw)
+	r.cache.settle(h, rev, sp)
 	r.noteWrite(rev)
-	return raw
+	return obj, sp
 }
 
 // noteWrite records that this server wrote r at rev.
@@ -221,74 +226,91 @@ func (s *Server) get(ctx context.Context, r *resource, ns, name, rv string) (met
 // the stored one a grace period of 0, the object is deleted instead, as
 // Kubernetes does when the last finalizer goes. It returns the object as
 // written, and whether it was deleted. The watch cache shares the written
-// object's maps, slices and pointers: the caller must not modify it.
+// object: the caller must not modify it.
 func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name string, wo writeOptions,
 	tryUpdate func(cur metav1.Object) (metav1.Object, error)) (metav1.Object, bool, error) {
+	out, _, deleted, err := s.guaranteedUpdateEncoded(ctx, r, ns, name, wo, false, tryUpdate)
+	return out, deleted, err
+}
+
+// guaranteedUpdateEncoded is guaranteedUpdate that also returns the
+// object's JSON as written, shared with the watch cache (not valid when
+// nothing was written, or the object was deleted): the response body.
+// With readOnlyCur, tryUpdate promises not to modify cur (nor to return
+// it), which may then be the watch cache's shared object when the cache
+// holds the version read from the store, instead of a decoded copy.
+func (s *Server) guaranteedUpdateEncoded(ctx context.Context, r *resource, ns, name string, wo writeOptions, readOnlyCur bool,
+	tryUpdate func(cur metav1.Object) (metav1.Object, error)) (metav1.Object, splicedJSON, bool, error) {
 	key := r.key(ns, name)
 	// leaseRetried is set once a write was retried because the store had
 	// revoked the reused lease.
 	leaseRetried := false
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, false, storeError(r, name, err)
+			return nil, splicedJSON{}, false, storeError(r, name, err)
 		}
 		resp, err := s.store.Get(ctx, key, store.ReadOptions{})
 		if err != nil {
-			return nil, false, storeError(r, name, err)
+			return nil, splicedJSON{}, false, storeError(r, name, err)
 		}
-		cur, err := r.decode(resp.KV.Value, resp.KV.ModRevision)
-		if err != nil {
-			return nil, false, errInternal(err)
+		var cur metav1.Object
+		if readOnlyCur {
+			cur = r.cache.getAt(key, resp.KV.ModRevision)
+		}
+		if cur == nil {
+			if cur, err = r.decode(resp.KV.Value, resp.KV.ModRevision); err != nil {
+				return nil, splicedJSON{}, false, errInternal(err)
+			}
 		}
 		curRV := cur.GetObjectMeta().ResourceVersion
 		gracePeriod := cur.GetObjectMeta().DeletionGracePeriodSeconds
 		next, err := tryUpdate(cur)
 		if err != nil {
-			return nil, false, err
+			return nil, splicedJSON{}, false, err
 		}
 		nm := next.GetObjectMeta()
 		if nm.DeletionTimestamp != nil && !r.held(next) && gracePeriod != nil && *gracePeriod == 0 {
 			if wo.dryRun {
 				nm.ResourceVersion = curRV
-				return next, true, nil
+				return next, splicedJSON{}, true, nil
 			}
-			dr, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: resp.KV.ModRevision})
+			dr, err := s.storeDelete(ctx, r, key, resp.KV.ModRevision)
 			if errors.Is(err, store.ErrConflict) {
 				continue
 			}
 			if err != nil {
-				return nil, false, storeError(r, name, err)
+				return nil, splicedJSON{}, false, storeError(r, name, err)
 			}
 			r.noteWrite(dr.Revision)
 			s.afterDelete(ctx, r, next)
 			nm.ResourceVersion = formatRV(dr.KV.ModRevision)
-			return next, true, nil
+			return next, splicedJSON{}, true, nil
 		}
 		commit, rollback := func() {}, func() {}
 		if r.beginWrite != nil {
 			if commit, rollback, err = r.beginWrite(ctx, next, cur, wo.dryRun); err != nil {
-				return nil, false, asStatus(err)
+				return nil, splicedJSON{}, false, asStatus(err)
 			}
 		}
 		raw, err := r.encodeForStore(next)
 		if err != nil {
 			rollback()
-			return nil, false, errInternal(err)
+			return nil, splicedJSON{}, false, errInternal(err)
 		}
 		if bytes.Equal(raw, resp.KV.Value) || wo.dryRun {
 			rollback()
 			nm.ResourceVersion = curRV
-			return next, false, nil
+			return next, splicedJSON{}, false, nil
 		}
 		lease, err := s.writeLease(ctx, r, name)
 		if err != nil {
 			rollback()
-			return nil, false, err
+			return nil, splicedJSON{}, false, err
 		}
-		h := r.cache.offer(r, key, raw, next)
+		h := r.cache.offer(key, raw, next)
 		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
 		if err != nil {
-			r.cache.settle(h, 0, nil)
+			r.cache.settle(h, 0, splicedJSON{})
 		}
 		if errors.Is(err, store.ErrConflict) || r.retryLease(lease, err, &leaseRetried) {
 			rollback()
@@ -296,38 +318,67 @@ func (s *Server) guaranteedUpdate(ctx context.Context, r *resource, ns, name str
 		}
 		if err != nil {
 			rollback()
-			return nil, false, storeError(r, name, err)
+			return nil, splicedJSON{}, false, storeError(r, name, err)
 		}
-		s.settleWrite(r, h, next, raw, wr.KV.ModRevision)
+		next, out := s.settleWrite(r, h, next, raw, wr.KV.ModRevision)
 		commit()
-		return next, false, nil
+		return next, out, false, nil
 	}
 }
 
 // update replaces ns/name of r with obj (sub "" for the main resource,
 // "status" for the status subresource). obj's resourceVersion, when set,
 // must be the stored one (else 409); when empty the update is
-// unconditional. obj is not modified.
-func (s *Server) update(ctx context.Context, r *resource, ns, name, sub string, obj metav1.Object, wo writeOptions) (metav1.Object, error) {
+// unconditional. update takes obj over: its first attempt prepares and
+// writes obj itself, and an attempt after a conflict works on a new copy
+// of the client's object as it was given, from again (which decodes it
+// again from the request body). It returns the object as written and,
+// when it was written, its JSON (shared with the watch cache; not valid
+// otherwise).
+func (s *Server) update(ctx context.Context, r *resource, ns, name, sub string, obj metav1.Object, again func() (metav1.Object, error), wo writeOptions) (metav1.Object, splicedJSON, error) {
 	if err := checkObjectName(r, ns, name, obj); err != nil {
-		return nil, err
+		return nil, splicedJSON{}, err
 	}
 	r.applyDefaults(obj)
 	precondition := obj.GetObjectMeta().ResourceVersion
 	if _, err := parseRV(precondition); err != nil {
-		return nil, err
+		return nil, splicedJSON{}, err
 	}
-	out, _, err := s.guaranteedUpdate(ctx, r, ns, name, wo, func(cur metav1.Object) (metav1.Object, error) {
+	first := obj
+	out, raw, _, err := s.guaranteedUpdateEncoded(ctx, r, ns, name, wo, s.updateReadsOnlyOld(r), func(cur metav1.Object) (metav1.Object, error) {
 		if precondition != "" && precondition != cur.GetObjectMeta().ResourceVersion {
 			return nil, errConflict(r, name, conflictModified)
 		}
-		next, err := r.copyObject(obj)
-		if err != nil {
-			return nil, errInternal(err)
+		next := first
+		first = nil
+		if next == nil {
+			var err error
+			if next, err = again(); err != nil {
+				return nil, errInternal(fmt.Errorf("copy %s: %w", r.info.Kind, err))
+			}
+			if err := checkObjectName(r, ns, name, next); err != nil {
+				return nil, err
+			}
+			r.applyDefaults(next)
 		}
 		return s.prepareUpdate(ctx, r, sub, precondition, next, cur, wo)
 	})
-	return out, err
+	return out, raw, err
+}
+
+// updateReadsOnlyOld reports whether an update of r through prepareUpdate
+// leaves the stored object, and what the new object shares with it,
+// alone: when r has none of the strategy functions and hooks that are
+// handed them (the built-in generic behaviour and validation only read
+// them; admission plugins must not modify the old object, and the
+// built-in mutating ones change pods only on create), and the server has
+// no mutating admission plugin of the user's, which could change in place
+// a map or slice the new object shares with the old one.
+func (s *Server) updateReadsOnlyOld(r *resource) bool {
+	st := r.st
+	return st.prepareForUpdate == nil && st.prepareForStatusUpdate == nil && st.validateUpdate == nil &&
+		r.prepareHook == nil && r.beginWrite == nil && r.holdsDeletion == nil && r.onDeletion == nil &&
+		len(s.opts.Mutating) == 0
 }
 
 // checkObjectName checks the name and namespace of an object in a body
@@ -513,7 +564,7 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 			if wo.dryRun {
 				return cur, true, nil
 			}
-			dr, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: resp.KV.ModRevision})
+			dr, err := s.storeDelete(ctx, r, key, resp.KV.ModRevision)
 			if err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					continue
@@ -546,6 +597,24 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 		nm.ResourceVersion = formatRV(wr.KV.ModRevision)
 		return next, false, nil
 	}
+}
+
+// storeDelete deletes key of r from the store, guarded by its mod
+// revision, recording the deletion in r's deletion ledger (when r has a
+// TTL) so that the watch cache does not take it for a lease expiry. The
+// ledger may hand back objects of key that the store expired meanwhile:
+// they are released here.
+func (s *Server) storeDelete(ctx context.Context, r *resource, key string, modRev int64) (store.WriteResponse, error) {
+	r.deletes.begin(key)
+	dr, err := s.store.Delete(ctx, key, store.DeleteOptions{ExpectedModRevision: modRev})
+	rev := int64(0)
+	if err == nil {
+		rev = dr.KV.ModRevision
+	}
+	for _, obj := range r.deletes.end(key, rev) {
+		s.afterDelete(ctx, r, obj)
+	}
+	return dr, err
 }
 
 // afterDelete runs what follows the removal of an object: what it held

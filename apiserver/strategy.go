@@ -52,7 +52,9 @@ type Strategy[PT any] struct {
 	// besides metadata.name and metadata.namespace, which every kind has.
 	// It must return the same keys for every object, the zero one
 	// included: those keys are the selectable fields, and a selector on
-	// any other field is refused with 400. Nil: none.
+	// any other field is refused with 400. The server keeps the set
+	// with its cached copy of obj and only reads it: return a new map
+	// each call (or one that is never modified). Nil: none.
 	Fields func(obj PT) fields.Set
 	// GracePeriod returns the grace period of a delete, given the period
 	// the client asked for (nil when it asked for none). A positive period
@@ -70,7 +72,9 @@ type Strategy[PT any] struct {
 	// or 5% of TTL in whole seconds when that is less), and is granted
 	// for TTL plus that window, so an object lives at least TTL and at
 	// most TTL plus the window after its last write. A write costs a
-	// lease grant (a store call) once per window. The built-in events use
+	// lease grant (a store call) once per window. An object that expires
+	// gives back its ResourceQuota usage as a deleted one does (the server
+	// that granted its lease releases it). The built-in events use
 	// Options.EventTTL. Zero: objects live until deleted; negative makes
 	// Register fail.
 	TTL time.Duration

@@ -50,18 +50,29 @@ type table struct {
 // tableVersion returns the meta.k8s.io version of Table an Accept header
 // asks for, or "" when it asks for none.
 func tableVersion(accept string) string {
-	for _, part := range strings.Split(accept, ",") {
+	if accept == "" || accept == "application/json" {
+		return "" // what most clients send, answered without parsing
+	}
+	for part := range splitSeq(accept, ',') {
 		mt, params, _ := strings.Cut(part, ";")
 		if strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
 			continue
 		}
-		p := map[string]string{}
-		for _, kv := range strings.Split(params, ";") {
-			k, v, _ := strings.Cut(kv, "=")
-			p[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		// The last value of each parameter counts.
+		var as, g, v string
+		for kv := range splitSeq(params, ';') {
+			k, val, _ := strings.Cut(kv, "=")
+			switch strings.TrimSpace(k) {
+			case "as":
+				as = strings.TrimSpace(val)
+			case "g":
+				g = strings.TrimSpace(val)
+			case "v":
+				v = strings.TrimSpace(val)
+			}
 		}
-		if p["as"] == "Table" && p["g"] == "meta.k8s.io" && (p["v"] == "v1" || p["v"] == "v1beta1") {
-			return p["v"]
+		if as == "Table" && g == "meta.k8s.io" && (v == "v1" || v == "v1beta1") {
+			return v
 		}
 	}
 	return ""

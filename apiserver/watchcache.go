@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rigging-dev/rigging/api/fields"
 	"github.com/rigging-dev/rigging/api/labels"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
@@ -62,6 +64,9 @@ type watchCache struct {
 	advanced chan struct{}
 	// curRev is rev, readable without mu (by writers settling an offer).
 	curRev atomic.Int64
+	// events counts the store events received (the resource's
+	// apiserver_watch_cache_events_total).
+	events prometheus.Counter
 
 	// pmu guards pending: the objects that writes in flight (or just
 	// done) offer the cache, by store key (see watchcache_handoff.go).
@@ -77,10 +82,12 @@ type cachedObject struct {
 	namespace string
 	obj       metav1.Object // resourceVersion set
 	labels    labels.Set
-	fields    fields.Set
+	fields    objectFields
 	// src, when set, is the write that handed obj over at rev; its
 	// result may already hold obj's JSON.
 	src *handoff
+	// rev is obj's mod revision: that of its last write (0 when not
+	// known).
 	rev int64
 	// raw is obj's JSON, encoded once on first use by encoded and shared
 	// by every list and watch that sends the object.
@@ -97,7 +104,7 @@ func (o *cachedObject) encoded() ([]byte, error) {
 			res := o.src.result.Load()
 			o.src = nil // only read here: let the offer go
 			if res != nil && res.rev == o.rev {
-				o.raw = res.raw
+				o.raw = res.json.bytes()
 				return
 			}
 		}
@@ -146,6 +153,7 @@ func newWatchCache(s *Server, r *resource) *watchCache {
 		watchers: map[*cacheWatcher]struct{}{},
 		advanced: make(chan struct{}),
 		pending:  map[string][]*handoff{},
+		events:   s.metrics.cacheEvents.WithLabelValues(r.info.Group, r.info.Plural),
 	}
 }
 
@@ -268,6 +276,7 @@ func (c *watchCache) load(ctx context.Context) (<-chan store.WatchResponse, erro
 	c.head, c.n = 0, 0
 	c.mu.Unlock()
 	c.sweepPending(rev)
+	c.r.deletes.forget(rev)
 	c.once.Do(func() { close(c.readyCh) })
 	return ch, nil
 }
@@ -307,7 +316,9 @@ func (c *watchCache) newCachedObject(key string, value []byte, rev int64) (*cach
 	if err != nil {
 		return nil, err
 	}
-	return c.r.newCachedObjectFrom(key, obj)
+	co := c.r.newCachedObjectLazy(key, obj)
+	co.rev = rev
+	return co, nil
 }
 
 // newCachedObjectFrom wraps a decoded object, which the cache then owns.
@@ -341,16 +352,16 @@ func (c *watchCache) apply(events []store.Event) {
 		}
 		return c.objects[key]
 	}
+	c.events.Add(float64(len(events)))
 	for _, e := range events {
-		c.s.metrics.cacheEvents.WithLabelValues(c.r.info.Group, c.r.info.Plural).Inc()
 		key := e.KV.Key
 		prev := current(key)
 		switch e.Type {
 		case store.EventPut:
 			var co *cachedObject
-			if h := c.claim(key, e.KV.Value, e.KV.ModRevision); h != nil {
+			if h, obj := c.claim(key, e.KV.Value, e.KV.ModRevision); h != nil {
 				// The writer's object: no need to decode the bytes again.
-				co = c.r.newCachedObjectFromHandoff(h, e.KV.ModRevision)
+				co = c.r.newCachedObjectFromHandoff(h, obj, e.KV.ModRevision)
 			} else {
 				var err error
 				if co, err = c.newCachedObject(key, e.KV.Value, e.KV.ModRevision); err != nil {
@@ -369,7 +380,9 @@ func (c *watchCache) apply(events []store.Event) {
 			var err error
 			switch {
 			case prev != nil:
-				last, err = c.r.copyObject(prev.obj)
+				// Only the copy's resourceVersion and kind are set
+				// below: it may share the rest with prev's.
+				last = c.r.shallowCopy(prev.obj)
 			case e.PrevKV != nil:
 				last, err = c.r.decode(e.PrevKV.Value, e.KV.ModRevision)
 			default:
@@ -389,6 +402,12 @@ func (c *watchCache) apply(events []store.Event) {
 			if prev == nil {
 				prev = co
 			}
+			if d := c.r.deletes; d != nil {
+				expired := e.PrevKV != nil && c.r.leases.expired(e.PrevKV.Lease, c.s.opts.Now())
+				if d.observe(key, e.KV.ModRevision, last, expired) {
+					c.s.expiry.push(c.r, last)
+				}
+			}
 			evs = append(evs, &cacheEvent{typ: metav1.Deleted, rev: e.KV.ModRevision, obj: co, prev: prev})
 			pending[key] = nil
 		}
@@ -404,8 +423,12 @@ func (c *watchCache) apply(events []store.Event) {
 			c.tree.ReplaceOrInsert(ev.obj)
 		}
 		c.push(ev)
-		c.setRev(ev.rev)
 		c.dispatch(ev)
+	}
+	// Nothing reads the revision while mu is held: raising it once, to
+	// the last event's, wakes waitRev once for the batch.
+	if len(evs) > 0 {
+		c.setRev(evs[len(evs)-1].rev)
 	}
 }
 
@@ -451,7 +474,7 @@ func (w *cacheWatcher) matches(o *cachedObject) bool {
 	if w.namespace != "" && o.namespace != w.namespace {
 		return false
 	}
-	return w.label.Matches(o.labels) && w.field.Matches(o.fields)
+	return w.label.Matches(o.labels) && w.field.Matches(&o.fields)
 }
 
 // convert returns what the watcher sees of ev: an object that starts
@@ -634,6 +657,21 @@ func (c *watchCache) get(key string) (*cachedObject, int64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.objects[key], c.rev
+}
+
+// getAt returns the cached object under key when it is the one of mod
+// revision rev (the store's value at rev, decoded or handed over by its
+// writer), else nil. The object is shared: callers must not modify it.
+func (c *watchCache) getAt(key string, rev int64) metav1.Object {
+	if c == nil || rev == 0 {
+		return nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if co := c.objects[key]; co != nil && co.rev == rev {
+		return co.obj
+	}
+	return nil
 }
 
 // revision returns the revision the cache is current to.

@@ -21,84 +21,129 @@ import (
 // right even when the event is another writer's identical write.
 
 // handoff is one write's offer.
+//
+// The offered object is the writer's own, not a copy: from the offer on,
+// neither side modifies it, but for its resourceVersion, which the first
+// of the two to know the write's revision sets, under watchCache.pmu
+// (objectAt). Should the cache claim the offer for another write's
+// identical bytes at another revision, the side that comes second takes a
+// shallow copy with its own resourceVersion instead. A writer whose write
+// failed after the cache claimed its object goes on with a shallow copy
+// (settle tells it).
 type handoff struct {
 	key   string
 	value []byte        // the bytes written to the store
-	obj   metav1.Object // a shallow copy of the written object; the cache's once claimed
+	obj   metav1.Object // the written object; shared once its resourceVersion is set
 	// result is set by the writer after a successful write: its revision
 	// and the object's JSON at that revision (the response body).
 	result atomic.Pointer[handoffResult]
-	// rev and claimed are guarded by watchCache.pmu.
+	// rev, objRev and claimed are guarded by watchCache.pmu.
 	rev     int64 // the write's revision once known; 0 while in flight
+	objRev  int64 // the revision of obj's resourceVersion; 0 while unset
 	claimed bool
 }
 
 // handoffResult is what a successful write adds to its offer.
 type handoffResult struct {
-	rev int64
-	raw []byte
+	rev  int64
+	json splicedJSON
 }
 
 // shallowCopy returns a new object of r sharing obj's maps, slices and
 // pointers: fields that neither the writer (which must not modify what a
 // write returned) nor the cache (which never modifies what it holds)
-// change afterwards. Its ObjectMeta is its own, so the cache may set the
-// resourceVersion.
+// change afterwards. Its ObjectMeta is its own, so its resourceVersion may
+// be set.
 func (r *resource) shallowCopy(obj metav1.Object) metav1.Object {
 	cp := reflect.New(r.typ)
 	cp.Elem().Set(reflect.ValueOf(obj).Elem())
 	return cp.Interface().(metav1.Object)
 }
 
-// offer registers obj, just encoded as value for key, before it is written.
-// The writer must call settle with the outcome. A nil cache, or a nil
-// receiver, offers nothing.
-func (c *watchCache) offer(r *resource, key string, value []byte, obj metav1.Object) *handoff {
+// offer registers obj, just encoded as value for key, before it is
+// written. From then on the writer must not modify obj (see handoff), and
+// must call objectAt and settle after a successful write, settle after a
+// failed one. A nil cache, or a nil receiver, offers nothing.
+func (c *watchCache) offer(key string, value []byte, obj metav1.Object) *handoff {
 	if c == nil {
 		return nil
 	}
-	h := &handoff{key: key, value: value, obj: r.shallowCopy(obj)}
+	h := &handoff{key: key, value: value, obj: obj}
 	c.pmu.Lock()
 	c.pending[key] = append(c.pending[key], h)
 	c.pmu.Unlock()
 	return h
 }
 
-// settle records the outcome of h's write: rev > 0 and raw (the object's
-// JSON at rev) on success, 0 on failure. An offer the cache can no longer
-// claim is forgotten.
-func (c *watchCache) settle(h *handoff, rev int64, raw []byte) {
+// objectAt returns obj, the object the writer of h (nil: no offer)
+// wrote at rev, with its resourceVersion set: obj itself, or, when the
+// cache claimed it for a write at another revision, a shallow copy.
+func (c *watchCache) objectAt(r *resource, h *handoff, obj metav1.Object, rev int64) metav1.Object {
 	if h == nil {
-		return
+		obj.GetObjectMeta().ResourceVersion = formatRV(rev)
+		return obj
 	}
-	if rev > 0 && raw != nil {
-		h.result.Store(&handoffResult{rev: rev, raw: raw})
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	return h.objectAtLocked(r, rev)
+}
+
+// objectAtLocked returns h's object with the resourceVersion of rev,
+// setting it when it is unset, or a shallow copy when it is another's.
+// watchCache.pmu must be held.
+func (h *handoff) objectAtLocked(r *resource, rev int64) metav1.Object {
+	switch h.objRev {
+	case 0:
+		h.obj.GetObjectMeta().ResourceVersion = formatRV(rev)
+		h.objRev = rev
+		return h.obj
+	case rev:
+		return h.obj
+	}
+	cp := r.shallowCopy(h.obj)
+	cp.GetObjectMeta().ResourceVersion = formatRV(rev)
+	return cp
+}
+
+// settle records the outcome of h's write: rev > 0 and sp (the object's
+// JSON at rev, when valid) on success, 0 on failure. An offer the cache can no longer
+// claim is forgotten. It reports whether the cache claimed the offer:
+// after a failed write, the writer must then not modify the object it
+// offered.
+func (c *watchCache) settle(h *handoff, rev int64, sp splicedJSON) bool {
+	if h == nil {
+		return false
+	}
+	if rev > 0 && sp.valid() {
+		h.result.Store(&handoffResult{rev: rev, json: sp})
 	}
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
 	h.rev = rev
 	if h.claimed {
-		return
+		return true
 	}
 	// The cache applies events in revision order: once it is at rev
 	// without having claimed h, it never will.
 	if rev == 0 || c.curRev.Load() >= rev {
 		c.removePending(h)
 	}
+	return false
 }
 
 // claim returns the unclaimed offer for key whose bytes are value, if any,
-// now owned by the cache, and forgets the settled offers of key at or
-// before rev, which no later event can match. Only the run goroutine calls
-// it.
-func (c *watchCache) claim(key string, value []byte, rev int64) *handoff {
+// with its object at rev (see objectAt), which the cache then shares, and
+// forgets the settled offers of key at or before rev, which no later event
+// can match. Only the run goroutine calls it.
+func (c *watchCache) claim(key string, value []byte, rev int64) (*handoff, metav1.Object) {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
 	hs := c.pending[key]
 	if len(hs) == 0 {
-		return nil
+		return nil, nil
 	}
 	var found *handoff
+	var obj metav1.Object
 	kept := hs[:0]
 	for _, h := range hs {
 		switch {
@@ -106,6 +151,7 @@ func (c *watchCache) claim(key string, value []byte, rev int64) *handoff {
 			h.claimed = true
 			h.value = nil // no other event will be compared with it
 			found = h
+			obj = h.objectAtLocked(c.r, rev)
 		case h.rev != 0 && h.rev <= rev:
 			// settled and passed: forget it.
 		default:
@@ -118,7 +164,7 @@ func (c *watchCache) claim(key string, value []byte, rev int64) *handoff {
 	} else {
 		c.pending[key] = kept
 	}
-	return found
+	return found, obj
 }
 
 // sweepPending forgets the settled offers at or before rev: after a load
@@ -160,10 +206,8 @@ func (c *watchCache) removePending(h *handoff) {
 }
 
 // newCachedObjectFromHandoff makes the cache's object of a claimed offer
-// for the event at rev.
-func (r *resource) newCachedObjectFromHandoff(h *handoff, rev int64) *cachedObject {
-	obj := h.obj
-	obj.GetObjectMeta().ResourceVersion = formatRV(rev)
+// for the event at rev, from the offer's object at rev (claim's).
+func (r *resource) newCachedObjectFromHandoff(h *handoff, obj metav1.Object, rev int64) *cachedObject {
 	co := r.newCachedObjectLazy(h.key, obj)
 	co.src = h
 	co.rev = rev
