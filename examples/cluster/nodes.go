@@ -68,6 +68,9 @@ func startRealNode(c *cluster, o options, name string) error {
 	if err != nil {
 		return fmt.Errorf("process runtime: %w", err)
 	}
+	// Closed last, after the proxy detached from the pod cgroup root:
+	// closing removes the root when New made it.
+	c.closers = append(c.closers, rt.Close)
 	if err := startProxy(c, name, podCgroups); err != nil {
 		return err
 	}

@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +30,18 @@ type cgroupHost struct {
 	v1      map[string]string
 	// v1 maps a limit controller that is only in a cgroup v1 hierarchy to
 	// the runtime's parent directory in that hierarchy.
+
+	// dirs are root and the directories of v1, held open so that the
+	// cgroups below them are made, removed and opened by short relative
+	// paths (see at). close empties it, then closes them.
+	dirs atomic.Pointer[[]cgroupDir]
+	// made are the directories among them that New created (not
+	// adopted): Close removes them when they are empty.
+	made []string
+	// swapMax and memsw say whether memory.swap.max (cgroup v2) and
+	// memory.memsw.limit_in_bytes (cgroup v1) exist: swap accounting is
+	// a property of the host, checked once.
+	swapMax, memsw bool
 }
 
 // cgroup is one cgroup of the runtime: its cgroup v2 directory, plus its
@@ -134,6 +149,7 @@ func detectCgroups(cgroupRoot string) (*cgroupHost, error) {
 	}
 	h.root = cgroupRoot
 	avail := readControllers(filepath.Join(h.v2Mount, "cgroup.controllers"))
+	var made []string // directories made here, outermost first
 	// Enable the limit controllers from the mount down to the root's
 	// parent, then create the root and enable them there too.
 	dir := h.v2Mount
@@ -144,7 +160,9 @@ func detectCgroups(cgroupRoot string) (*cgroupHost, error) {
 	for _, part := range strings.Split(rel, string(filepath.Separator)) {
 		enableControllers(dir, usable)
 		dir = filepath.Join(dir, part)
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := os.Mkdir(dir, 0o755); err == nil {
+			made = append(made, dir)
+		} else if !errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("process: create cgroup %s: %w", dir, err)
 		}
 		got := readControllers(filepath.Join(dir, "cgroup.controllers"))
@@ -176,12 +194,55 @@ func detectCgroups(cgroupRoot string) (*cgroupHost, error) {
 			own = strings.TrimPrefix(own, m.root)
 		}
 		d := filepath.Join(m.point, own, rel)
+		_, statErr := os.Stat(d)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			continue
 		}
+		if statErr != nil {
+			made = append(made, d)
+		}
 		h.v1[c] = d
 	}
+	// Only the runtime's own directory of each hierarchy is removed by
+	// Close; parents made on the way to it stay.
+	for _, d := range made {
+		if d == h.root || slices.Contains(slices.Collect(maps.Values(h.v1)), d) {
+			h.made = append(h.made, d)
+		}
+	}
+	var dirs []cgroupDir
+	for _, d := range append([]string{h.root}, slices.Sorted(maps.Values(h.v1))...) {
+		if cd, err := openCgroupDir(d); err == nil {
+			dirs = append(dirs, cd)
+		}
+	}
+	h.dirs.Store(&dirs)
+	if h.v2["memory"] {
+		_, err := os.Stat(filepath.Join(h.root, "memory.swap.max"))
+		h.swapMax = err == nil
+	} else if d := h.v1["memory"]; d != "" {
+		_, err := os.Stat(filepath.Join(d, "memory.memsw.limit_in_bytes"))
+		h.memsw = err == nil
+	}
 	return h, nil
+}
+
+// close closes the held root directories and removes those New made,
+// when they hold no cgroup (rmdir fails on one that does).
+func (h *cgroupHost) close() error {
+	if dirs := h.dirs.Swap(nil); dirs != nil {
+		for _, d := range *dirs {
+			unix.Close(d.fd)
+		}
+	}
+	var errs []error
+	for _, d := range h.made {
+		if err := unix.Rmdir(d); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.ENOTEMPTY) {
+			errs = append(errs, fmt.Errorf("remove cgroup %s: %w", d, err))
+		}
+	}
+	h.made = nil
+	return errors.Join(errs...)
 }
 
 // ownV1Path returns this process's cgroup path in the v1 hierarchy that holds
@@ -237,27 +298,46 @@ func (h *cgroupHost) rootCgroup() cgroup {
 	return cg
 }
 
-// child creates (or adopts, when it exists) the cgroup rel below parent.
-// parentOf says whether it will hold child cgroups, whose controllers are
-// then enabled in it.
-func (h *cgroupHost) child(parent cgroup, rel string, parentOf bool) (cgroup, error) {
+// Flags of cgroupHost.child.
+const (
+	// childParent: the cgroup will hold child cgroups, whose controllers
+	// are then enabled in it.
+	childParent = 1 << iota
+	// childNew: fail with an error wrapping os.ErrExist when the cgroup
+	// (its cgroup v2 directory) exists, instead of adopting it.
+	childNew
+)
+
+// child creates (or adopts, when it exists) the cgroup rel below parent,
+// and its directories in parent's cgroup v1 hierarchies.
+func (h *cgroupHost) child(parent cgroup, rel string, flags int) (cgroup, error) {
 	cg := cgroup{V2: filepath.Join(parent.V2, rel), V1: map[string]string{}}
 	// Intermediate directories (a CgroupParent path) hold children too.
 	dir := parent.V2
 	parts := strings.Split(rel, "/")
 	for i, p := range parts {
 		dir = filepath.Join(dir, p)
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		last := i == len(parts)-1
+		err := h.mkdir(dir)
+		if i == 0 && errors.Is(err, os.ErrNotExist) && parent.V2 == h.root {
+			// The root went (another runtime's Close removed it when
+			// it was empty): make it again.
+			if err = os.MkdirAll(h.root, 0o755); err == nil {
+				enableControllers(h.root, h.v2)
+				err = h.mkdir(dir)
+			}
+		}
+		if err != nil && (!errors.Is(err, os.ErrExist) || last && flags&childNew != 0) {
 			return cgroup{}, fmt.Errorf("create cgroup %s: %w", dir, err)
 		}
-		if i < len(parts)-1 || parentOf {
+		if !last || flags&childParent != 0 {
 			enableControllers(dir, h.v2)
 		}
 	}
 	for c, d := range parent.V1 {
 		cd := filepath.Join(d, rel)
 		// Mostly the parent exists: one mkdir, not MkdirAll's stats.
-		err := os.Mkdir(cd, 0o755)
+		err := h.mkdir(cd)
 		if errors.Is(err, os.ErrNotExist) {
 			err = os.MkdirAll(cd, 0o755)
 		}
@@ -317,15 +397,13 @@ func (h *cgroupHost) setResources(cg cgroup, r kubelet.LinuxContainerResources) 
 		v := strconv.FormatInt(r.MemoryLimitInBytes, 10)
 		if h.v2["memory"] {
 			ws = append(ws, write{"memory", "memory.max", v})
-			if _, err := os.Stat(filepath.Join(cg.V2, "memory.swap.max")); err == nil {
+			if h.swapMax {
 				ws = append(ws, write{"memory", "memory.swap.max", "0"})
 			}
 		} else {
 			ws = append(ws, write{"memory", "memory.limit_in_bytes", v})
-			if d := cg.V1["memory"]; d != "" {
-				if _, err := os.Stat(filepath.Join(d, "memory.memsw.limit_in_bytes")); err == nil {
-					ws = append(ws, write{"memory", "memory.memsw.limit_in_bytes", v})
-				}
+			if cg.V1["memory"] != "" && h.memsw {
+				ws = append(ws, write{"memory", "memory.memsw.limit_in_bytes", v})
 			}
 		}
 	}
@@ -337,7 +415,7 @@ func (h *cgroupHost) setResources(cg cgroup, r kubelet.LinuxContainerResources) 
 		if dir == "" {
 			return fmt.Errorf("set %s: the %s cgroup controller is not available on this host: %w", w.file, w.ctrl, kubelet.ErrUnsupported)
 		}
-		if err := os.WriteFile(filepath.Join(dir, w.file), []byte(w.value), 0); err != nil {
+		if err := h.writeFile(filepath.Join(dir, w.file), w.value); err != nil {
 			return fmt.Errorf("set %s to %q in %s: %w", w.file, w.value, dir, err)
 		}
 	}
@@ -374,15 +452,27 @@ func readUint(path string) (uint64, error) {
 
 // oomKills returns how many processes of the cgroup the OOM killer killed.
 func (h *cgroupHost) oomKills(cg cgroup) uint64 {
-	if h.v2["memory"] {
-		m, _ := readKeyed(filepath.Join(cg.V2, "memory.events"))
-		return m["oom_kill"]
+	var path string
+	switch {
+	case h.v2["memory"]:
+		path = filepath.Join(cg.V2, "memory.events")
+	case cg.V1["memory"] != "":
+		path = filepath.Join(cg.V1["memory"], "memory.oom_control")
+	default:
+		return 0
 	}
-	if d := cg.V1["memory"]; d != "" {
-		m, _ := readKeyed(filepath.Join(d, "memory.oom_control"))
-		return m["oom_kill"]
+	fd, err := h.openFile(path, unix.O_RDONLY)
+	if err != nil {
+		return 0
 	}
-	return 0
+	defer unix.Close(fd)
+	var buf [512]byte
+	data, err := readSmall(fd, path, buf[:])
+	if err != nil {
+		return 0
+	}
+	n, _ := keyedValue(data, "oom_kill")
+	return n
 }
 
 // usage reads CPU time (ns), memory usage and working set.
@@ -412,43 +502,90 @@ func (h *cgroupHost) usage(cg cgroup) (cpuNs, memUsage, workingSet uint64, err e
 }
 
 // populated reports whether any process is in the cgroup or below it.
-func populated(cg cgroup) (bool, error) {
-	m, err := readKeyed(filepath.Join(cg.V2, "cgroup.events"))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return false, nil
-		}
+func (h *cgroupHost) populated(cg cgroup) (bool, error) {
+	ev, err := h.openEvents(cg)
+	if ev == nil || err != nil {
 		return false, err
 	}
-	return m["populated"] == 1, nil
+	defer ev.close()
+	return ev.populated()
+}
+
+// cgroupEvents is a cgroup's cgroup.events file, open: reading it says
+// whether the cgroup is populated, and poll(2) says when that changed.
+type cgroupEvents struct {
+	fd   int
+	path string
+}
+
+// openEvents opens cg's cgroup.events; nil (and no error) when the
+// cgroup is gone.
+func (h *cgroupHost) openEvents(cg cgroup) (*cgroupEvents, error) {
+	path := filepath.Join(cg.V2, "cgroup.events")
+	fd, err := h.openFile(path, unix.O_RDONLY)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &cgroupEvents{fd: fd, path: path}, nil
+}
+
+func (e *cgroupEvents) close() { unix.Close(e.fd) }
+
+// populated reads the file. Reading also arms poll(2): it reports
+// POLLPRI once the file changed after the last read.
+func (e *cgroupEvents) populated() (bool, error) {
+	var buf [128]byte
+	data, err := readSmall(e.fd, e.path, buf[:])
+	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENOENT) {
+		return false, nil // removed while open
+	}
+	if err != nil {
+		return false, err
+	}
+	n, _ := keyedValue(data, "populated")
+	return n == 1, nil
 }
 
 // kill sends SIGKILL to every process in the cgroup and below
 // (cgroup.kill) and waits up to timeout until none is left.
-func killCgroup(cg cgroup, timeout time.Duration) error {
-	p, err := populated(cg)
-	if err != nil || !p {
+func (h *cgroupHost) kill(cg cgroup, timeout time.Duration) error {
+	ev, err := h.openEvents(cg)
+	if ev == nil || err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(cg.V2, "cgroup.kill"), []byte("1"), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
+	defer ev.close()
+	if p, err := ev.populated(); err != nil || !p {
+		return err
+	}
+	if err := h.writeFile(filepath.Join(cg.V2, "cgroup.kill"), "1"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("write %s/cgroup.kill: %w", cg.V2, err)
 	}
-	return waitEmpty(cg, timeout)
+	return ev.waitEmpty(cg, timeout)
 }
 
-func waitEmpty(cg cgroup, timeout time.Duration) error {
+// waitEmpty waits until the cgroup has no process, up to timeout: it
+// sleeps in poll(2) until cgroup.events changes (the kernel notifies
+// at most every 10 ms per file), looking again at least every 20 ms in
+// case a change was missed.
+func (e *cgroupEvents) waitEmpty(cg cgroup, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	delay := 100 * time.Microsecond
 	for {
-		p, err := populated(cg)
+		p, err := e.populated()
 		if err != nil || !p {
 			return err
 		}
-		if time.Now().After(deadline) {
+		left := time.Until(deadline)
+		if left <= 0 {
 			return fmt.Errorf("cgroup %s still has processes after %v", cg.V2, timeout)
 		}
-		time.Sleep(delay)
-		delay = min(2*delay, 20*time.Millisecond)
+		wait := min(left, 20*time.Millisecond)
+		fds := []unix.PollFd{{Fd: int32(e.fd), Events: unix.POLLPRI}}
+		if _, err := unix.Poll(fds, int(wait.Milliseconds())+1); err != nil && !errors.Is(err, unix.EINTR) {
+			return fmt.Errorf("wait for cgroup %s to empty: %w", cg.V2, err)
+		}
 	}
 }
 
@@ -465,7 +602,7 @@ func (h *cgroupHost) remove(cg cgroup) error {
 		if d == "" {
 			continue
 		}
-		if err := rmdirRetry(d); err != nil {
+		if err := h.rmdirRetry(d); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -474,9 +611,9 @@ func (h *cgroupHost) remove(cg cgroup) error {
 
 // rmdirRetry removes a cgroup directory and its child cgroups, retrying
 // briefly on EBUSY (a dying process can hold a cgroup for a moment).
-func rmdirRetry(dir string) error {
+func (h *cgroupHost) rmdirRetry(dir string) error {
 	// Mostly there are no child cgroups: try the rmdir before listing.
-	err := unix.Rmdir(dir)
+	err := h.rmdir(dir)
 	if err == nil || errors.Is(err, unix.ENOENT) {
 		return nil
 	}
@@ -489,7 +626,7 @@ func rmdirRetry(dir string) error {
 	}
 	for _, e := range entries {
 		if e.IsDir() {
-			if err := rmdirRetry(filepath.Join(dir, e.Name())); err != nil {
+			if err := h.rmdirRetry(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
 		}

@@ -179,7 +179,7 @@ func TestRecovery(t *testing.T) {
 	}
 	// Its process dies while the new runtime runs: reported exited.
 	c, _ := r2.getContainer(running)
-	if err := killCgroup(c.rec.Cgroup, 10*time.Second); err != nil {
+	if err := r2.cg.kill(c.rec.Cgroup, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	st := waitExited(t, r2, running)

@@ -26,6 +26,11 @@ type container struct {
 
 	// sandboxID is rec.SandboxID, which never changes: read without mu.
 	sandboxID string
+	// execPath is the executable CreateContainer resolved the command
+	// to on the host (PATH searched); StartContainer checks that it is
+	// still one rather than searching again. Empty: search (a rootfs
+	// image, or a container an earlier runtime created). Never changes.
+	execPath string
 
 	mu        sync.Mutex // guards rec, pidfd, recovered, removed
 	rec       containerRecord
@@ -84,7 +89,14 @@ func imageName(ref string) string {
 // resolve turns a container config into what the init helper execs, by the
 // rules in the package documentation.
 func (r *Runtime) resolve(cfg *kubelet.ContainerConfig) (initConfig, error) {
-	var ic initConfig
+	ic, _, err := r.resolveCommand(cfg)
+	return ic, err
+}
+
+// resolveCommand is resolve, also returning the executable the command
+// resolved to on the host ("" for a rootfs image, whose command is looked
+// up when the container starts).
+func (r *Runtime) resolveCommand(cfg *kubelet.ContainerConfig) (ic initConfig, path string, err error) {
 	name := imageName(cfg.Image)
 	img, known := r.opts.Images[name]
 	argv := slices.Clone(cfg.Command)
@@ -95,7 +107,7 @@ func (r *Runtime) resolve(cfg *kubelet.ContainerConfig) (initConfig, error) {
 		case name != "":
 			argv = []string{name}
 		default:
-			return ic, fmt.Errorf("container %q: no command and no image to run: %w", cfg.Metadata.Name, kubelet.ErrInvalid)
+			return ic, "", fmt.Errorf("container %q: no command and no image to run: %w", cfg.Metadata.Name, kubelet.ErrInvalid)
 		}
 	}
 	argv = append(argv, cfg.Args...)
@@ -107,7 +119,7 @@ func (r *Runtime) resolve(cfg *kubelet.ContainerConfig) (initConfig, error) {
 	}
 	for _, kv := range cfg.Envs {
 		if kv.Key == "" || strings.ContainsAny(kv.Key, "=\x00") || strings.Contains(kv.Value, "\x00") {
-			return ic, fmt.Errorf("container %q: environment variable %q is malformed: %w", cfg.Metadata.Name, kv.Key, kubelet.ErrInvalid)
+			return ic, "", fmt.Errorf("container %q: environment variable %q is malformed: %w", cfg.Metadata.Name, kv.Key, kubelet.ErrInvalid)
 		}
 		if i, ok := seen[kv.Key]; ok {
 			env[i] = kv.Key + "=" + kv.Value
@@ -124,38 +136,38 @@ func (r *Runtime) resolve(cfg *kubelet.ContainerConfig) (initConfig, error) {
 		env = append(env, "PATH="+p)
 	}
 	if cfg.WorkingDir != "" && !filepath.IsAbs(cfg.WorkingDir) {
-		return ic, fmt.Errorf("container %q: workingDir %q is not absolute: %w", cfg.Metadata.Name, cfg.WorkingDir, kubelet.ErrInvalid)
+		return ic, "", fmt.Errorf("container %q: workingDir %q is not absolute: %w", cfg.Metadata.Name, cfg.WorkingDir, kubelet.ErrInvalid)
 	}
 	ic = initConfig{Argv: argv, Env: env, Dir: cfg.WorkingDir}
 	if known {
 		ic.Rootfs = img.Rootfs
 		if ic.Rootfs != "" {
 			if st, err := os.Stat(ic.Rootfs); err != nil || !st.IsDir() {
-				return ic, fmt.Errorf("container %q: image %q: rootfs %s is not a directory: %w", cfg.Metadata.Name, name, ic.Rootfs, kubelet.ErrInvalid)
+				return ic, "", fmt.Errorf("container %q: image %q: rootfs %s is not a directory: %w", cfg.Metadata.Name, name, ic.Rootfs, kubelet.ErrInvalid)
 			}
 		}
 	}
 	for _, m := range cfg.Mounts {
 		if !filepath.IsAbs(m.ContainerPath) || !filepath.IsAbs(m.HostPath) {
-			return ic, fmt.Errorf("container %q: mount %q on %q: both paths must be absolute: %w", cfg.Metadata.Name, m.HostPath, m.ContainerPath, kubelet.ErrInvalid)
+			return ic, "", fmt.Errorf("container %q: mount %q on %q: both paths must be absolute: %w", cfg.Metadata.Name, m.HostPath, m.ContainerPath, kubelet.ErrInvalid)
 		}
 		if _, err := os.Stat(m.HostPath); err != nil {
-			return ic, fmt.Errorf("container %q: mount source: %w: %w", cfg.Metadata.Name, err, kubelet.ErrInvalid)
+			return ic, "", fmt.Errorf("container %q: mount source: %w: %w", cfg.Metadata.Name, err, kubelet.ErrInvalid)
 		}
 		if ic.Rootfs == "" {
 			if _, err := os.Stat(m.ContainerPath); err != nil {
-				return ic, fmt.Errorf("container %q: mount target %s must exist on the host for a container without a rootfs image: %w", cfg.Metadata.Name, m.ContainerPath, kubelet.ErrInvalid)
+				return ic, "", fmt.Errorf("container %q: mount target %s must exist on the host for a container without a rootfs image: %w", cfg.Metadata.Name, m.ContainerPath, kubelet.ErrInvalid)
 			}
 		}
 		ic.Mounts = append(ic.Mounts, mountSpec{Source: m.HostPath, Target: filepath.Clean(m.ContainerPath), Readonly: m.Readonly})
 	}
 	ic.PrivateMounts = ic.Rootfs != "" || len(ic.Mounts) > 0
 	if ic.Rootfs == "" {
-		if _, err := lookPath(argv[0], envPath(env)); err != nil {
-			return ic, fmt.Errorf("container %q: %w: %w", cfg.Metadata.Name, err, kubelet.ErrInvalid)
+		if path, err = lookPath(argv[0], envPath(env)); err != nil {
+			return ic, "", fmt.Errorf("container %q: %w: %w", cfg.Metadata.Name, err, kubelet.ErrInvalid)
 		}
 	}
-	return ic, nil
+	return ic, path, nil
 }
 
 func validateResources(r kubelet.LinuxContainerResources) error {
@@ -194,7 +206,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 		return "", fmt.Errorf("create container %q: %w", config.Metadata.Name, err)
 	}
 	cfg := cloneContainerConfig(config)
-	ic, err := r.resolve(cfg)
+	ic, execPath, err := r.resolveCommand(cfg)
 	if err != nil {
 		return "", fmt.Errorf("create container: %w", err)
 	}
@@ -216,7 +228,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 	} else {
 		rec.LogPath = filepath.Join(r.containerDir(id), "container.log")
 	}
-	if rec.Cgroup, err = r.cg.child(sbRec.Cgroup, "ctr-"+id, false); err != nil {
+	if rec.Cgroup, err = r.cg.child(sbRec.Cgroup, "ctr-"+id, 0); err != nil {
 		return "", fmt.Errorf("create container %q: %w", cfg.Metadata.Name, err)
 	}
 	fail := func(err error) (string, error) {
@@ -230,7 +242,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 		return fail(err)
 	}
 	r.mu.Lock()
-	r.containers[id] = &container{sandboxID: sandboxID, rec: rec, pidfd: -1, done: make(chan struct{})}
+	r.containers[id] = &container{sandboxID: sandboxID, rec: rec, execPath: execPath, pidfd: -1, done: make(chan struct{})}
 	r.mu.Unlock()
 	return id, nil
 }
@@ -291,7 +303,7 @@ func (r *Runtime) joins(s *sandbox, mainPidfd int) (join []nsJoin, release func(
 // needs mounts, directly otherwise.
 func (r *Runtime) containerLaunch(rec containerRecord, ic initConfig, join []nsJoin, flags uintptr, stdout, stderr io.Writer) launchSpec {
 	spec := launchSpec{
-		join: join, cloneflags: flags, cgroupDir: rec.Cgroup.V2,
+		join: join, cloneflags: flags, cgroupDir: rec.Cgroup.V2, cg: r.cg, stdin: r.devNull,
 		stdout: stdout, stderr: stderr, setsid: true,
 	}
 	for _, c := range limitControllers {
@@ -336,12 +348,12 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	if err != nil {
 		return fmt.Errorf("start container %s: %w", containerID, err)
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := outputPipe()
 	if err != nil {
 		lf.Close()
 		return fmt.Errorf("start container %s: %w", containerID, err)
 	}
-	errR, errW, err := os.Pipe()
+	errR, errW, err := outputPipe()
 	if err != nil {
 		lf.Close()
 		outR.Close()
@@ -359,7 +371,9 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	// the process's exec, however slow the launch's return is on a loaded
 	// machine: the reported running time is never short.
 	startedAt := time.Now()
-	cmd, err := launch(r.containerLaunch(rec, rec.Init, join, flags, outW, errW), launchTimeout(ctx))
+	spec := r.containerLaunch(rec, rec.Init, join, flags, outW, errW)
+	spec.path = c.execPath
+	cmd, err := launch(spec, launchTimeout(ctx))
 	outW.Close()
 	errW.Close()
 	if err != nil {
@@ -400,6 +414,24 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	return nil
 }
 
+// outputPipe returns a pipe for a child's output. The read end is
+// non-blocking and read through the runtime's poller, as os.Pipe's; the
+// write end, the child's, stays a plain blocking file that is never
+// registered with the poller (os.Pipe's would be registered, then set
+// blocking again when exec passes it on, then unregistered on close).
+func outputPipe() (r, w *os.File, err error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return nil, nil, os.NewSyscallError("pipe2", err)
+	}
+	if err := unix.SetNonblock(p[1], false); err != nil {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return nil, nil, os.NewSyscallError("fcntl", err)
+	}
+	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
+}
+
 // monitor waits for a container's main process, then kills whatever else
 // is left in its cgroup, drains its output and records how it ended.
 func (r *Runtime) monitor(c *container, cmd *exec.Cmd, lf *logFile, copiers *sync.WaitGroup) {
@@ -421,7 +453,7 @@ func (r *Runtime) monitor(c *container, cmd *exec.Cmd, lf *logFile, copiers *syn
 	cg := c.rec.Cgroup
 	c.mu.Unlock()
 	// Like a container's PID 1 dying: nothing else of it survives.
-	if err := killCgroup(cg, killTimeout); err != nil {
+	if err := r.cg.kill(cg, killTimeout); err != nil {
 		r.log.Error(err, "kill container's remaining processes", "container", c.rec.ID)
 	}
 	copiers.Wait()
@@ -462,7 +494,7 @@ func (r *Runtime) refresh(c *container) {
 	if !c.recovered || c.rec.State != kubelet.ContainerRunning || !pidfdExited(c.pidfd) {
 		return
 	}
-	_ = killCgroup(c.rec.Cgroup, killTimeout)
+	_ = r.cg.kill(c.rec.Cgroup, killTimeout)
 	c.rec.State, c.rec.FinishedAt = kubelet.ContainerExited, time.Now()
 	if r.cg.oomKills(c.rec.Cgroup) > 0 {
 		c.rec.ExitCode, c.rec.Reason = 137, kubelet.ReasonOOMKilled
@@ -518,7 +550,7 @@ func (r *Runtime) stopContainer(ctx context.Context, c *container, timeout time.
 		}
 		t.Stop()
 	}
-	if err := killCgroup(cg, killTimeout); err != nil {
+	if err := r.cg.kill(cg, killTimeout); err != nil {
 		return fmt.Errorf("stop container %s: %w", c.rec.ID, err)
 	}
 	if recovered {
@@ -556,7 +588,7 @@ func (r *Runtime) RemoveContainer(ctx context.Context, containerID string) error
 	c.removed = true
 	cg := c.rec.Cgroup
 	c.mu.Unlock()
-	if err := killCgroup(cg, killTimeout); err != nil { // exec'd strays
+	if err := r.cg.kill(cg, killTimeout); err != nil { // exec'd strays
 		return fmt.Errorf("remove container %s: %w", containerID, err)
 	}
 	if err := r.cg.remove(cg); err != nil {

@@ -128,8 +128,11 @@
 // its output is no longer captured (the old runtime held the pipes), and
 // if it exits afterwards its exit code is unknown (reported as 255,
 // Reason Error, with a Message saying so, or OOMKilled when the cgroup
-// counted an OOM kill). Nothing is killed when a Runtime is dropped:
-// sandboxes live until RemovePodSandbox.
+// counted an OOM kill). Nothing is killed when a Runtime is dropped or
+// closed: sandboxes live until RemovePodSandbox. Close releases what the
+// runtime holds open and removes the cgroup root directories New made
+// (CgroupRoot and its cgroup v1 counterparts), as far as no pod is left
+// in them.
 //
 // The journal has a line per change, "<CRC-32C> <JSON>", holding a
 // sandbox's or a container's whole record, a container's new status (when

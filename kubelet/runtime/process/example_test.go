@@ -11,8 +11,10 @@ import (
 	"github.com/rigging-dev/rigging/kubelet/runtime/process"
 )
 
-// Run a pod with one container that prints a line, and read its log. It
-// needs root and cgroup v2, so it has no checked output.
+// Run a pod with one container that prints a line, and read its log;
+// then remove the pod and close the runtime, which removes the cgroup
+// directories New made. It needs root and cgroup v2, so it has no checked
+// output.
 func ExampleNew() {
 	dir, err := os.MkdirTemp("", "rigging-example-")
 	if err != nil {
@@ -25,6 +27,9 @@ func ExampleNew() {
 		fmt.Println("no process runtime here:", err)
 		return
 	}
+	// Runs after the deferred RemovePodSandbox below: removes the cgroup
+	// directories New made.
+	defer rt.Close()
 	ctx := context.Background()
 	sbCfg := &kubelet.PodSandboxConfig{
 		Metadata:     kubelet.PodSandboxMetadata{Name: "hello", Namespace: "default", UID: "1234"},

@@ -270,11 +270,17 @@ func lookPath(cmd, path string) (string, error) {
 }
 
 func isExecutable(p string) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		return err
+	var st unix.Stat_t // on the stack: os.Stat would allocate a FileInfo
+	var err error
+	for {
+		if err = unix.Stat(p, &st); err != unix.EINTR {
+			break
+		}
 	}
-	if st.IsDir() || st.Mode()&0o111 == 0 {
+	if err != nil {
+		return &os.PathError{Op: "stat", Path: p, Err: err}
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR || st.Mode&0o111 == 0 {
 		return fmt.Errorf("%s is not an executable file", p)
 	}
 	return nil

@@ -129,6 +129,9 @@ func newTestRuntime(t testing.TB, opts Options) *Runtime {
 		if err := r.cg.remove(root); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
+		if err := r.Close(); err != nil {
+			t.Errorf("cleanup: Close: %v", err)
+		}
 		checkOwnNamespaces(t)
 	})
 	return r

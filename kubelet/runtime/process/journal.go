@@ -96,25 +96,44 @@ func (e *journalEntry) key() (string, error) {
 }
 
 // encodeEntry returns e's journal line: "<crc32c of the JSON, 8 hex
-// digits> <JSON>\n". The JSON holds no raw newline (encoding/json escapes
-// control characters), so a line ends exactly at its newline.
+// digits> <JSON>\n". The JSON holds no raw newline (control characters
+// are escaped), so a line ends exactly at its newline. The JSON is what
+// json.Marshal makes of e (see journal_encode.go), written without
+// reflection into a pooled scratch buffer; the line returned is a copy of
+// exactly its length, as the journal keeps the live ones in memory.
 func encodeEntry(e *journalEntry) ([]byte, error) {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return nil, err
+	bp := encodeBufs.Get().(*[]byte)
+	defer encodeBufs.Put(bp)
+	data, ok := appendEntry((*bp)[:0], e)
+	if cap(data) <= maxPooledEncodeBuf {
+		*bp = data
+	}
+	if !ok {
+		var err error
+		if data, err = json.Marshal(e); err != nil {
+			return nil, err
+		}
 	}
 	return frameLine(data), nil
 }
 
+// maxPooledEncodeBuf bounds the scratch buffers encodeEntry keeps.
+const maxPooledEncodeBuf = 64 << 10
+
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
 // frameLine returns the journal line holding data: its checksum, a space,
 // data and a newline.
 func frameLine(data []byte) []byte {
-	line := make([]byte, 9, 9+len(data)+1)
+	line := make([]byte, 9+len(data)+1)
 	sum := crc32.Checksum(data, crcTable)
-	hex.Encode(line[:8], []byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+	for i := range 8 {
+		line[i] = lowerHex[(sum>>(28-4*i))&0xf]
+	}
 	line[8] = ' '
-	line = append(line, data...)
-	return append(line, '\n')
+	copy(line[9:], data)
+	line[len(line)-1] = '\n'
+	return line
 }
 
 // decodeLine checks and decodes one line (without its newline).

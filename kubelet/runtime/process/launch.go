@@ -1,6 +1,7 @@
 package process
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -24,17 +26,27 @@ type nsJoin struct {
 // launchSpec is one process start: of a helper (mode set), or of the
 // container's command itself (mode empty, direct set).
 type launchSpec struct {
-	mode       string      // helperPause, helperInit or "" (direct)
-	config     any         // helper modes: pauseConfig or initConfig, sent as JSON
-	direct     *initConfig // direct mode: what to exec (no mounts, no rootfs)
+	mode   string      // helperPause, helperInit or "" (direct)
+	config any         // helper modes: pauseConfig or initConfig, sent as JSON
+	direct *initConfig // direct mode: what to exec (no mounts, no rootfs)
+	// path is, in direct mode, the executable direct.Argv[0] resolved to
+	// before (empty: unknown); used while it is still an executable
+	// file, else the command is looked up again.
+	path       string
 	join       []nsJoin
 	cloneflags uintptr
 	cgroupDir  string   // cgroup v2 directory the process starts in
 	v1Dirs     []string // cgroup v1 directories it starts in
-	stdout     io.Writer
-	stderr     io.Writer
-	setpgid    bool
-	setsid     bool
+	// cg opens the cgroup directories and files (relative to the
+	// runtime's held root directories).
+	cg *cgroupHost
+	// stdin, when set, is the process's standard input (an open
+	// /dev/null shared by every start: exec would open one each time).
+	stdin   *os.File
+	stdout  io.Writer
+	stderr  io.Writer
+	setpgid bool
+	setsid  bool
 	// waitDelay bounds how long Wait drains output after the process
 	// exited (see exec.Cmd.WaitDelay); zero: no bound.
 	waitDelay time.Duration
@@ -70,14 +82,20 @@ func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 		if d == nil || len(d.Argv) == 0 {
 			return nil, errors.New("launch: no command")
 		}
-		path, err := lookPath(d.Argv[0], envPath(d.Env))
-		if err != nil {
-			return nil, err
+		path := spec.path
+		if path == "" || isExecutable(path) != nil {
+			var err error
+			if path, err = lookPath(d.Argv[0], envPath(d.Env)); err != nil {
+				return nil, err
+			}
 		}
 		cmd = &exec.Cmd{Path: path, Args: d.Argv, Env: d.Env, Dir: d.Dir}
 	} else {
 		var err error
-		if cfgData, err = json.Marshal(spec.config); err != nil {
+		if ic, ok := spec.config.(initConfig); ok {
+			// What json.Marshal makes of it, without reflection.
+			cfgData = appendInitConfig(nil, &ic)
+		} else if cfgData, err = json.Marshal(spec.config); err != nil {
 			return nil, fmt.Errorf("encode helper config: %w", err)
 		}
 		if cfgR, cfgW, err = os.Pipe(); err != nil {
@@ -96,6 +114,9 @@ func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 		cmd.ExtraFiles = []*os.File{cfgR, stW}
 	}
 	cmd.Stdout, cmd.Stderr = spec.stdout, spec.stderr
+	if spec.stdin != nil {
+		cmd.Stdin = spec.stdin
+	}
 	cmd.WaitDelay = spec.waitDelay
 	cmd.SysProcAttr = &unix.SysProcAttr{
 		Cloneflags: spec.cloneflags,
@@ -103,9 +124,9 @@ func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 		Setsid:     spec.setsid,
 	}
 	if spec.cgroupDir != "" {
-		cgfd, err := unix.Open(spec.cgroupDir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		cgfd, err := spec.cg.openFile(spec.cgroupDir, unix.O_DIRECTORY|unix.O_RDONLY)
 		if err != nil {
-			return nil, fmt.Errorf("open cgroup %s: %w", spec.cgroupDir, err)
+			return nil, fmt.Errorf("open cgroup %s: %w", spec.cgroupDir, errors.Unwrap(err))
 		}
 		defer unix.Close(cgfd)
 		cmd.SysProcAttr.UseCgroupFD = true
@@ -123,7 +144,7 @@ func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 			// ID would take: ~2 ms per write, serialised machine-wide.
 			tainted = true
 			for _, d := range spec.v1Dirs {
-				if err := os.WriteFile(filepath.Join(d, "tasks"), []byte("0"), 0); err != nil {
+				if err := spec.cg.writeFile(filepath.Join(d, "tasks"), "0"); err != nil {
 					errc <- fmt.Errorf("join cgroup %s: %w", d, err)
 					return true
 				}
@@ -173,41 +194,74 @@ func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 
 // procStart returns a process's start time (field 22 of /proc/<pid>/stat,
 // in clock ticks since boot); with the PID it names one process for good.
+// It reads the file into a stack buffer and parses it in place.
 func procStart(pid int) (uint64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	var pathBuf [32]byte
+	path := strconv.AppendInt(append(pathBuf[:0], "/proc/"...), int64(pid), 10)
+	path = append(path, "/stat"...)
+	fd, err := unix.Open(string(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, err
+		return 0, &os.PathError{Op: "open", Path: string(path), Err: err}
 	}
+	var buf [2048]byte // the line is at most about 1 KiB long
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			unix.Close(fd)
+			return 0, &os.PathError{Op: "read", Path: string(path), Err: err}
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	unix.Close(fd)
+	return parseProcStart(buf[:n], pid)
+}
+
+// parseProcStart returns field 22 of a /proc/<pid>/stat line.
+func parseProcStart(data []byte, pid int) (uint64, error) {
 	// The command name (field 2) may hold spaces; fields after it follow
 	// the last ')'.
-	i := len(data) - 1
-	for i >= 0 && data[i] != ')' {
-		i--
-	}
+	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
 		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
 	}
-	var fields []string
-	start := -1
-	for j := i + 1; j <= len(data); j++ {
-		if j == len(data) || data[j] == ' ' || data[j] == '\n' {
-			if start >= 0 {
-				fields = append(fields, string(data[start:j]))
-				start = -1
-			}
-		} else if start < 0 {
-			start = j
+	// The field after ')' is field 3 (state); field 22 is the 20th.
+	rest := data[i+1:]
+	var field []byte
+	for range 20 {
+		field, rest = nextProcField(rest)
+		if field == nil {
+			return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
 		}
 	}
-	// fields[0] is field 3 (state); field 22 is fields[19].
-	if len(fields) < 20 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	var v uint64
-	if _, err := fmt.Sscan(fields[19], &v); err != nil {
-		return 0, err
+	v, err := strconv.ParseUint(string(field), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("malformed /proc/%d/stat: start time %q: %w", pid, field, err)
 	}
 	return v, nil
+}
+
+// nextProcField returns the first field of b, separated by spaces or
+// newlines, and what follows it; nil when there is none.
+func nextProcField(b []byte) (field, rest []byte) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n') {
+		i++
+	}
+	if i == len(b) {
+		return nil, nil
+	}
+	j := i
+	for j < len(b) && b[j] != ' ' && b[j] != '\n' {
+		j++
+	}
+	return b[i:j], b[j:]
 }
 
 // openPidfd opens a pidfd for pid if it is still the process that started

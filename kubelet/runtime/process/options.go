@@ -52,7 +52,8 @@ type Options struct {
 	// process (see the package documentation). Default DefaultRootDir.
 	RootDir string
 	// CgroupRoot is the cgroup v2 directory under which pod cgroups are
-	// made (it is created when missing). Default: DefaultCgroupName at the
+	// made (it is created when missing, and then removed by Runtime.Close
+	// when no pod is left in it). Default: DefaultCgroupName at the
 	// top of the cgroup2 mount found in /proc/self/mountinfo, e.g.
 	// /sys/fs/cgroup/unified/rigging. Controllers of a cgroup v1 hierarchy
 	// (a "hybrid" host, where cpu, memory or pids are not available in

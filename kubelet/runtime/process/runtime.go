@@ -53,6 +53,9 @@ type Runtime struct {
 	// nsAnchor is the file that namespace files of pauseless sandboxes
 	// are hard links of (see nsfiles.go).
 	nsAnchor string
+	// devNull is /dev/null, open for reading: the standard input of
+	// every process the runtime starts.
+	devNull *os.File
 
 	// cgMu keeps removing empty cgroup parents (write lock) apart from
 	// making pod cgroups (read lock: pods are made in parallel), so one
@@ -111,20 +114,32 @@ func New(opts Options) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = cg.close()
+		}
+	}()
 	if err := os.MkdirAll(opts.RootDir, 0o700); err != nil {
 		return nil, fmt.Errorf("process: create RootDir: %w", err)
 	}
 	if err := makeNSDir(opts.RootDir); err != nil {
 		return nil, fmt.Errorf("process: create namespace directory: %w", err)
 	}
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
 	r := &Runtime{
-		opts: opts, log: opts.Logger, cg: cg,
+		opts: opts, log: opts.Logger, cg: cg, devNull: devNull,
 		nsAnchor:  filepath.Join(opts.RootDir, "ns", nsAnchorName),
 		sandboxes: map[string]*sandbox{}, containers: map[string]*container{},
 	}
 	if err := r.recover(); err != nil {
+		devNull.Close()
 		return nil, fmt.Errorf("process: recover state from %s: %w", opts.RootDir, err)
 	}
+	ok = true
 	r.log.V(1).Info("process runtime ready", "rootDir", opts.RootDir, "cgroupRoot", cg.root,
 		"cgroupV2Controllers", slices.Sorted(maps.Keys(cg.v2)), "cgroupV1Controllers", slices.Sorted(maps.Keys(cg.v1)))
 	return r, nil
@@ -222,6 +237,19 @@ func (r *Runtime) migrateLegacy(st *journalState) error {
 	return nil
 }
 
+// Close closes the runtime's state journal and the cgroup directories it
+// holds open, and removes the cgroup root directories that New created
+// (CgroupRoot and its cgroup v1 counterparts; not ones that existed
+// before) when no cgroup is left in them. Sandboxes and containers are
+// not stopped: they live until RemovePodSandbox, and a runtime made again
+// on the same RootDir finds them. The Runtime must not be used during or
+// after Close; a container that exits afterwards is not recorded.
+func (r *Runtime) Close() error {
+	r.cgMu.Lock()
+	defer r.cgMu.Unlock()
+	return errors.Join(r.j.Close(), r.cg.close(), r.devNull.Close())
+}
+
 // Version reports Name and Version.
 func (r *Runtime) Version(ctx context.Context) (kubelet.RuntimeVersion, error) {
 	return kubelet.RuntimeVersion{RuntimeName: Name, RuntimeVersion: Version}, nil
@@ -305,7 +333,7 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 		if !ok {
 			closeJoins(nsfds)
 			if rec.Cgroup.V2 != "" {
-				_ = killCgroup(rec.Cgroup, killTimeout)
+				_ = r.cg.kill(rec.Cgroup, killTimeout)
 				_ = r.cg.remove(rec.Cgroup)
 			}
 			if rec.NoPause {
@@ -325,12 +353,14 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 	if cfg.Linux.CgroupParent != "" {
 		name = filepath.Join(cfg.Linux.CgroupParent, name)
 	}
-	if _, err := os.Stat(filepath.Join(r.cg.root, name)); err == nil {
-		name += "-" + id[:8]
-	}
 	var err error
 	r.cgMu.RLock()
-	rec.Cgroup, err = r.cg.child(r.cg.rootCgroup(), name, true)
+	// A cgroup of that name left by someone else is not adopted: the
+	// sandbox's ID tells it apart.
+	rec.Cgroup, err = r.cg.child(r.cg.rootCgroup(), name, childNew|childParent)
+	if errors.Is(err, os.ErrExist) {
+		rec.Cgroup, err = r.cg.child(r.cg.rootCgroup(), name+"-"+id[:8], childParent)
+	}
 	r.cgMu.RUnlock()
 	if err != nil {
 		return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
@@ -404,12 +434,14 @@ func (r *Runtime) startPause(ctx context.Context, rec *sandboxRecord, pc pauseCo
 		join = append(join, nsJoin{fd: netFD, flags: unix.CLONE_NEWNET})
 	}
 	var err error
-	if rec.PauseCg, err = r.cg.child(rec.Cgroup, "sandbox", false); err != nil {
+	// Only in cgroup v2: the pause process has no limits, and it does not
+	// join the pod's cgroup v1 directories.
+	if rec.PauseCg, err = r.cg.child(cgroup{V2: rec.Cgroup.V2}, "sandbox", 0); err != nil {
 		return -1, err
 	}
 	cmd, err := launch(launchSpec{
 		mode: helperPause, config: pc, join: join, cloneflags: flags,
-		cgroupDir: rec.PauseCg.V2, setsid: true,
+		cgroupDir: rec.PauseCg.V2, cg: r.cg, stdin: r.devNull, setsid: true,
 	}, launchTimeout(ctx))
 	if err != nil {
 		return -1, fmt.Errorf("start pause process: %w", err)
@@ -566,7 +598,7 @@ func (r *Runtime) stopSandbox(ctx context.Context, s *sandbox) error {
 		}
 	}
 	// Anything left in the pod's cgroup (exec'd strays) goes too.
-	if err := killCgroup(s.rec.Cgroup, killTimeout); err != nil {
+	if err := r.cg.kill(s.rec.Cgroup, killTimeout); err != nil {
 		errs = append(errs, fmt.Errorf("stop sandbox %s: %w", s.rec.ID, err))
 	}
 	if !s.rec.Stopped && !s.removed {
@@ -620,11 +652,8 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, sandboxID string) error 
 		r.cg.removeEmptyParents(p)
 		r.cgMu.Unlock()
 	}
-	if s.rec.NoPause {
-		if err := unbindNamespaces(r.nsFiles(&s.rec)...); err != nil {
-			return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
-		}
-	}
+	// stopSandbox unbound the namespace files of a sandbox without a
+	// pause process.
 	if err := r.j.removeSandbox(sandboxID); err != nil {
 		return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
 	}
