@@ -111,15 +111,17 @@ func record(format string, args ...any) {
 	rows = append(rows, fmt.Sprintf(format, args...))
 }
 
-// start opens mvcc (all defaults: fsync on, group commit) in a temporary
-// directory and serves an API server (all defaults) on it over loopback.
+// start opens mvcc (all defaults: fsync on, group commit; with
+// BENCH_MVCC_WAL=1 in the environment, the variant with
+// Options.WriteAheadLog) in a temporary directory and serves an API server
+// (all defaults) on it over loopback.
 func start() (*env, func(), error) {
 	dir, err := os.MkdirTemp("", "bench-apiserver")
 	if err != nil {
 		return nil, nil, err
 	}
 	ctx := context.Background()
-	st, err := mvcc.Open(ctx, mvcc.Options{Dir: dir})
+	st, err := mvcc.Open(ctx, mvcc.Options{Dir: dir, WriteAheadLog: os.Getenv("BENCH_MVCC_WAL") == "1"})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("open mvcc in %s: %w", dir, err)

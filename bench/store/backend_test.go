@@ -21,16 +21,18 @@ import (
 // The targets, in the order of the table's columns.
 const (
 	targetMVCC        = "mvcc"
+	targetMVCCWAL     = "mvcc-wal"
 	targetEtcdAdapter = "etcd-adapter"
 	targetEtcdRaw     = "etcd-raw"
 )
 
 // targetNames lists every target, in column order.
-var targetNames = []string{targetMVCC, targetEtcdAdapter, targetEtcdRaw}
+var targetNames = []string{targetMVCC, targetMVCCWAL, targetEtcdAdapter, targetEtcdRaw}
 
 // targetTitles are the column headings of the table.
 var targetTitles = map[string]string{
 	targetMVCC:        "mvcc (in-process, store.Store)",
+	targetMVCCWAL:     "mvcc, write-ahead log (in-process)",
 	targetEtcdAdapter: "etcd (loopback, store/etcd)",
 	targetEtcdRaw:     "etcd (loopback, raw clientv3)",
 }
@@ -44,8 +46,8 @@ func openTarget(ctx context.Context, name string) (target, func() error, error) 
 	}
 	removeDir := func() error { return os.RemoveAll(dir) }
 	switch name {
-	case targetMVCC:
-		s, err := mvcc.Open(ctx, mvcc.Options{Dir: dir})
+	case targetMVCC, targetMVCCWAL:
+		s, err := mvcc.Open(ctx, mvcc.Options{Dir: dir, WriteAheadLog: name == targetMVCCWAL})
 		if err != nil {
 			return nil, nil, errors.Join(fmt.Errorf("open mvcc in %s: %w", dir, err), removeDir())
 		}

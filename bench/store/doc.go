@@ -3,13 +3,16 @@
 // 1 KiB values. It has no API: everything is in its _test.go files.
 //
 // Start with BenchmarkStore in store_bench_test.go. It runs every workload
-// (puts at 1, 16 and 256 concurrent writers; gets with 16 readers; a list of
+// (puts at 1, 16 and 256 concurrent writers, or those -store.writers
+// names; gets with 16 readers; a list of
 // 10,000 keys in one request and in pages of 500; a watch fan-out to 1,000
-// watchers) against three targets, each started fresh in a temporary
+// watchers) against four targets, each started fresh in a temporary
 // directory and removed afterwards:
 //
 //   - mvcc: store/mvcc opened in-process and used through store.Store (no
 //     network hop: the engine has no network service yet);
+//   - mvcc-wal: the same with mvcc.Options.WriteAheadLog (each batch one
+//     log append and fdatasync, the bbolt commit beside the writer);
 //   - etcd-adapter: a single-member etcd server embedded from
 //     go.etcd.io/etcd/server/v3/embed, listening on free 127.0.0.1 ports,
 //     reached through Rigging's store/etcd adapter over clientv3;

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,25 +28,37 @@ var (
 	flagWatchPuts    = flag.Int("store.watchputs", 2000, "puts of the fan-out row")
 	flagWatchWriters = flag.Int("store.watchwriters", 16, "concurrent writers of the fan-out row")
 	flagWatchTimeout = flag.Duration("store.watchtimeout", 3*time.Minute, "how long the fan-out row waits for every delivery")
+	flagWriters      = flag.String("store.writers", "1,16,256", "comma-separated concurrencies of the put rows")
 )
 
-// writerCounts are the concurrencies of the put rows.
-var writerCounts = []int{1, 16, 256}
+// writerCounts are the concurrencies of the put rows (-store.writers).
+func writerCounts() ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(*flagWriters, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-store.writers: bad count %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
 
-func flagSizes() sizes {
+func flagSizes() (sizes, error) {
+	writers, err := writerCounts()
 	return sizes{
 		duration:     *flagDuration,
 		valueSize:    *flagValueSize,
 		keys:         *flagKeys,
 		page:         *flagPage,
 		minLists:     5,
-		writers:      writerCounts,
+		writers:      writers,
 		readers:      *flagReaders,
 		watchers:     *flagWatchers,
 		watchPuts:    *flagWatchPuts,
 		watchWriters: *flagWatchWriters,
 		watchTimeout: *flagWatchTimeout,
-	}
+	}, err
 }
 
 // BenchmarkStore runs every row against every target selected by
@@ -57,7 +70,10 @@ func flagSizes() sizes {
 // and reports its figures with ReportMetric; TestMain then prints them all
 // as one markdown table.
 func BenchmarkStore(b *testing.B) {
-	sz := flagSizes()
+	sz, err := flagSizes()
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := b.Context()
 	source := sourceFingerprint()
 	recordHeader("store code benchmarked", source)

@@ -79,6 +79,22 @@ func (u *unsynced) get(r revision) (record, bool) {
 	return rec, ok
 }
 
+// carry returns a new set of base base holding this set's records of
+// later main revisions: those the commit up to base did not put in the
+// file. Called with Store.mu held, so that no record is added meanwhile.
+func (u *unsynced) carry(base int64) *unsynced {
+	n := newUnsynced(base)
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	for _, r := range u.revs {
+		if r.main > base {
+			n.recs[r] = u.recs[r]
+			n.revs = append(n.revs, r)
+		}
+	}
+	return n
+}
+
 // from returns the set's revisions from main revision from on, in order.
 func (u *unsynced) from(from int64) []revision {
 	if u == nil {
@@ -133,9 +149,11 @@ func (s *Store) commitOpen(b *batch) error {
 	return nil
 }
 
-// Sync commits and fsyncs every write applied so far. It is needed only
-// with Options.SyncInterval, where replicated commands are committed on a
-// timer; otherwise every write is already durable and Sync returns at once.
+// Sync commits and fsyncs every write applied so far into the database
+// file. It is needed only with Options.SyncInterval, where replicated
+// commands are committed on a timer, or Options.WriteAheadLog, where it
+// also removes the log segments the commit covers; otherwise every write
+// is already in the file and Sync returns at once.
 func (s *Store) Sync(ctx context.Context) error {
 	if err := s.callErr(ctx); err != nil {
 		return fmt.Errorf("sync: %w", err)

@@ -41,8 +41,8 @@
 //
 // A multi-key write (a transaction, a lease expiry) is one bbolt
 // transaction: after a crash it is entirely there or entirely absent, and
-// Open resumes from the last committed revision, with no gap. bbolt must
-// be on a file system that honours fsync.
+// Open resumes from the last committed revision, with no gap. bbolt (and
+// the write-ahead log below) must be on a file system that honours fsync.
 //
 // Under a replication layer (Options.Replicated, Store.ApplyReplicated)
 // the log index of each command is committed with its effect, and with
@@ -54,4 +54,35 @@
 // memory); after a crash the file holds the commands up to
 // Store.SyncedIndex and the layer replays its log from there. See
 // deferred.go.
+//
+// A standalone store may keep its own log instead: with
+// Options.WriteAheadLog, the writer applies each batch in memory, appends
+// its effect (every bucket put and delete, not the requests) as one
+// checksummed record to a sequential file next to the database (Path +
+// ".wal." + the first record's sequence number), fdatasyncs it, and only
+// then publishes and answers the batch: a write is durable when its call
+// returns, at the cost of one append and one fdatasync per batch, where a
+// bbolt commit costs two fdatasyncs and every dirty page. A second
+// goroutine, the flusher, redoes the logged records in bbolt's write
+// transaction as they come and commits it beside the writer, on the
+// deferred schedule above (every SyncInterval, default 100 ms, at 10,000
+// requests or 64 MiB, before Snapshot or Defrag, on Sync and Close); each
+// commit names the last record it holds, and the log's segments it covers
+// are then removed, so the log stays small and Close leaves none.
+// Uncommitted records are served from memory meanwhile, as above.
+//
+// After a crash Open redoes, in one transaction, the logged records after
+// the one the file names (whether or not WriteAheadLog is set on this
+// Open), so the file holds exactly the acknowledged writes, and possibly
+// writes that were logged but not yet answered, with their revisions,
+// leases and history. Replay makes no decision of its own (no
+// precondition, lease deadline or clock is consulted: the effects of a
+// lease the local lessor expired are in the log like any write), so it
+// always reproduces the original outcome. A last record cut short or
+// failing its checksum, followed by nothing but zeros, is a write the
+// crash tore before it was acknowledged and is dropped; any other damage
+// (a bad record with more log after it, a missing or misnamed segment, a
+// torn record before the last segment) fails Open with an error naming the
+// segment, rather than losing writes silently. Restore refuses a path
+// that has log segments next to it. See wal.go and flush.go.
 package mvcc

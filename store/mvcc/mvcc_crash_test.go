@@ -25,6 +25,10 @@ var crashIterations = flag.Int("crash.iterations", 20, "kill-and-recover cycles 
 // only in the helper.
 const crashHelperEnv = "MVCC_CRASH_HELPER_PATH"
 
+// crashWALEnv, when set in the helper, turns Options.WriteAheadLog on with
+// the SyncInterval it names.
+const crashWALEnv = "MVCC_CRASH_WAL"
+
 // TestCrashHelper is not a test: it is the process TestCrashRecovery
 // starts and kills. It writes as fast as it can from several goroutines,
 // single puts and two-key transactions, and prints one line per
@@ -46,7 +50,17 @@ func TestCrashHelper(t *testing.T) {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		cancel()
 	}()
-	s, err := Open(ctx, Options{Path: path})
+	opts := Options{Path: path}
+	if v := os.Getenv(crashWALEnv); v != "" {
+		// With the write-ahead log, committing into the file every v.
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bad", crashWALEnv, err)
+			os.Exit(2)
+		}
+		opts.WriteAheadLog, opts.SyncInterval = true, d
+	}
+	s, err := Open(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		os.Exit(2)
@@ -128,17 +142,18 @@ func TestCrashRecovery(t *testing.T) {
 		want := 1 + rng.IntN(150)
 		acks := runAndKill(t, path, fmt.Sprint(iter), want)
 		total += len(acks)
-		checkRecovered(t, path, iter, acks)
+		checkRecovered(t, Options{Path: path}, iter, acks)
 	}
 	t.Logf("%d acknowledged writes checked across %d kills", total, *crashIterations)
 }
 
 // runAndKill starts the helper, waits for n acknowledgements, kills it,
 // and returns every acknowledgement it printed.
-func runAndKill(t *testing.T, path, run string, n int) []ack {
+func runAndKill(t *testing.T, path, run string, n int, env ...string) []ack {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashHelperEnv+"="+path, "MVCC_CRASH_RUN="+run)
+	cmd.Env = append(cmd.Env, env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -204,10 +219,10 @@ func runAndKill(t *testing.T, path, run string, n int) []ack {
 }
 
 // checkRecovered opens the file after a kill and checks it.
-func checkRecovered(t *testing.T, path string, iter int, acks []ack) {
+func checkRecovered(t *testing.T, opts Options, iter int, acks []ack) {
 	t.Helper()
 	ctx := t.Context()
-	s, err := Open(ctx, Options{Path: path})
+	s, err := Open(ctx, opts)
 	if err != nil {
 		t.Fatalf("iteration %d: reopen after kill: %v", iter, err)
 	}

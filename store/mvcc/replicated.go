@@ -246,7 +246,7 @@ func (b *batch) persistApplied() error {
 		b.applied = 0
 		return nil
 	}
-	if err := b.tx.Bucket(metaBucket).Put(metaApplied, uint64Bytes(b.applied)); err != nil {
+	if err := b.put(walMeta, metaApplied, uint64Bytes(b.applied)); err != nil {
 		return fmt.Errorf("mvcc: write applied index %d: %w", b.applied, err)
 	}
 	b.metaDirty = true

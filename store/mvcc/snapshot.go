@@ -66,6 +66,12 @@ func Restore(snapshot io.Reader, path string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("mvcc: restore to %s: %w", path, err)
 	}
+	// Open would replay a log left there by another store into this one.
+	if segs, err := listSegments(path); err != nil {
+		return fmt.Errorf("mvcc: restore to %s: %w", path, err)
+	} else if len(segs) > 0 {
+		return fmt.Errorf("mvcc: restore to %s: the write-ahead log of another store is at %s: %w", path, segs[0].path, fs.ErrExist)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("mvcc: restore to %s: %w", path, err)

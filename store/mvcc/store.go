@@ -43,6 +43,13 @@ type Store struct {
 	// batch. The pointer is guarded by mu (see unsynced).
 	pend *unsynced
 
+	// wal is the write-ahead log (Options.WriteAheadLog), nil without
+	// one; the writer appends to it, the flusher removes what the file
+	// holds (flush.go).
+	wal *wal
+	// flushQ hands logged records to the flusher; nil without the log.
+	flushQ *flushQueue
+
 	// cache holds recent records, decoded; nil when off.
 	cache *recordCache
 
@@ -99,7 +106,10 @@ func (s *Store) spawn(f func()) bool {
 // history, the compaction revision (finishing a compaction that a crash
 // interrupted) and the leases, each restarted with its full TTL from now
 // (as etcd does on restart: a lease never expires early because the store
-// was down). ctx bounds the wait for another process's lock on the file.
+// was down). Before that it replays the write-ahead log (segments Path +
+// ".wal.*") into the file if one is there, whether or not Options.WriteAheadLog is
+// set: see wal.go. ctx bounds the wait for another process's lock on the
+// file.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -109,16 +119,38 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := start(db, opts)
+	var w *wal
+	err = initBuckets(db)
+	if err == nil {
+		w, err = recoverWAL(db, opts)
+	}
 	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s, err := start(db, opts, w)
+	if err != nil {
+		if w != nil {
+			_ = w.close()
+		}
 		_ = db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// recoverWAL replays the write-ahead log into db and then, with
+// Options.WriteAheadLog, returns a new one open for appending.
+func recoverWAL(db *bolt.DB, opts Options) (*wal, error) {
+	held, err := replayWAL(db, opts.Path)
+	if err != nil || !opts.WriteAheadLog {
+		return nil, err
+	}
+	return openWAL(opts.Path, held)
+}
+
 // start recovers the state of an open file and starts the goroutines.
-func start(db *bolt.DB, opts Options) (*Store, error) {
+func start(db *bolt.DB, opts Options, w *wal) (*Store, error) {
 	if err := initBuckets(db); err != nil {
 		return nil, err
 	}
@@ -130,6 +162,7 @@ func start(db *bolt.DB, opts Options) (*Store, error) {
 		opts:       opts,
 		log:        opts.Logger.WithValues("path", opts.Path),
 		db:         db,
+		wal:        w,
 		idx:        rc.idx,
 		rev:        rc.rev,
 		compactRev: rc.compactRev,
@@ -163,6 +196,10 @@ func start(db *bolt.DB, opts Options) (*Store, error) {
 		s.pend = newUnsynced(s.rev)
 	}
 	progress := opts.Clock.NewTicker(opts.ProgressInterval)
+	if w != nil {
+		s.flushQ = newFlushQueue()
+		s.spawn(s.runFlusher)
+	}
 	s.spawn(s.runWriter)
 	if !opts.Replicated {
 		expiry := opts.Clock.NewTicker(leaseCheckInterval)
@@ -193,6 +230,11 @@ func (s *Store) Close() error {
 		err = nil
 		if cerr := db.Close(); cerr != nil {
 			err = fmt.Errorf("mvcc: close %s: %w", s.opts.Path, cerr)
+		}
+		if s.wal != nil {
+			if cerr := s.wal.close(); err == nil {
+				err = cerr
+			}
 		}
 	})
 	return err

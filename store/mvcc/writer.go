@@ -160,12 +160,19 @@ func (s *Store) runWriter() {
 			select {
 			case first = <-s.reqs:
 			case <-tick:
-				if b.open {
+				if s.wal != nil {
+					if b.openReqs > 0 {
+						_ = s.cutWAL(b, false)
+					}
+				} else if b.open {
 					_ = s.commitOpen(b)
 				}
 				continue
 			case <-s.stop:
-				if b.open {
+				if s.wal != nil {
+					_ = s.cutWAL(b, true)
+					s.flushQ.close()
+				} else if b.open {
 					_ = s.commitOpen(b)
 				}
 				s.drainRequests()
@@ -174,13 +181,22 @@ func (s *Store) runWriter() {
 		}
 		switch first.kind {
 		case reqDefrag:
-			err := s.commitOpen(b)
+			var err error
+			if s.wal != nil {
+				err = s.cutWAL(b, true)
+			} else {
+				err = s.commitOpen(b)
+			}
 			if err == nil {
 				err = s.defrag(first.ctx)
 			}
 			first.done <- response{err: err}
 			continue
 		case reqSync:
+			if s.wal != nil {
+				first.done <- response{err: s.cutWAL(b, true)}
+				continue
+			}
 			first.done <- response{err: s.commitOpen(b)}
 			continue
 		}
@@ -263,6 +279,15 @@ type batch struct {
 	openBytes   int
 	openApplied uint64
 	written     []pendingRecord
+
+	// With the write-ahead log (Options.WriteAheadLog) the batch has no
+	// bbolt transaction: walRec is its record, every bucket put and
+	// delete it made, in order; pend is the unsynced set as the batch
+	// began, and rtx a read transaction begun after, for the records
+	// that set lacks (the file holds them).
+	walRec []byte
+	pend   *unsynced
+	rtx    *bolt.Tx
 }
 
 // grantedLease is a lease granted in this batch.
@@ -290,9 +315,19 @@ func (s *Store) applyBatch(b *batch) {
 	b.metaDirty = false
 	b.applied = 0
 	b.written = b.written[:0]
+	if s.wal != nil {
+		// Room for every key and value and the records' other fields,
+		// so that the record rarely grows.
+		est := walHeaderSize + 8 + 64
+		for _, r := range b.reqs {
+			est += 2*r.size + 96
+		}
+		b.walRec = walBegin(make([]byte, 0, est))
+	}
 	s.mu.RLock()
 	b.startRev = s.rev
 	db := s.db
+	b.pend = s.pend
 	s.mu.RUnlock()
 	b.rev = b.startRev
 	b.leaseSeq = s.leaseSeq
@@ -308,12 +343,28 @@ func (s *Store) applyBatch(b *batch) {
 	// from the unsynced set), and reopening it replays them from the
 	// replicated log.
 	abort := func(err error) {
+		if b.tx == nil { // the write-ahead log's batch
+			b.endRead()
+			fail(err)
+			return
+		}
 		_ = b.tx.Rollback()
 		b.tx, b.records, b.open = nil, nil, false
 		b.openReqs, b.openBytes = 0, 0
 		fail(err)
 	}
-	if b.tx == nil {
+	if s.wal != nil {
+		// After a failure the open transaction may have been rolled back
+		// under writes already acknowledged from the log: nothing more
+		// may be built on it (reopening replays the log).
+		if p := s.failed.Load(); p != nil {
+			for _, r := range b.reqs {
+				r.done <- response{err: *p}
+			}
+			return
+		}
+	}
+	if b.tx == nil && s.wal == nil {
 		tx, err := db.Begin(true)
 		if err != nil {
 			fail(fmt.Errorf("mvcc: begin write transaction: %w", err))
@@ -347,10 +398,14 @@ func (s *Store) applyBatch(b *batch) {
 		return
 	}
 	if b.rev != b.startRev {
-		if err := tx.Bucket(metaBucket).Put(metaRevision, uint64Bytes(uint64(b.rev))); err != nil {
+		if err := b.put(walMeta, metaRevision, uint64Bytes(uint64(b.rev))); err != nil {
 			abort(fmt.Errorf("mvcc: write revision %d: %w", b.rev, err))
 			return
 		}
+	}
+	if s.wal != nil {
+		s.finishLogged(b, size)
+		return
 	}
 	committed := false
 	switch {
@@ -386,6 +441,67 @@ func (s *Store) applyBatch(b *batch) {
 	// whole commit for the one after (without this, N closed-loop writers
 	// settle into two alternating batches of N/2).
 	runtime.Gosched()
+}
+
+// finishLogged ends a batch of a store with the write-ahead log: it logs
+// the batch's effect (one append, one fdatasync), publishes it, hands it to
+// the flusher and answers the requests. Past syncMaxRequests or
+// syncMaxBytes since the last cut, it cuts.
+func (s *Store) finishLogged(b *batch, size int) {
+	b.endRead()
+	if b.dirty() {
+		if err := s.wal.append(b.walRec); err != nil {
+			s.fail(err)
+			for _, r := range b.reqs {
+				r.done <- response{err: err}
+			}
+			return
+		}
+	}
+	s.publish(b, false)
+	if b.dirty() {
+		s.flushQ.push(flushItem{seq: s.wal.seq, rev: b.rev, ops: b.walRec[walHeaderSize+8:]})
+		b.walRec = nil // the flusher's now
+		b.openReqs += len(b.reqs)
+		b.openBytes += size
+	}
+	for i, r := range b.reqs {
+		r.done <- b.resp[i]
+	}
+	if b.openReqs >= syncMaxRequests || b.openBytes >= syncMaxBytes {
+		_ = s.cutWAL(b, false)
+	}
+	runtime.Gosched()
+}
+
+// endRead ends the batch's read transaction, if any.
+func (b *batch) endRead() {
+	if b.rtx != nil {
+		_ = b.rtx.Rollback()
+		b.rtx = nil
+	}
+}
+
+// readRecord reads the record at r from the file: within the batch's
+// transaction or, with the write-ahead log, from the unsynced set as the
+// batch began or else from a read transaction begun after that.
+func (b *batch) readRecord(r revision) (record, error) {
+	if b.records != nil {
+		return readRecord(b.records, r)
+	}
+	if rec, ok := b.pend.get(r); ok {
+		return rec, nil
+	}
+	if b.rtx == nil {
+		b.s.mu.RLock()
+		tx, err := b.s.db.Begin(false)
+		b.s.mu.RUnlock()
+		if err != nil {
+			return record{}, fmt.Errorf("mvcc: begin read transaction: %w", err)
+		}
+		b.rtx = tx
+	}
+	return readRecord(b.rtx.Bucket(recordsBucket), r)
 }
 
 // dirty reports whether the batch changed the file.
@@ -488,7 +604,7 @@ func (b *batch) current(key string) (kv *store.KeyValue, rev revision, err error
 	if rec, ok := b.s.cache.get(e.rev); ok {
 		return &rec.kv, e.rev, nil
 	}
-	rec, err := readRecord(b.records, e.rev)
+	rec, err := b.readRecord(e.rev)
 	if err != nil {
 		return nil, revision{}, errBatch{fmt.Errorf("mvcc: key %q: %w", key, err)}
 	}
@@ -542,7 +658,7 @@ func (b *batch) writeRecord(rec *record, rev revision) error {
 	if err != nil {
 		return errBatch{err}
 	}
-	if err := b.records.Put(rev.key(), data); err != nil {
+	if err := b.put(walRecords, rev.key(), data); err != nil {
 		return errBatch{fmt.Errorf("mvcc: write record of key %q at revision %d: %w", rec.kv.Key, rev.main, err)}
 	}
 	if b.s.deferring() {
@@ -628,10 +744,10 @@ func (b *batch) applyGrant(ttlSeconds int64) response {
 	if err != nil {
 		return response{err: errBatch{err}}
 	}
-	if err := b.tx.Bucket(leasesBucket).Put(uint64Bytes(uint64(id)), data); err != nil {
+	if err := b.put(walLeases, uint64Bytes(uint64(id)), data); err != nil {
 		return response{err: errBatch{fmt.Errorf("mvcc: write lease %d: %w", id, err)}}
 	}
-	if err := b.tx.Bucket(metaBucket).Put(metaLeaseSeq, uint64Bytes(uint64(b.leaseSeq))); err != nil {
+	if err := b.put(walMeta, metaLeaseSeq, uint64Bytes(uint64(b.leaseSeq))); err != nil {
 		return response{err: errBatch{fmt.Errorf("mvcc: write lease sequence: %w", err)}}
 	}
 	b.metaDirty = true
@@ -676,7 +792,7 @@ func (b *batch) applyRevoke(id store.LeaseID, expiry bool) response {
 			return response{err: err}
 		}
 	}
-	if err := b.tx.Bucket(leasesBucket).Delete(uint64Bytes(uint64(id))); err != nil {
+	if err := b.delete(walLeases, uint64Bytes(uint64(id))); err != nil {
 		return response{err: errBatch{fmt.Errorf("mvcc: remove lease %d: %w", id, err)}}
 	}
 	b.metaDirty = true
@@ -696,7 +812,7 @@ func (b *batch) applyCompact(rev int64) response {
 	if rev > b.rev {
 		return response{err: fmt.Errorf("current revision %d: %w", b.rev, store.ErrFutureRevision)}
 	}
-	if err := b.tx.Bucket(metaBucket).Put(metaCompact, uint64Bytes(uint64(rev))); err != nil {
+	if err := b.put(walMeta, metaCompact, uint64Bytes(uint64(rev))); err != nil {
 		return response{err: errBatch{fmt.Errorf("mvcc: write compaction revision %d: %w", rev, err)}}
 	}
 	b.compactRev = rev
@@ -708,7 +824,7 @@ func (b *batch) applyCompact(rev int64) response {
 func (b *batch) applyDrop(revs []revision) response {
 	var k [revKeySize]byte
 	for _, r := range revs {
-		if err := b.records.Delete(r.appendKey(k[:0])); err != nil {
+		if err := b.delete(walRecords, r.appendKey(k[:0])); err != nil {
 			return response{err: errBatch{fmt.Errorf("mvcc: remove compacted record %d.%d: %w", r.main, r.sub, err)}}
 		}
 	}
@@ -716,4 +832,32 @@ func (b *batch) applyDrop(revs []revision) response {
 		b.metaDirty = true
 	}
 	return response{}
+}
+
+// put writes key in one of the file's buckets within the batch's
+// transaction or, with the write-ahead log, adds it to the batch's record
+// for the flusher to write. key and value must not change until the
+// transaction ends.
+func (b *batch) put(bucket walBucket, key, value []byte) error {
+	if b.s.wal != nil {
+		b.walRec = walAppendOp(b.walRec, walPut, bucket, key, value)
+		return nil
+	}
+	return b.bucket(bucket).Put(key, value)
+}
+
+// delete removes key from one of the file's buckets, as put writes it.
+func (b *batch) delete(bucket walBucket, key []byte) error {
+	if b.s.wal != nil {
+		b.walRec = walAppendOp(b.walRec, walDelete, bucket, key, nil)
+		return nil
+	}
+	return b.bucket(bucket).Delete(key)
+}
+
+func (b *batch) bucket(w walBucket) *bolt.Bucket {
+	if w == walRecords {
+		return b.records
+	}
+	return b.tx.Bucket(walBucketNames[w])
 }
