@@ -219,12 +219,13 @@ func TestOldLogLayoutAdopted(t *testing.T) {
 		}
 		return sbs[0].Labels[kubelet.LabelLogLayout] == "flat", fmt.Sprint(sbs[0].Labels)
 	}, nil)
-	// The current log is the new sandbox's once its container started.
+	// The current log is the new sandbox's once its container started;
+	// its attempt continues the count (2, after 0 and 1 in the old one).
 	h.eventually("the new sandbox's container logged", func() (bool, string) {
 		code, body := h.logsOf("old", "app", "")
-		return code == 200 && body == "app attempt 0\n", fmt.Sprint(code, " ", body)
+		return code == 200 && body == "app attempt 2\n", fmt.Sprint(code, " ", body)
 	}, nil)
-	if _, err := os.Stat(filepath.Join(h.rootDir, "logs", uid+"_app_0.log")); err != nil {
+	if _, err := os.Stat(filepath.Join(h.rootDir, "logs", uid+"_app_2.log")); err != nil {
 		t.Errorf("the new sandbox's log: %v", err)
 	}
 	if code, body := h.logsOf("old", "app", "?previous=true&tailLines=1"); code != 200 || body != "old last words\n" {

@@ -447,7 +447,7 @@ func (w *podWorker) runInitContainers(ctx context.Context, pod *corev1.Pod, inst
 		c := &pod.Spec.InitContainers[i]
 		l := insts[c.Name]
 		if len(l) == 0 {
-			w.startContainer(ctx, pod, c, src, 0)
+			w.startContainer(ctx, pod, c, src, w.firstAttempt(c.Name))
 			return false, false, next
 		}
 		cur := l[0]
@@ -477,6 +477,18 @@ func (w *podWorker) runInitContainers(ctx context.Context, pod *corev1.Pod, inst
 	return true, false, next
 }
 
+// firstAttempt is the attempt of a container's first instance in the
+// current sandbox: 0 for a container never started by this worker, else
+// one past its last attempt, as Kubernetes counts restarts across a
+// replaced sandbox (so the new instance's restartCount and log file
+// follow the old ones instead of reusing attempt 0).
+func (w *podWorker) firstAttempt(name string) uint32 {
+	if a, ok := w.lastAttempt[name]; ok {
+		return a + 1
+	}
+	return 0
+}
+
 // driveContainer keeps a long-running container (a container or a
 // sidecar) as its restart policy wants: starts it, restarts it after
 // failed liveness or startup probes, and restarts it after it exits, with
@@ -484,7 +496,7 @@ func (w *podWorker) runInitContainers(ctx context.Context, pod *corev1.Pod, inst
 func (w *podWorker) driveContainer(ctx context.Context, pod *corev1.Pod, c *corev1.Container, l []*instance, src *envSource, policy corev1.RestartPolicy) time.Time {
 	k := w.k
 	if len(l) == 0 {
-		w.startContainer(ctx, pod, c, src, 0)
+		w.startContainer(ctx, pod, c, src, w.firstAttempt(c.Name))
 		return time.Time{}
 	}
 	cur := l[0]
