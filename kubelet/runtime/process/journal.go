@@ -122,6 +122,8 @@ const maxPooledEncodeBuf = 64 << 10
 
 var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
+const lowerHex = "0123456789abcdef"
+
 // frameLine returns the journal line holding data: its checksum, a space,
 // data and a newline.
 func frameLine(data []byte) []byte {

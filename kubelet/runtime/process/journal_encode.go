@@ -13,8 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/rigging-dev/rigging/internal/jsontext"
 	"github.com/rigging-dev/rigging/kubelet"
 )
 
@@ -48,7 +48,7 @@ func appendEntry(b []byte, e *journalEntry) (_ []byte, ok bool) {
 	if e.ContainerStatus != nil {
 		field("containerStatus")
 		b = append(b, `{"id":`...)
-		b = appendJSONString(b, e.ContainerStatus.ID)
+		b = jsontext.AppendString(b, e.ContainerStatus.ID)
 		if b, ok = appendContainerStatus(b, &e.ContainerStatus.containerStatus); !ok {
 			return b, false
 		}
@@ -56,18 +56,18 @@ func appendEntry(b []byte, e *journalEntry) (_ []byte, ok bool) {
 	}
 	if e.RemoveSandbox != "" {
 		field("removeSandbox")
-		b = appendJSONString(b, e.RemoveSandbox)
+		b = jsontext.AppendString(b, e.RemoveSandbox)
 	}
 	if e.RemoveContainer != "" {
 		field("removeContainer")
-		b = appendJSONString(b, e.RemoveContainer)
+		b = jsontext.AppendString(b, e.RemoveContainer)
 	}
 	return append(b, '}'), true
 }
 
 func appendSandboxRecord(b []byte, r *sandboxRecord) (_ []byte, ok bool) {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, r.ID)
+	b = jsontext.AppendString(b, r.ID)
 	b = append(b, `,"config":`...)
 	b = appendSandboxConfig(b, r.Config)
 	b = append(b, `,"createdAt":`...)
@@ -103,28 +103,28 @@ func appendSandboxConfig(b []byte, c *kubelet.PodSandboxConfig) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, `{"Metadata":{"Name":`...)
-	b = appendJSONString(b, c.Metadata.Name)
+	b = jsontext.AppendString(b, c.Metadata.Name)
 	b = append(b, `,"Namespace":`...)
-	b = appendJSONString(b, c.Metadata.Namespace)
+	b = jsontext.AppendString(b, c.Metadata.Namespace)
 	b = append(b, `,"UID":`...)
-	b = appendJSONString(b, c.Metadata.UID)
+	b = jsontext.AppendString(b, c.Metadata.UID)
 	b = append(b, `,"Attempt":`...)
 	b = strconv.AppendUint(b, uint64(c.Metadata.Attempt), 10)
 	b = append(b, `},"Hostname":`...)
-	b = appendJSONString(b, c.Hostname)
+	b = jsontext.AppendString(b, c.Hostname)
 	b = append(b, `,"LogDirectory":`...)
-	b = appendJSONString(b, c.LogDirectory)
+	b = jsontext.AppendString(b, c.LogDirectory)
 	b = append(b, `,"Labels":`...)
 	b = appendStringMap(b, c.Labels)
 	b = append(b, `,"Annotations":`...)
 	b = appendStringMap(b, c.Annotations)
 	l := &c.Linux
 	b = append(b, `,"Linux":{"CgroupParent":`...)
-	b = appendJSONString(b, l.CgroupParent)
+	b = jsontext.AppendString(b, l.CgroupParent)
 	b = append(b, `,"Namespaces":{"Network":`...)
 	b = strconv.AppendInt(b, int64(l.Namespaces.Network), 10)
 	b = append(b, `,"NetNSPath":`...)
-	b = appendJSONString(b, l.Namespaces.NetNSPath)
+	b = jsontext.AppendString(b, l.Namespaces.NetNSPath)
 	b = append(b, `,"PID":`...)
 	b = strconv.AppendInt(b, int64(l.Namespaces.PID), 10)
 	b = append(b, `,"IPC":`...)
@@ -136,7 +136,7 @@ func appendSandboxConfig(b []byte, c *kubelet.PodSandboxConfig) []byte {
 
 func appendCgroup(b []byte, cg *cgroup) []byte {
 	b = append(b, `{"v2":`...)
-	b = appendJSONString(b, cg.V2)
+	b = jsontext.AppendString(b, cg.V2)
 	if len(cg.V1) > 0 {
 		b = append(b, `,"v1":`...)
 		b = appendStringMap(b, cg.V1)
@@ -146,9 +146,9 @@ func appendCgroup(b []byte, cg *cgroup) []byte {
 
 func appendContainerRecord(b []byte, r *containerRecord) (_ []byte, ok bool) {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, r.ID)
+	b = jsontext.AppendString(b, r.ID)
 	b = append(b, `,"sandboxId":`...)
-	b = appendJSONString(b, r.SandboxID)
+	b = jsontext.AppendString(b, r.SandboxID)
 	b = append(b, `,"config":`...)
 	b = appendContainerConfig(b, r.Config)
 	b = append(b, `,"init":`...)
@@ -156,7 +156,7 @@ func appendContainerRecord(b []byte, r *containerRecord) (_ []byte, ok bool) {
 	b = append(b, `,"pidMode":`...)
 	b = strconv.AppendInt(b, int64(r.PIDMode), 10)
 	b = append(b, `,"logPath":`...)
-	b = appendJSONString(b, r.LogPath)
+	b = jsontext.AppendString(b, r.LogPath)
 	b = append(b, `,"cgroup":`...)
 	b = appendCgroup(b, &r.Cgroup)
 	b = append(b, `,"createdAt":`...)
@@ -190,11 +190,11 @@ func appendContainerStatus(b []byte, s *containerStatus) (_ []byte, ok bool) {
 	b = strconv.AppendInt(b, int64(s.ExitCode), 10)
 	if s.Reason != "" {
 		b = append(b, `,"reason":`...)
-		b = appendJSONString(b, s.Reason)
+		b = jsontext.AppendString(b, s.Reason)
 	}
 	if s.Message != "" {
 		b = append(b, `,"message":`...)
-		b = appendJSONString(b, s.Message)
+		b = jsontext.AppendString(b, s.Message)
 	}
 	if s.PID != 0 {
 		b = append(b, `,"pid":`...)
@@ -212,17 +212,17 @@ func appendContainerConfig(b []byte, c *kubelet.ContainerConfig) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, `{"Metadata":{"Name":`...)
-	b = appendJSONString(b, c.Metadata.Name)
+	b = jsontext.AppendString(b, c.Metadata.Name)
 	b = append(b, `,"Attempt":`...)
 	b = strconv.AppendUint(b, uint64(c.Metadata.Attempt), 10)
 	b = append(b, `},"Image":`...)
-	b = appendJSONString(b, c.Image)
+	b = jsontext.AppendString(b, c.Image)
 	b = append(b, `,"Command":`...)
 	b = appendStrings(b, c.Command)
 	b = append(b, `,"Args":`...)
 	b = appendStrings(b, c.Args)
 	b = append(b, `,"WorkingDir":`...)
-	b = appendJSONString(b, c.WorkingDir)
+	b = jsontext.AppendString(b, c.WorkingDir)
 	b = append(b, `,"Envs":`...)
 	if c.Envs == nil {
 		b = append(b, "null"...)
@@ -233,9 +233,9 @@ func appendContainerConfig(b []byte, c *kubelet.ContainerConfig) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"Key":`...)
-			b = appendJSONString(b, kv.Key)
+			b = jsontext.AppendString(b, kv.Key)
 			b = append(b, `,"Value":`...)
-			b = appendJSONString(b, kv.Value)
+			b = jsontext.AppendString(b, kv.Value)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -250,9 +250,9 @@ func appendContainerConfig(b []byte, c *kubelet.ContainerConfig) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"ContainerPath":`...)
-			b = appendJSONString(b, m.ContainerPath)
+			b = jsontext.AppendString(b, m.ContainerPath)
 			b = append(b, `,"HostPath":`...)
-			b = appendJSONString(b, m.HostPath)
+			b = jsontext.AppendString(b, m.HostPath)
 			b = append(b, `,"Readonly":`...)
 			b = strconv.AppendBool(b, m.Readonly)
 			b = append(b, '}')
@@ -260,7 +260,7 @@ func appendContainerConfig(b []byte, c *kubelet.ContainerConfig) []byte {
 		b = append(b, ']')
 	}
 	b = append(b, `,"LogPath":`...)
-	b = appendJSONString(b, c.LogPath)
+	b = jsontext.AppendString(b, c.LogPath)
 	b = append(b, `,"Labels":`...)
 	b = appendStringMap(b, c.Labels)
 	b = append(b, `,"Annotations":`...)
@@ -277,7 +277,7 @@ func appendContainerConfig(b []byte, c *kubelet.ContainerConfig) []byte {
 	b = append(b, `,"PidsLimit":`...)
 	b = strconv.AppendInt(b, r.PidsLimit, 10)
 	b = append(b, `},"StopSignal":`...)
-	b = appendJSONString(b, c.StopSignal)
+	b = jsontext.AppendString(b, c.StopSignal)
 	return append(b, '}')
 }
 
@@ -290,11 +290,11 @@ func appendInitConfig(b []byte, ic *initConfig) []byte {
 	b = appendStrings(b, ic.Env)
 	if ic.Dir != "" {
 		b = append(b, `,"dir":`...)
-		b = appendJSONString(b, ic.Dir)
+		b = jsontext.AppendString(b, ic.Dir)
 	}
 	if ic.Rootfs != "" {
 		b = append(b, `,"rootfs":`...)
-		b = appendJSONString(b, ic.Rootfs)
+		b = jsontext.AppendString(b, ic.Rootfs)
 	}
 	if len(ic.Mounts) > 0 {
 		b = append(b, `,"mounts":[`...)
@@ -303,9 +303,9 @@ func appendInitConfig(b []byte, ic *initConfig) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"source":`...)
-			b = appendJSONString(b, m.Source)
+			b = jsontext.AppendString(b, m.Source)
 			b = append(b, `,"target":`...)
-			b = appendJSONString(b, m.Target)
+			b = jsontext.AppendString(b, m.Target)
 			if m.Readonly {
 				b = append(b, `,"readonly":true`...)
 			}
@@ -339,7 +339,7 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = jsontext.AppendString(b, s)
 	}
 	return append(b, ']')
 }
@@ -361,66 +361,9 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsontext.AppendString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = jsontext.AppendString(b, m[k])
 	}
 	return append(b, '}')
-}
-
-const lowerHex = "0123456789abcdef"
-
-// appendJSONString appends s quoted as json.Marshal quotes strings: with
-// <, > and & escaped (HTML-safe), control characters escaped, invalid
-// UTF-8 replaced by U+FFFD, and U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', lowerHex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
