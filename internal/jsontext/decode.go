@@ -2,8 +2,10 @@ package jsontext
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode"
@@ -61,7 +63,17 @@ func NewDecoder(data []byte) *Decoder { return &Decoder{data: data} }
 // share no memory with those it returns after.
 func (d *Decoder) Reset(data []byte) { *d = Decoder{data: data, buf: d.buf[:0]} }
 
+// skipSpace consumes whitespace. Compact input has none, so the check for
+// a byte that is not whitespace comes first, small enough to be inlined.
 func (d *Decoder) skipSpace() {
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return
+	}
+	d.skipSpaceSlow()
+}
+
+//go:noinline
+func (d *Decoder) skipSpaceSlow() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -133,6 +145,10 @@ func (d *Decoder) Key() (name []byte, ok bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if d.pos < len(d.data) && d.data[d.pos] == ':' {
+		d.pos++
+		return name, true, nil
+	}
 	d.skipSpace()
 	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 		return nil, false, errSyntax
@@ -159,7 +175,18 @@ func (d *Decoder) Remaining(limit int) int {
 	for ; i < len(s); i++ {
 		switch s[i] {
 		case '"':
-			for i++; i < len(s) && s[i] != '"'; i++ {
+			for i++; i < len(s); i++ {
+				// Skip eight bytes at a time up to a quote or backslash.
+				for i+8 <= len(s) {
+					if m := quoteOrBackslash(binary.LittleEndian.Uint64(s[i:])); m != 0 {
+						i += bits.TrailingZeros64(m) / 8
+						break
+					}
+					i += 8
+				}
+				if i >= len(s) || s[i] == '"' {
+					break
+				}
 				if s[i] == '\\' {
 					i++
 				}
@@ -230,6 +257,22 @@ func (d *Decoder) String() (string, error) {
 		return "", err
 	}
 	return d.Copy(b), nil
+}
+
+// StringTo reads a JSON string into *p, stored as String stores it, or a
+// null, which leaves *p as it is, as encoding/json leaves a string. It is
+// the generated code's one call per string member.
+func (d *Decoder) StringTo(p *string) error {
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == 'n' && d.Null() {
+		return nil
+	}
+	b, err := d.str()
+	if err != nil {
+		return err
+	}
+	*p = d.Copy(b)
+	return nil
 }
 
 // Copy returns a string holding the bytes of b, as string(b) does, but
@@ -312,6 +355,13 @@ func (d *Decoder) Int(bits int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if i, ok := shortInt(n); ok {
+		// Eighteen digits fit in 64 bits; a smaller size is checked.
+		if lim := int64(1) << (bits - 1); bits < 64 && (i < -lim || i >= lim) {
+			return 0, ErrUnsure
+		}
+		return i, nil
+	}
 	i, err := strconv.ParseInt(string(n), 10, bits)
 	if err != nil {
 		return 0, ErrUnsure
@@ -331,6 +381,30 @@ func (d *Decoder) Uint(bits int) (uint64, error) {
 		return 0, ErrUnsure
 	}
 	return i, nil
+}
+
+// shortInt returns the value of n, a JSON number, when it is an integer
+// of at most 18 digits (which cannot overflow an int64), as
+// strconv.ParseInt would; ok is false for anything else, which the caller
+// leaves to strconv.
+func shortInt(n []byte) (i int64, ok bool) {
+	neg := len(n) > 0 && n[0] == '-'
+	if neg {
+		n = n[1:]
+	}
+	if len(n) == 0 || len(n) > 18 {
+		return 0, false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int64(c-'0')
+	}
+	if neg {
+		i = -i
+	}
+	return i, true
 }
 
 // Float reads a JSON number that fits in a float of bits bits.
@@ -470,6 +544,15 @@ func (d *Decoder) str() ([]byte, error) {
 	}
 	i++
 	start := i
+	// Eight bytes at a time while none of them is special, then byte by
+	// byte from the first that may be.
+	for i+8 <= len(s) {
+		if m := specialBytes(binary.LittleEndian.Uint64(s[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+		i += 8
+	}
 	for i < len(s) {
 		c := s[i]
 		if c == '"' {
@@ -547,6 +630,37 @@ func (d *Decoder) str() ([]byte, error) {
 			b = utf8.AppendRune(b, rr)
 		}
 	}
+}
+
+// Masks of the bytes of a little-endian word for specialBytes.
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// specialBytes returns a mask with the high bit set in the lowest byte of
+// x (the first in memory) that ends the fast scan of a string: '"', '\\',
+// a control character or a byte of a non-ASCII character. Bytes above that
+// one may be flagged or not; the lowest flagged byte is always the first
+// special one, and the mask is zero when there is none.
+func specialBytes(x uint64) uint64 {
+	quote := x ^ (lowBits * '"')
+	backslash := x ^ (lowBits * '\\')
+	// For each term, (v - lowBits) & ^v has the high bit of a byte set when
+	// that byte of v is below 1 (for quote and backslash: zero, so equal
+	// to the character) or, for x itself with 0x20, below ' '; borrows
+	// only run upwards, so the lowest byte flagged is exact.
+	m := (quote - lowBits) & ^quote
+	m |= (backslash - lowBits) & ^backslash
+	m |= (x - lowBits*' ') & ^x
+	return (m | x) & highBits
+}
+
+// quoteOrBackslash is specialBytes for '"' and '\\' only.
+func quoteOrBackslash(x uint64) uint64 {
+	quote := x ^ (lowBits * '"')
+	backslash := x ^ (lowBits * '\\')
+	return ((quote-lowBits) & ^quote | (backslash-lowBits)&^backslash) & highBits
 }
 
 // getu4 decodes \uXXXX from the beginning of s, returning the hex value,

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -19,8 +21,27 @@ const hex = "0123456789abcdef"
 // replaced by \ufffd.
 func AppendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
+	// Most strings need no escaping: skip what does not, eight bytes at
+	// a time, and copy it in one piece.
+	i := 0
+	for i+8 <= len(s) {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if m := unsafeHTMLBytes(x); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+		i += 8
+	}
+	for i < len(s) && s[i] < utf8.RuneSelf && htmlSafe[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if b := s[i]; b < utf8.RuneSelf {
 			if htmlSafe[b] {
 				i++
@@ -67,6 +88,26 @@ func AppendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// unsafeHTMLBytes returns a mask with the high bit set in the lowest byte
+// of x (the first in memory) that htmlSafe does not hold: '"', '\\', '<',
+// '>', '&', a control character or a byte of a non-ASCII character. As
+// with specialBytes, bytes above the first such one may be flagged too,
+// and the mask is zero when there is none.
+func unsafeHTMLBytes(x uint64) uint64 {
+	// '"' (0x22) and '&' (0x26) differ only in bit 2, '<' (0x3c) and '>'
+	// (0x3e) only in bit 1: clearing that bit after the comparison's xor
+	// tests both at once. Each v below is zero in a byte exactly where x
+	// holds one of the two.
+	quoteAmp := (x ^ (lowBits * '"')) &^ (lowBits * 0x04)
+	angle := (x ^ (lowBits * '<')) &^ (lowBits * 0x02)
+	backslash := x ^ (lowBits * '\\')
+	m := (quoteAmp - lowBits) & ^quoteAmp
+	m |= (angle - lowBits) & ^angle
+	m |= (backslash - lowBits) & ^backslash
+	m |= (x - lowBits*' ') & ^x
+	return (m | x) & highBits
 }
 
 // htmlSafe[b] is true for the ASCII bytes encoding/json writes unescaped
@@ -142,6 +183,27 @@ func AppendSortedKeys[K ~string, V any](dst []K, m map[K]V) []K {
 		dst = append(dst, k)
 	}
 	slices.Sort(dst[start:])
+	return dst
+}
+
+// Entry is a member of a map with string keys, for AppendSortedEntries.
+type Entry[K ~string, V any] struct {
+	Key   K
+	Value V
+}
+
+// AppendSortedEntries appends the members of m to dst in increasing order
+// of their keys, the order in which encoding/json writes them, and returns
+// the extended slice. It is AppendSortedKeys with the values, so that the
+// caller need not look each key up again; the generated code passes a
+// slice of an array on its stack, so that a small map costs no
+// allocation.
+func AppendSortedEntries[K ~string, V any](dst []Entry[K, V], m map[K]V) []Entry[K, V] {
+	start := len(dst)
+	for k, v := range m {
+		dst = append(dst, Entry[K, V]{k, v})
+	}
+	slices.SortFunc(dst[start:], func(a, b Entry[K, V]) int { return strings.Compare(string(a.Key), string(b.Key)) })
 	return dst
 }
 

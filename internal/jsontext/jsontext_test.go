@@ -299,6 +299,66 @@ func TestAppendSortedKeys(t *testing.T) {
 	}
 }
 
+// TestAppendSortedEntries checks the order, that each key keeps its value,
+// and that a small map's members are sorted without allocating.
+func TestAppendSortedEntries(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 8, 9, 16, 17, 100} {
+		m := map[string]int{}
+		var want []Entry[string, int]
+		for i := range n {
+			k := strconv.Itoa(i*7919%1000) + "k"
+			m[k] = i
+			want = append(want, Entry[string, int]{k, i})
+		}
+		slices.SortFunc(want, func(a, b Entry[string, int]) int { return strings.Compare(a.Key, b.Key) })
+		prefix := Entry[string, int]{"prefix", -1}
+		got := AppendSortedEntries([]Entry[string, int]{prefix}, m)
+		if diff := cmp.Diff(append([]Entry[string, int]{prefix}, want...), got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("AppendSortedEntries of %d members (-want +got):\n%s", n, diff)
+		}
+	}
+	m := map[string]string{"app": "web", "tier": "frontend", "pod-template-hash": "5d8f"}
+	allocs := testing.AllocsPerRun(100, func() {
+		var buf [16]Entry[string, string]
+		if e := AppendSortedEntries(buf[:0], m); len(e) != 3 || e[0].Key != "app" || e[0].Value != "web" {
+			t.Fatal("wrong entries")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("AppendSortedEntries into a stack array: %v allocations, want 0", allocs)
+	}
+}
+
+// TestStringTo checks that StringTo stores a string as String does,
+// leaves the target alone on null, as encoding/json does, and refuses
+// other values.
+func TestStringTo(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{`"web"`, "web", true}, {` "a\u00e9\n" `, "a\u00e9\n", true}, {`null`, "before", true}, {` null`, "before", true},
+		{`""`, "", true}, {`nul`, "before", false}, {`1`, "before", false}, {`"x`, "before", false}, {`nullx`, "before", false},
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(tc.in), &want); err == nil {
+			tc.want = want
+			if tc.in == `null` || tc.in == ` null` {
+				tc.want = "before"
+			}
+		}
+		got := "before"
+		d := NewDecoder([]byte(tc.in))
+		err := d.StringTo(&got)
+		if err == nil {
+			err = d.End()
+		}
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("StringTo(%s) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
 // FuzzRemaining checks Remaining against the number of elements or
 // members the Decoder reads from a valid array or object.
 func FuzzRemaining(f *testing.F) {

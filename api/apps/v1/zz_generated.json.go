@@ -87,24 +87,16 @@ func (out *ControllerRevision) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v1)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v2, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v2)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -227,24 +219,16 @@ func (out *ControllerRevisionList) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v5)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v6, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v6)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -370,24 +354,16 @@ func (out *DaemonSet) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v9, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v9)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v10, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v10)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -493,24 +469,16 @@ func (out *DaemonSetCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v11, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = DaemonSetConditionType(v11)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v12, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = corev1.ConditionStatus(v12)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastTransitionTime":
 			if seen[0]&(1<<2) != 0 {
@@ -527,24 +495,16 @@ func (out *DaemonSetCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v13, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v13)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v14, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v14)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -637,24 +597,16 @@ func (out *DaemonSetList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v16, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v16)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v17, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v17)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1073,7 +1025,7 @@ func (out *DaemonSetStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v32 := make([]DaemonSetCondition, 0)
+				v32 := make([]DaemonSetCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1166,12 +1118,8 @@ func (out *DaemonSetUpdateStrategy) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v34, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = DaemonSetUpdateStrategyType(v34)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "rollingUpdate":
 			if seen[0]&(1<<1) != 0 {
@@ -1276,24 +1224,16 @@ func (out *Deployment) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v35, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v35)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v36, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v36)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1405,24 +1345,16 @@ func (out *DeploymentCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v37, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = DeploymentConditionType(v37)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v38, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = corev1.ConditionStatus(v38)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastUpdateTime":
 			if seen[0]&(1<<2) != 0 {
@@ -1449,24 +1381,16 @@ func (out *DeploymentCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v39, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v39)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v40, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v40)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1559,24 +1483,16 @@ func (out *DeploymentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v42, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v42)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v43, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v43)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -2049,7 +1965,7 @@ func (out *DeploymentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v59 := make([]DeploymentCondition, 0)
+				v59 := make([]DeploymentCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2161,12 +2077,8 @@ func (out *DeploymentStrategy) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v62, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = DeploymentStrategyType(v62)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "rollingUpdate":
 			if seen[0]&(1<<1) != 0 {
@@ -2271,24 +2183,16 @@ func (out *ReplicaSet) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v63, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v63)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v64, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v64)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -2394,24 +2298,16 @@ func (out *ReplicaSetCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v65, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = ReplicaSetConditionType(v65)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v66, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = corev1.ConditionStatus(v66)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastTransitionTime":
 			if seen[0]&(1<<2) != 0 {
@@ -2428,24 +2324,16 @@ func (out *ReplicaSetCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v67, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v67)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v68, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v68)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2538,24 +2426,16 @@ func (out *ReplicaSetList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v70, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v70)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v71, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v71)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -2920,7 +2800,7 @@ func (out *ReplicaSetStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v83 := make([]ReplicaSetCondition, 0)
+				v83 := make([]ReplicaSetCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -3358,24 +3238,16 @@ func (out *StatefulSet) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v86, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v86)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v87, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v87)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -3481,24 +3353,16 @@ func (out *StatefulSetCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v88, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = StatefulSetConditionType(v88)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v89, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = corev1.ConditionStatus(v89)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastTransitionTime":
 			if seen[0]&(1<<2) != 0 {
@@ -3515,24 +3379,16 @@ func (out *StatefulSetCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v90, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v90)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v91, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v91)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3625,24 +3481,16 @@ func (out *StatefulSetList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v93, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v93)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v94, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v94)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -3821,24 +3669,16 @@ func (out *StatefulSetPersistentVolumeClaimRetentionPolicy) UnmarshalJSONFrom(d 
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v98, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.WhenDeleted = PersistentVolumeClaimRetentionPolicyType(v98)
+			if err := d.StringTo((*string)(&out.WhenDeleted)); err != nil {
+				return err
 			}
 		case "whenScaled":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v99, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.WhenScaled = PersistentVolumeClaimRetentionPolicyType(v99)
+			if err := d.StringTo((*string)(&out.WhenScaled)); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -4053,24 +3893,16 @@ func (out *StatefulSetSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v104, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ServiceName = string(v104)
+			if err := d.StringTo(&out.ServiceName); err != nil {
+				return err
 			}
 		case "podManagementPolicy":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v105, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.PodManagementPolicy = PodManagementPolicyType(v105)
+			if err := d.StringTo((*string)(&out.PodManagementPolicy)); err != nil {
+				return err
 			}
 		case "updateStrategy":
 			if seen[0]&(1<<6) != 0 {
@@ -4316,24 +4148,16 @@ func (out *StatefulSetStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v114, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.CurrentRevision = string(v114)
+			if err := d.StringTo(&out.CurrentRevision); err != nil {
+				return err
 			}
 		case "updateRevision":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v115, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.UpdateRevision = string(v115)
+			if err := d.StringTo(&out.UpdateRevision); err != nil {
+				return err
 			}
 		case "collisionCount":
 			if seen[0]&(1<<7) != 0 {
@@ -4365,7 +4189,7 @@ func (out *StatefulSetStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v117 := make([]StatefulSetCondition, 0)
+				v117 := make([]StatefulSetCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4470,12 +4294,8 @@ func (out *StatefulSetUpdateStrategy) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v120, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = StatefulSetUpdateStrategyType(v120)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "rollingUpdate":
 			if seen[0]&(1<<1) != 0 {

@@ -5,7 +5,6 @@ package v2
 import (
 	"strconv"
 
-	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/resource"
 	"github.com/rigging-dev/rigging/internal/jsontext"
@@ -75,12 +74,8 @@ func (out *ContainerResourceMetricSource) UnmarshalJSONFrom(d *jsontext.Decoder)
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = corev1.ResourceName(v1)
+			if err := d.StringTo((*string)(&out.Name)); err != nil {
+				return err
 			}
 		case "target":
 			if seen[0]&(1<<1) != 0 {
@@ -95,12 +90,8 @@ func (out *ContainerResourceMetricSource) UnmarshalJSONFrom(d *jsontext.Decoder)
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v2, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Container = string(v2)
+			if err := d.StringTo(&out.Container); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -172,12 +163,8 @@ func (out *ContainerResourceMetricStatus) UnmarshalJSONFrom(d *jsontext.Decoder)
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v3, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = corev1.ResourceName(v3)
+			if err := d.StringTo((*string)(&out.Name)); err != nil {
+				return err
 			}
 		case "current":
 			if seen[0]&(1<<1) != 0 {
@@ -192,12 +179,8 @@ func (out *ContainerResourceMetricStatus) UnmarshalJSONFrom(d *jsontext.Decoder)
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v4, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Container = string(v4)
+			if err := d.StringTo(&out.Container); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -269,36 +252,24 @@ func (out *CrossVersionObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v5)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v6, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v6)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v7, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIVersion = string(v7)
+			if err := d.StringTo(&out.APIVersion); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -530,12 +501,8 @@ func (out *HPAScalingPolicy) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v8, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = HPAScalingPolicyType(v8)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -681,12 +648,8 @@ func (out *HPAScalingRules) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.SelectPolicy == nil {
 					out.SelectPolicy = new(ScalingPolicySelect)
 				}
-				if !d.Null() {
-					v13, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.SelectPolicy) = ScalingPolicySelect(v13)
+				if err := d.StringTo((*string)(&(*out.SelectPolicy))); err != nil {
+					return err
 				}
 			}
 		case "policies":
@@ -700,7 +663,7 @@ func (out *HPAScalingRules) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v14 := make([]HPAScalingPolicy, 0)
+				v14 := make([]HPAScalingPolicy, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -805,24 +768,16 @@ func (out *HorizontalPodAutoscaler) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v16, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v16)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v17, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v17)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1043,24 +998,16 @@ func (out *HorizontalPodAutoscalerCondition) UnmarshalJSONFrom(d *jsontext.Decod
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v18, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = HorizontalPodAutoscalerConditionType(v18)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v19, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = corev1.ConditionStatus(v19)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastTransitionTime":
 			if seen[0]&(1<<2) != 0 {
@@ -1077,24 +1024,16 @@ func (out *HorizontalPodAutoscalerCondition) UnmarshalJSONFrom(d *jsontext.Decod
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v20, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v20)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v21, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v21)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "observedGeneration":
 			if seen[0]&(1<<5) != 0 {
@@ -1206,24 +1145,16 @@ func (out *HorizontalPodAutoscalerList) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v24, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v24)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v25, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v25)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1653,7 +1584,7 @@ func (out *HorizontalPodAutoscalerStatus) UnmarshalJSONFrom(d *jsontext.Decoder)
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v40 := make([]HorizontalPodAutoscalerCondition, 0)
+				v40 := make([]HorizontalPodAutoscalerCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1744,12 +1675,8 @@ func (out *MetricIdentifier) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v42, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v42)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "selector":
 			if seen[0]&(1<<1) != 0 {
@@ -1880,12 +1807,8 @@ func (out *MetricSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v43, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = MetricSourceType(v43)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "object":
 			if seen[0]&(1<<1) != 0 {
@@ -2076,12 +1999,8 @@ func (out *MetricStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v44, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = MetricSourceType(v44)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "object":
 			if seen[0]&(1<<1) != 0 {
@@ -2250,12 +2169,8 @@ func (out *MetricTarget) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v45, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = MetricTargetType(v45)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -2864,12 +2779,8 @@ func (out *ResourceMetricSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v48, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = corev1.ResourceName(v48)
+			if err := d.StringTo((*string)(&out.Name)); err != nil {
+				return err
 			}
 		case "target":
 			if seen[0]&(1<<1) != 0 {
@@ -2947,12 +2858,8 @@ func (out *ResourceMetricStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v49, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = corev1.ResourceName(v49)
+			if err := d.StringTo((*string)(&out.Name)); err != nil {
+				return err
 			}
 		case "current":
 			if seen[0]&(1<<1) != 0 {

@@ -85,24 +85,16 @@ func (out *Lease) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v1)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v2, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v2)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -211,24 +203,16 @@ func (out *LeaseList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v4, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v4)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v5)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -394,12 +378,8 @@ func (out *LeaseSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.HolderIdentity == nil {
 					out.HolderIdentity = new(string)
 				}
-				if !d.Null() {
-					v8, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.HolderIdentity) = string(v8)
+				if err := d.StringTo(&(*out.HolderIdentity)); err != nil {
+					return err
 				}
 			}
 		case "leaseDurationSeconds":
@@ -485,12 +465,8 @@ func (out *LeaseSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Strategy == nil {
 					out.Strategy = new(CoordinatedLeaseStrategy)
 				}
-				if !d.Null() {
-					v11, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Strategy) = CoordinatedLeaseStrategy(v11)
+				if err := d.StringTo((*string)(&(*out.Strategy))); err != nil {
+					return err
 				}
 			}
 		case "preferredHolder":
@@ -504,12 +480,8 @@ func (out *LeaseSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.PreferredHolder == nil {
 					out.PreferredHolder = new(string)
 				}
-				if !d.Null() {
-					v12, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.PreferredHolder) = string(v12)
+				if err := d.StringTo(&(*out.PreferredHolder)); err != nil {
+					return err
 				}
 			}
 		default:

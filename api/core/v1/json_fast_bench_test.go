@@ -22,6 +22,22 @@ const benchPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-5d8f7c
 	`"hostIP":"10.0.0.7","podIP":"10.244.1.9","startTime":"2024-05-01T10:00:01Z",` +
 	`"containerStatuses":[{"name":"web","state":{"running":{"startedAt":"2024-05-01T10:00:03Z"}},"ready":true,"restartCount":0,"image":"nginx:1.27","imageID":"sha256:abc","containerID":"containerd://def"}]}}`
 
+// createPod is the body bench/apiserver posts for each pod it creates
+// (its podJSON): what the API server decodes, defaults, validates and
+// encodes on every create.
+const createPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"nginx-000-000000","namespace":"bench",` +
+	`"labels":{"app":"web","tier":"frontend","pod-template-hash":"7d9c6b8f5d","app.kubernetes.io/name":"nginx","app.kubernetes.io/version":"1.27.3"},` +
+	`"annotations":{"kubectl.kubernetes.io/default-container":"nginx","prometheus.io/scrape":"true","prometheus.io/port":"9113"}},` +
+	`"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx:1.27.3","imagePullPolicy":"IfNotPresent",` +
+	`"ports":[{"name":"http","containerPort":80,"protocol":"TCP"},{"name":"metrics","containerPort":9113,"protocol":"TCP"}],` +
+	`"env":[{"name":"NGINX_WORKER_PROCESSES","value":"2"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],` +
+	`"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},` +
+	`"livenessProbe":{"httpGet":{"path":"/healthz","port":80},"initialDelaySeconds":10,"periodSeconds":10},` +
+	`"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},` +
+	`"volumeMounts":[{"name":"config","mountPath":"/etc/nginx/conf.d","readOnly":true}]}],` +
+	`"volumes":[{"name":"config","configMap":{"name":"nginx-config"}}],` +
+	`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst"}}`
+
 func benchPodValue(b *testing.B) *corev1.Pod {
 	var p corev1.Pod
 	if err := json.Unmarshal([]byte(benchPod), &p); err != nil {
@@ -48,6 +64,17 @@ func BenchmarkPodDecode(b *testing.B) {
 		for b.Loop() {
 			var p corev1.Pod
 			if err := json.Unmarshal(data, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	create := []byte(createPod)
+	b.Run("create", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(create)))
+		for b.Loop() {
+			var p corev1.Pod
+			if err := p.UnmarshalJSONFast(create); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/rigging-dev/rigging/api/intstr"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
 	"github.com/rigging-dev/rigging/api/resource"
-	"github.com/rigging-dev/rigging/api/types"
 	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
@@ -210,12 +209,8 @@ func (out *AppArmorProfile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = AppArmorProfileType(v1)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "localhostProfile":
 			if seen[0]&(1<<1) != 0 {
@@ -228,12 +223,8 @@ func (out *AppArmorProfile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.LocalhostProfile == nil {
 					out.LocalhostProfile = new(string)
 				}
-				if !d.Null() {
-					v2, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.LocalhostProfile) = string(v2)
+				if err := d.StringTo(&(*out.LocalhostProfile)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -302,24 +293,16 @@ func (out *AttachedVolume) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v3, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = UniqueVolumeName(v3)
+			if err := d.StringTo((*string)(&out.Name)); err != nil {
+				return err
 			}
 		case "devicePath":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v4, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.DevicePath = string(v4)
+			if err := d.StringTo(&out.DevicePath); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -401,24 +384,16 @@ func (out *Binding) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v5)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v6, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v6)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -470,14 +445,14 @@ func (in *CSIPersistentVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb10 [16]string
-			for i7, k8 := range jsontext.AppendSortedKeys(kb10[:0], in.VolumeAttributes) {
+			var kb10 [16]jsontext.Entry[string, string]
+			for i7, e11 := range jsontext.AppendSortedEntries(kb10[:0], in.VolumeAttributes) {
 				if i7 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k8)
+				b = jsontext.AppendString(b, e11.Key)
 				b = append(b, ':')
-				v9 := in.VolumeAttributes[k8]
+				v9 := e11.Value
 				b = jsontext.AppendString(b, v9)
 			}
 			b = append(b, '}')
@@ -579,24 +554,16 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v11, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Driver = string(v11)
+			if err := d.StringTo(&out.Driver); err != nil {
+				return err
 			}
 		case "volumeHandle":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v12, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.VolumeHandle = string(v12)
+			if err := d.StringTo(&out.VolumeHandle); err != nil {
+				return err
 			}
 		case "readOnly":
 			if seen[0]&(1<<2) != 0 {
@@ -604,23 +571,19 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v13, err := d.Bool()
+				v14, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v13)
+				out.ReadOnly = bool(v14)
 			}
 		case "fsType":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v14, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.FSType = string(v14)
+			if err := d.StringTo(&out.FSType); err != nil {
+				return err
 			}
 		case "volumeAttributes":
 			if seen[0]&(1<<4) != 0 {
@@ -633,7 +596,7 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v15 := make(map[string]string, d.Remaining(64))
+				v16 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -642,18 +605,14 @@ func (out *CSIPersistentVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					if !more {
 						break
 					}
-					k16 := d.Copy(name)
-					var e17 string
-					if !d.Null() {
-						v18, err := d.String()
-						if err != nil {
-							return err
-						}
-						e17 = string(v18)
+					k17 := d.Copy(name)
+					var e18 string
+					if err := d.StringTo(&e18); err != nil {
+						return err
 					}
-					v15[k16] = e17
+					v16[k17] = e18
 				}
-				out.VolumeAttributes = v15
+				out.VolumeAttributes = v16
 			}
 		case "controllerPublishSecretRef":
 			if seen[0]&(1<<5) != 0 {
@@ -770,15 +729,15 @@ func (in *CSIVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb22 [16]string
-			for i19, k20 := range jsontext.AppendSortedKeys(kb22[:0], in.VolumeAttributes) {
-				if i19 > 0 {
+			var kb23 [16]jsontext.Entry[string, string]
+			for i20, e24 := range jsontext.AppendSortedEntries(kb23[:0], in.VolumeAttributes) {
+				if i20 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k20)
+				b = jsontext.AppendString(b, e24.Key)
 				b = append(b, ':')
-				v21 := in.VolumeAttributes[k20]
-				b = jsontext.AppendString(b, v21)
+				v22 := e24.Value
+				b = jsontext.AppendString(b, v22)
 			}
 			b = append(b, '}')
 		}
@@ -839,12 +798,8 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v23, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Driver = string(v23)
+			if err := d.StringTo(&out.Driver); err != nil {
+				return err
 			}
 		case "readOnly":
 			if seen[0]&(1<<1) != 0 {
@@ -858,11 +813,11 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ReadOnly = new(bool)
 				}
 				if !d.Null() {
-					v24, err := d.Bool()
+					v26, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.ReadOnly) = bool(v24)
+					(*out.ReadOnly) = bool(v26)
 				}
 			}
 		case "fsType":
@@ -876,12 +831,8 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.FSType == nil {
 					out.FSType = new(string)
 				}
-				if !d.Null() {
-					v25, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.FSType) = string(v25)
+				if err := d.StringTo(&(*out.FSType)); err != nil {
+					return err
 				}
 			}
 		case "volumeAttributes":
@@ -895,7 +846,7 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v26 := make(map[string]string, d.Remaining(64))
+				v28 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -904,18 +855,14 @@ func (out *CSIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k27 := d.Copy(name)
-					var e28 string
-					if !d.Null() {
-						v29, err := d.String()
-						if err != nil {
-							return err
-						}
-						e28 = string(v29)
+					k29 := d.Copy(name)
+					var e30 string
+					if err := d.StringTo(&e30); err != nil {
+						return err
 					}
-					v26[k27] = e28
+					v28[k29] = e30
 				}
-				out.VolumeAttributes = v26
+				out.VolumeAttributes = v28
 			}
 		case "nodePublishSecretRef":
 			if seen[0]&(1<<4) != 0 {
@@ -954,11 +901,11 @@ func (in *Capabilities) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i30 := range in.Add {
-				if i30 > 0 {
+			for i32 := range in.Add {
+				if i32 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Add[i30])
+				b = jsontext.AppendString(b, in.Add[i32])
 			}
 			b = append(b, ']')
 		}
@@ -969,11 +916,11 @@ func (in *Capabilities) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i31 := range in.Drop {
-				if i31 > 0 {
+			for i33 := range in.Drop {
+				if i33 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Drop[i31])
+				b = jsontext.AppendString(b, in.Drop[i33])
 			}
 			b = append(b, ']')
 		}
@@ -1030,7 +977,7 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v32 := make([]Capability, 0)
+				v34 := make([]Capability, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1039,17 +986,13 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z33 Capability
-					v32 = append(v32, z33)
-					if !d.Null() {
-						v34, err := d.String()
-						if err != nil {
-							return err
-						}
-						v32[len(v32)-1] = Capability(v34)
+					var z35 Capability
+					v34 = append(v34, z35)
+					if err := d.StringTo((*string)(&v34[len(v34)-1])); err != nil {
+						return err
 					}
 				}
-				out.Add = v32
+				out.Add = v34
 			}
 		case "drop":
 			if seen[0]&(1<<1) != 0 {
@@ -1062,7 +1005,7 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v35 := make([]Capability, 0)
+				v37 := make([]Capability, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1071,17 +1014,13 @@ func (out *Capabilities) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z36 Capability
-					v35 = append(v35, z36)
-					if !d.Null() {
-						v37, err := d.String()
-						if err != nil {
-							return err
-						}
-						v35[len(v35)-1] = Capability(v37)
+					var z38 Capability
+					v37 = append(v37, z38)
+					if err := d.StringTo((*string)(&v37[len(v37)-1])); err != nil {
+						return err
 					}
 				}
-				out.Drop = v35
+				out.Drop = v37
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1160,11 +1099,11 @@ func (out *ClientIPConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TimeoutSeconds = new(int32)
 				}
 				if !d.Null() {
-					v38, err := d.Int(32)
+					v40, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.TimeoutSeconds) = int32(v38)
+					(*out.TimeoutSeconds) = int32(v40)
 				}
 			}
 		default:
@@ -1211,15 +1150,15 @@ func (in *ConfigMap) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb42 [16]string
-			for i39, k40 := range jsontext.AppendSortedKeys(kb42[:0], in.Data) {
-				if i39 > 0 {
+			var kb44 [16]jsontext.Entry[string, string]
+			for i41, e45 := range jsontext.AppendSortedEntries(kb44[:0], in.Data) {
+				if i41 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k40)
+				b = jsontext.AppendString(b, e45.Key)
 				b = append(b, ':')
-				v41 := in.Data[k40]
-				b = jsontext.AppendString(b, v41)
+				v43 := e45.Value
+				b = jsontext.AppendString(b, v43)
 			}
 			b = append(b, '}')
 		}
@@ -1230,15 +1169,15 @@ func (in *ConfigMap) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb46 [16]string
-			for i43, k44 := range jsontext.AppendSortedKeys(kb46[:0], in.BinaryData) {
-				if i43 > 0 {
+			var kb49 [12]jsontext.Entry[string, []byte]
+			for i46, e50 := range jsontext.AppendSortedEntries(kb49[:0], in.BinaryData) {
+				if i46 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k44)
+				b = jsontext.AppendString(b, e50.Key)
 				b = append(b, ':')
-				v45 := in.BinaryData[k44]
-				b = jsontext.AppendBytes(b, []byte(v45))
+				v48 := e50.Value
+				b = jsontext.AppendBytes(b, []byte(v48))
 			}
 			b = append(b, '}')
 		}
@@ -1289,24 +1228,16 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v47, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v47)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v48, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v48)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1328,11 +1259,11 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Immutable = new(bool)
 				}
 				if !d.Null() {
-					v49, err := d.Bool()
+					v53, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Immutable) = bool(v49)
+					(*out.Immutable) = bool(v53)
 				}
 			}
 		case "data":
@@ -1346,7 +1277,7 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v50 := make(map[string]string, d.Remaining(64))
+				v54 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1355,18 +1286,14 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k51 := d.Copy(name)
-					var e52 string
-					if !d.Null() {
-						v53, err := d.String()
-						if err != nil {
-							return err
-						}
-						e52 = string(v53)
+					k55 := d.Copy(name)
+					var e56 string
+					if err := d.StringTo(&e56); err != nil {
+						return err
 					}
-					v50[k51] = e52
+					v54[k55] = e56
 				}
-				out.Data = v50
+				out.Data = v54
 			}
 		case "binaryData":
 			if seen[0]&(1<<5) != 0 {
@@ -1379,7 +1306,7 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v54 := make(map[string][]byte, d.Remaining(64))
+				v58 := make(map[string][]byte, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1388,20 +1315,20 @@ func (out *ConfigMap) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k55 := d.Copy(name)
-					var e56 []byte
+					k59 := d.Copy(name)
+					var e60 []byte
 					if d.Null() {
-						e56 = nil
+						e60 = nil
 					} else {
-						v57, err := d.Bytes()
+						v61, err := d.Bytes()
 						if err != nil {
 							return err
 						}
-						e56 = []byte(v57)
+						e60 = []byte(v61)
 					}
-					v54[k55] = e56
+					v58[k59] = e60
 				}
-				out.BinaryData = v54
+				out.BinaryData = v58
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1477,12 +1404,8 @@ func (out *ConfigMapEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v58, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v58)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "optional":
 			if seen[0]&(1<<1) != 0 {
@@ -1496,11 +1419,11 @@ func (out *ConfigMapEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v59, err := d.Bool()
+					v63, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v59)
+					(*out.Optional) = bool(v63)
 				}
 			}
 		default:
@@ -1579,24 +1502,16 @@ func (out *ConfigMapKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v60, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v60)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "key":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v61, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v61)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -1610,11 +1525,11 @@ func (out *ConfigMapKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v62, err := d.Bool()
+					v66, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v62)
+					(*out.Optional) = bool(v66)
 				}
 			}
 		default:
@@ -1652,11 +1567,11 @@ func (in *ConfigMapList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i63 := range in.Items {
-			if i63 > 0 {
+		for i67 := range in.Items {
+			if i67 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i63].AppendJSON(b); err != nil {
+			if b, err = in.Items[i67].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -1708,24 +1623,16 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v64, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v64)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v65, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v65)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1746,7 +1653,7 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v66 := make([]ConfigMap, 0)
+				v70 := make([]ConfigMap, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1755,13 +1662,13 @@ func (out *ConfigMapList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z67 ConfigMap
-					v66 = append(v66, z67)
-					if err := v66[len(v66)-1].UnmarshalJSONFrom(d); err != nil {
+					var z71 ConfigMap
+					v70 = append(v70, z71)
+					if err := v70[len(v70)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v66
+				out.Items = v70
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1789,11 +1696,11 @@ func (in *ConfigMapProjection) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i68 := range in.Items {
-				if i68 > 0 {
+			for i72 := range in.Items {
+				if i72 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i68].AppendJSON(b); err != nil {
+				if b, err = in.Items[i72].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -1854,12 +1761,8 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v69, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v69)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -1872,7 +1775,7 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v70 := make([]KeyToPath, 0)
+				v74 := make([]KeyToPath, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1881,13 +1784,13 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z71 KeyToPath
-					v70 = append(v70, z71)
-					if err := v70[len(v70)-1].UnmarshalJSONFrom(d); err != nil {
+					var z75 KeyToPath
+					v74 = append(v74, z75)
+					if err := v74[len(v74)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v70
+				out.Items = v74
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -1901,11 +1804,11 @@ func (out *ConfigMapProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v72, err := d.Bool()
+					v76, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v72)
+					(*out.Optional) = bool(v76)
 				}
 			}
 		default:
@@ -1934,11 +1837,11 @@ func (in *ConfigMapVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i73 := range in.Items {
-				if i73 > 0 {
+			for i77 := range in.Items {
+				if i77 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i73].AppendJSON(b); err != nil {
+				if b, err = in.Items[i77].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2007,12 +1910,8 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v74, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v74)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -2025,7 +1924,7 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v75 := make([]KeyToPath, 0)
+				v79 := make([]KeyToPath, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2034,13 +1933,13 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z76 KeyToPath
-					v75 = append(v75, z76)
-					if err := v75[len(v75)-1].UnmarshalJSONFrom(d); err != nil {
+					var z80 KeyToPath
+					v79 = append(v79, z80)
+					if err := v79[len(v79)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v75
+				out.Items = v79
 			}
 		case "defaultMode":
 			if seen[0]&(1<<2) != 0 {
@@ -2054,11 +1953,11 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v77, err := d.Int(32)
+					v81, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v77)
+					(*out.DefaultMode) = int32(v81)
 				}
 			}
 		case "optional":
@@ -2073,11 +1972,11 @@ func (out *ConfigMapVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v78, err := d.Bool()
+					v82, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v78)
+					(*out.Optional) = bool(v82)
 				}
 			}
 		default:
@@ -2108,11 +2007,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i79 := range in.Command {
-				if i79 > 0 {
+			for i83 := range in.Command {
+				if i83 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Command[i79])
+				b = jsontext.AppendString(b, in.Command[i83])
 			}
 			b = append(b, ']')
 		}
@@ -2123,11 +2022,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i80 := range in.Args {
-				if i80 > 0 {
+			for i84 := range in.Args {
+				if i84 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Args[i80])
+				b = jsontext.AppendString(b, in.Args[i84])
 			}
 			b = append(b, ']')
 		}
@@ -2142,11 +2041,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i81 := range in.Ports {
-				if i81 > 0 {
+			for i85 := range in.Ports {
+				if i85 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i81].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i85].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2159,11 +2058,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i82 := range in.EnvFrom {
-				if i82 > 0 {
+			for i86 := range in.EnvFrom {
+				if i86 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.EnvFrom[i82].AppendJSON(b); err != nil {
+				if b, err = in.EnvFrom[i86].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2176,11 +2075,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i83 := range in.Env {
-				if i83 > 0 {
+			for i87 := range in.Env {
+				if i87 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Env[i83].AppendJSON(b); err != nil {
+				if b, err = in.Env[i87].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2199,11 +2098,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i84 := range in.ResizePolicy {
-				if i84 > 0 {
+			for i88 := range in.ResizePolicy {
+				if i88 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ResizePolicy[i84].AppendJSON(b); err != nil {
+				if b, err = in.ResizePolicy[i88].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2224,11 +2123,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i85 := range in.VolumeMounts {
-				if i85 > 0 {
+			for i89 := range in.VolumeMounts {
+				if i89 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.VolumeMounts[i85].AppendJSON(b); err != nil {
+				if b, err = in.VolumeMounts[i89].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2241,11 +2140,11 @@ func (in *Container) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i86 := range in.VolumeDevices {
-				if i86 > 0 {
+			for i90 := range in.VolumeDevices {
+				if i90 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.VolumeDevices[i86].AppendJSON(b); err != nil {
+				if b, err = in.VolumeDevices[i90].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2372,24 +2271,16 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v87, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v87)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "image":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v88, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Image = string(v88)
+			if err := d.StringTo(&out.Image); err != nil {
+				return err
 			}
 		case "command":
 			if seen[0]&(1<<2) != 0 {
@@ -2402,7 +2293,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v89 := make([]string, 0)
+				v93 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2411,17 +2302,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z90 string
-					v89 = append(v89, z90)
-					if !d.Null() {
-						v91, err := d.String()
-						if err != nil {
-							return err
-						}
-						v89[len(v89)-1] = string(v91)
+					var z94 string
+					v93 = append(v93, z94)
+					if err := d.StringTo(&v93[len(v93)-1]); err != nil {
+						return err
 					}
 				}
-				out.Command = v89
+				out.Command = v93
 			}
 		case "args":
 			if seen[0]&(1<<3) != 0 {
@@ -2434,7 +2321,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v92 := make([]string, 0)
+				v96 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2443,29 +2330,21 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z93 string
-					v92 = append(v92, z93)
-					if !d.Null() {
-						v94, err := d.String()
-						if err != nil {
-							return err
-						}
-						v92[len(v92)-1] = string(v94)
+					var z97 string
+					v96 = append(v96, z97)
+					if err := d.StringTo(&v96[len(v96)-1]); err != nil {
+						return err
 					}
 				}
-				out.Args = v92
+				out.Args = v96
 			}
 		case "workingDir":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v95, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.WorkingDir = string(v95)
+			if err := d.StringTo(&out.WorkingDir); err != nil {
+				return err
 			}
 		case "ports":
 			if seen[0]&(1<<5) != 0 {
@@ -2478,7 +2357,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v96 := make([]ContainerPort, 0)
+				v100 := make([]ContainerPort, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2487,13 +2366,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z97 ContainerPort
-					v96 = append(v96, z97)
-					if err := v96[len(v96)-1].UnmarshalJSONFrom(d); err != nil {
+					var z101 ContainerPort
+					v100 = append(v100, z101)
+					if err := v100[len(v100)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v96
+				out.Ports = v100
 			}
 		case "envFrom":
 			if seen[0]&(1<<6) != 0 {
@@ -2506,7 +2385,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v98 := make([]EnvFromSource, 0)
+				v102 := make([]EnvFromSource, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2515,13 +2394,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z99 EnvFromSource
-					v98 = append(v98, z99)
-					if err := v98[len(v98)-1].UnmarshalJSONFrom(d); err != nil {
+					var z103 EnvFromSource
+					v102 = append(v102, z103)
+					if err := v102[len(v102)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.EnvFrom = v98
+				out.EnvFrom = v102
 			}
 		case "env":
 			if seen[0]&(1<<7) != 0 {
@@ -2534,7 +2413,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v100 := make([]EnvVar, 0)
+				v104 := make([]EnvVar, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2543,13 +2422,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z101 EnvVar
-					v100 = append(v100, z101)
-					if err := v100[len(v100)-1].UnmarshalJSONFrom(d); err != nil {
+					var z105 EnvVar
+					v104 = append(v104, z105)
+					if err := v104[len(v104)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Env = v100
+				out.Env = v104
 			}
 		case "resources":
 			if seen[0]&(1<<8) != 0 {
@@ -2570,7 +2449,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v102 := make([]ContainerResizePolicy, 0)
+				v106 := make([]ContainerResizePolicy, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2579,13 +2458,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z103 ContainerResizePolicy
-					v102 = append(v102, z103)
-					if err := v102[len(v102)-1].UnmarshalJSONFrom(d); err != nil {
+					var z107 ContainerResizePolicy
+					v106 = append(v106, z107)
+					if err := v106[len(v106)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ResizePolicy = v102
+				out.ResizePolicy = v106
 			}
 		case "restartPolicy":
 			if seen[0]&(1<<10) != 0 {
@@ -2598,12 +2477,8 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.RestartPolicy == nil {
 					out.RestartPolicy = new(ContainerRestartPolicy)
 				}
-				if !d.Null() {
-					v104, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.RestartPolicy) = ContainerRestartPolicy(v104)
+				if err := d.StringTo((*string)(&(*out.RestartPolicy))); err != nil {
+					return err
 				}
 			}
 		case "volumeMounts":
@@ -2617,7 +2492,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v105 := make([]VolumeMount, 0)
+				v109 := make([]VolumeMount, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2626,13 +2501,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z106 VolumeMount
-					v105 = append(v105, z106)
-					if err := v105[len(v105)-1].UnmarshalJSONFrom(d); err != nil {
+					var z110 VolumeMount
+					v109 = append(v109, z110)
+					if err := v109[len(v109)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.VolumeMounts = v105
+				out.VolumeMounts = v109
 			}
 		case "volumeDevices":
 			if seen[0]&(1<<12) != 0 {
@@ -2645,7 +2520,7 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v107 := make([]VolumeDevice, 0)
+				v111 := make([]VolumeDevice, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2654,13 +2529,13 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z108 VolumeDevice
-					v107 = append(v107, z108)
-					if err := v107[len(v107)-1].UnmarshalJSONFrom(d); err != nil {
+					var z112 VolumeDevice
+					v111 = append(v111, z112)
+					if err := v111[len(v111)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.VolumeDevices = v107
+				out.VolumeDevices = v111
 			}
 		case "livenessProbe":
 			if seen[0]&(1<<13) != 0 {
@@ -2727,36 +2602,24 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 17
-			if !d.Null() {
-				v109, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TerminationMessagePath = string(v109)
+			if err := d.StringTo(&out.TerminationMessagePath); err != nil {
+				return err
 			}
 		case "terminationMessagePolicy":
 			if seen[0]&(1<<18) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 18
-			if !d.Null() {
-				v110, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TerminationMessagePolicy = TerminationMessagePolicy(v110)
+			if err := d.StringTo((*string)(&out.TerminationMessagePolicy)); err != nil {
+				return err
 			}
 		case "imagePullPolicy":
 			if seen[0]&(1<<19) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 19
-			if !d.Null() {
-				v111, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ImagePullPolicy = PullPolicy(v111)
+			if err := d.StringTo((*string)(&out.ImagePullPolicy)); err != nil {
+				return err
 			}
 		case "securityContext":
 			if seen[0]&(1<<20) != 0 {
@@ -2779,11 +2642,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 21
 			if !d.Null() {
-				v112, err := d.Bool()
+				v116, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Stdin = bool(v112)
+				out.Stdin = bool(v116)
 			}
 		case "stdinOnce":
 			if seen[0]&(1<<22) != 0 {
@@ -2791,11 +2654,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 22
 			if !d.Null() {
-				v113, err := d.Bool()
+				v117, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.StdinOnce = bool(v113)
+				out.StdinOnce = bool(v117)
 			}
 		case "tty":
 			if seen[0]&(1<<23) != 0 {
@@ -2803,11 +2666,11 @@ func (out *Container) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 23
 			if !d.Null() {
-				v114, err := d.Bool()
+				v118, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.TTY = bool(v114)
+				out.TTY = bool(v118)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2830,11 +2693,11 @@ func (in *ContainerImage) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i115 := range in.Names {
-			if i115 > 0 {
+		for i119 := range in.Names {
+			if i119 > 0 {
 				b = append(b, ',')
 			}
-			b = jsontext.AppendString(b, in.Names[i115])
+			b = jsontext.AppendString(b, in.Names[i119])
 		}
 		b = append(b, ']')
 	}
@@ -2894,7 +2757,7 @@ func (out *ContainerImage) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v116 := make([]string, 0)
+				v120 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2903,17 +2766,13 @@ func (out *ContainerImage) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z117 string
-					v116 = append(v116, z117)
-					if !d.Null() {
-						v118, err := d.String()
-						if err != nil {
-							return err
-						}
-						v116[len(v116)-1] = string(v118)
+					var z121 string
+					v120 = append(v120, z121)
+					if err := d.StringTo(&v120[len(v120)-1]); err != nil {
+						return err
 					}
 				}
-				out.Names = v116
+				out.Names = v120
 			}
 		case "sizeBytes":
 			if seen[0]&(1<<1) != 0 {
@@ -2921,11 +2780,11 @@ func (out *ContainerImage) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v119, err := d.Int(64)
+				v123, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.SizeBytes = int64(v119)
+				out.SizeBytes = int64(v123)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3007,12 +2866,8 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v120, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v120)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "hostPort":
 			if seen[0]&(1<<1) != 0 {
@@ -3020,11 +2875,11 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v121, err := d.Int(32)
+				v125, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.HostPort = int32(v121)
+				out.HostPort = int32(v125)
 			}
 		case "containerPort":
 			if seen[0]&(1<<2) != 0 {
@@ -3032,35 +2887,27 @@ func (out *ContainerPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v122, err := d.Int(32)
+				v126, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.ContainerPort = int32(v122)
+				out.ContainerPort = int32(v126)
 			}
 		case "protocol":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v123, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Protocol = Protocol(v123)
+			if err := d.StringTo((*string)(&out.Protocol)); err != nil {
+				return err
 			}
 		case "hostIP":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v124, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.HostIP = string(v124)
+			if err := d.StringTo(&out.HostIP); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3128,24 +2975,16 @@ func (out *ContainerResizePolicy) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v125, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceName = ResourceName(v125)
+			if err := d.StringTo((*string)(&out.ResourceName)); err != nil {
+				return err
 			}
 		case "restartPolicy":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v126, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.RestartPolicy = ResourceResizeRestartPolicy(v126)
+			if err := d.StringTo((*string)(&out.RestartPolicy)); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3445,11 +3284,11 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v127, err := d.Int(32)
+				v131, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.ExitCode = int32(v127)
+				out.ExitCode = int32(v131)
 			}
 		case "signal":
 			if seen[0]&(1<<1) != 0 {
@@ -3457,35 +3296,27 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v128, err := d.Int(32)
+				v132, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Signal = int32(v128)
+				out.Signal = int32(v132)
 			}
 		case "reason":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v129, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v129)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v130, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v130)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "startedAt":
 			if seen[0]&(1<<4) != 0 {
@@ -3512,12 +3343,8 @@ func (out *ContainerStateTerminated) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v131, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ContainerID = string(v131)
+			if err := d.StringTo(&out.ContainerID); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3589,24 +3416,16 @@ func (out *ContainerStateWaiting) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v132, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v132)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v133, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v133)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3664,15 +3483,15 @@ func (in *ContainerStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb137 [16]ResourceName
-			for i134, k135 := range jsontext.AppendSortedKeys(kb137[:0], in.AllocatedResources) {
-				if i134 > 0 {
+			var kb141 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i138, e142 := range jsontext.AppendSortedEntries(kb141[:0], in.AllocatedResources) {
+				if i138 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k135)
+				b = jsontext.AppendString(b, e142.Key)
 				b = append(b, ':')
-				v136 := in.AllocatedResources[k135]
-				if b, err = v136.AppendJSON(b); err != nil {
+				v140 := e142.Value
+				if b, err = v140.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -3735,12 +3554,8 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v138, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v138)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "state":
 			if seen[0]&(1<<1) != 0 {
@@ -3764,11 +3579,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v139, err := d.Bool()
+				v144, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Ready = bool(v139)
+				out.Ready = bool(v144)
 			}
 		case "restartCount":
 			if seen[0]&(1<<4) != 0 {
@@ -3776,47 +3591,35 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v140, err := d.Int(32)
+				v145, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.RestartCount = int32(v140)
+				out.RestartCount = int32(v145)
 			}
 		case "image":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v141, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Image = string(v141)
+			if err := d.StringTo(&out.Image); err != nil {
+				return err
 			}
 		case "imageID":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v142, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ImageID = string(v142)
+			if err := d.StringTo(&out.ImageID); err != nil {
+				return err
 			}
 		case "containerID":
 			if seen[0]&(1<<7) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 7
-			if !d.Null() {
-				v143, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ContainerID = string(v143)
+			if err := d.StringTo(&out.ContainerID); err != nil {
+				return err
 			}
 		case "started":
 			if seen[0]&(1<<8) != 0 {
@@ -3830,11 +3633,11 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Started = new(bool)
 				}
 				if !d.Null() {
-					v144, err := d.Bool()
+					v149, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Started) = bool(v144)
+					(*out.Started) = bool(v149)
 				}
 			}
 		case "allocatedResources":
@@ -3848,7 +3651,7 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v145 := make(ResourceList, d.Remaining(64))
+				v150 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -3857,16 +3660,16 @@ func (out *ContainerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k146 := ResourceName(d.Copy(name))
-					var e147 resource.Quantity
+					k151 := ResourceName(d.Copy(name))
+					var e152 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e147.UnmarshalJSON(raw); err != nil {
+					} else if err := e152.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v145[k146] = e147
+					v150[k151] = e152
 				}
-				out.AllocatedResources = v145
+				out.AllocatedResources = v150
 			}
 		case "resources":
 			if seen[0]&(1<<10) != 0 {
@@ -3948,11 +3751,11 @@ func (out *DaemonEndpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v148, err := d.Int(32)
+				v153, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v148)
+				out.Port = int32(v153)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3976,11 +3779,11 @@ func (in *DownwardAPIProjection) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i149 := range in.Items {
-				if i149 > 0 {
+			for i154 := range in.Items {
+				if i154 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i149].AppendJSON(b); err != nil {
+				if b, err = in.Items[i154].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4039,7 +3842,7 @@ func (out *DownwardAPIProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v150 := make([]DownwardAPIVolumeFile, 0)
+				v155 := make([]DownwardAPIVolumeFile, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4048,13 +3851,13 @@ func (out *DownwardAPIProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z151 DownwardAPIVolumeFile
-					v150 = append(v150, z151)
-					if err := v150[len(v150)-1].UnmarshalJSONFrom(d); err != nil {
+					var z156 DownwardAPIVolumeFile
+					v155 = append(v155, z156)
+					if err := v155[len(v155)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v150
+				out.Items = v155
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -4148,12 +3951,8 @@ func (out *DownwardAPIVolumeFile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v152, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v152)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "fieldRef":
 			if seen[0]&(1<<1) != 0 {
@@ -4197,11 +3996,11 @@ func (out *DownwardAPIVolumeFile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Mode = new(int32)
 				}
 				if !d.Null() {
-					v153, err := d.Int(32)
+					v158, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Mode) = int32(v153)
+					(*out.Mode) = int32(v158)
 				}
 			}
 		default:
@@ -4226,11 +4025,11 @@ func (in *DownwardAPIVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i154 := range in.Items {
-				if i154 > 0 {
+			for i159 := range in.Items {
+				if i159 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i154].AppendJSON(b); err != nil {
+				if b, err = in.Items[i159].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4297,7 +4096,7 @@ func (out *DownwardAPIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v155 := make([]DownwardAPIVolumeFile, 0)
+				v160 := make([]DownwardAPIVolumeFile, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4306,13 +4105,13 @@ func (out *DownwardAPIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error
 					if !more {
 						break
 					}
-					var z156 DownwardAPIVolumeFile
-					v155 = append(v155, z156)
-					if err := v155[len(v155)-1].UnmarshalJSONFrom(d); err != nil {
+					var z161 DownwardAPIVolumeFile
+					v160 = append(v160, z161)
+					if err := v160[len(v160)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v155
+				out.Items = v160
 			}
 		case "defaultMode":
 			if seen[0]&(1<<1) != 0 {
@@ -4326,11 +4125,11 @@ func (out *DownwardAPIVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v157, err := d.Int(32)
+					v162, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v157)
+					(*out.DefaultMode) = int32(v162)
 				}
 			}
 		default:
@@ -4409,12 +4208,8 @@ func (out *EmptyDirVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v158, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Medium = StorageMedium(v158)
+			if err := d.StringTo((*string)(&out.Medium)); err != nil {
+				return err
 			}
 		case "sizeLimit":
 			if seen[0]&(1<<1) != 0 {
@@ -4519,24 +4314,16 @@ func (out *EndpointAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v159, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.IP = string(v159)
+			if err := d.StringTo(&out.IP); err != nil {
+				return err
 			}
 		case "hostname":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v160, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Hostname = string(v160)
+			if err := d.StringTo(&out.Hostname); err != nil {
+				return err
 			}
 		case "nodeName":
 			if seen[0]&(1<<2) != 0 {
@@ -4549,12 +4336,8 @@ func (out *EndpointAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.NodeName == nil {
 					out.NodeName = new(string)
 				}
-				if !d.Null() {
-					v161, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.NodeName) = string(v161)
+				if err := d.StringTo(&(*out.NodeName)); err != nil {
+					return err
 				}
 			}
 		case "targetRef":
@@ -4652,12 +4435,8 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v162, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v162)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "port":
 			if seen[0]&(1<<1) != 0 {
@@ -4665,23 +4444,19 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v163, err := d.Int(32)
+				v168, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v163)
+				out.Port = int32(v168)
 			}
 		case "protocol":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v164, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Protocol = Protocol(v164)
+			if err := d.StringTo((*string)(&out.Protocol)); err != nil {
+				return err
 			}
 		case "appProtocol":
 			if seen[0]&(1<<3) != 0 {
@@ -4694,12 +4469,8 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.AppProtocol == nil {
 					out.AppProtocol = new(string)
 				}
-				if !d.Null() {
-					v165, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.AppProtocol) = string(v165)
+				if err := d.StringTo(&(*out.AppProtocol)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -4724,11 +4495,11 @@ func (in *EndpointSubset) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i166 := range in.Addresses {
-				if i166 > 0 {
+			for i171 := range in.Addresses {
+				if i171 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Addresses[i166].AppendJSON(b); err != nil {
+				if b, err = in.Addresses[i171].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4741,11 +4512,11 @@ func (in *EndpointSubset) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i167 := range in.NotReadyAddresses {
-				if i167 > 0 {
+			for i172 := range in.NotReadyAddresses {
+				if i172 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.NotReadyAddresses[i167].AppendJSON(b); err != nil {
+				if b, err = in.NotReadyAddresses[i172].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4758,11 +4529,11 @@ func (in *EndpointSubset) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i168 := range in.Ports {
-				if i168 > 0 {
+			for i173 := range in.Ports {
+				if i173 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i168].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i173].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4821,7 +4592,7 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v169 := make([]EndpointAddress, 0)
+				v174 := make([]EndpointAddress, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4830,13 +4601,13 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z170 EndpointAddress
-					v169 = append(v169, z170)
-					if err := v169[len(v169)-1].UnmarshalJSONFrom(d); err != nil {
+					var z175 EndpointAddress
+					v174 = append(v174, z175)
+					if err := v174[len(v174)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Addresses = v169
+				out.Addresses = v174
 			}
 		case "notReadyAddresses":
 			if seen[0]&(1<<1) != 0 {
@@ -4849,7 +4620,7 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v171 := make([]EndpointAddress, 0)
+				v176 := make([]EndpointAddress, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4858,13 +4629,13 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z172 EndpointAddress
-					v171 = append(v171, z172)
-					if err := v171[len(v171)-1].UnmarshalJSONFrom(d); err != nil {
+					var z177 EndpointAddress
+					v176 = append(v176, z177)
+					if err := v176[len(v176)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.NotReadyAddresses = v171
+				out.NotReadyAddresses = v176
 			}
 		case "ports":
 			if seen[0]&(1<<2) != 0 {
@@ -4877,7 +4648,7 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v173 := make([]EndpointPort, 0)
+				v178 := make([]EndpointPort, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -4886,13 +4657,13 @@ func (out *EndpointSubset) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z174 EndpointPort
-					v173 = append(v173, z174)
-					if err := v173[len(v173)-1].UnmarshalJSONFrom(d); err != nil {
+					var z179 EndpointPort
+					v178 = append(v178, z179)
+					if err := v178[len(v178)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v173
+				out.Ports = v178
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -4930,11 +4701,11 @@ func (in *Endpoints) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i175 := range in.Subsets {
-				if i175 > 0 {
+			for i180 := range in.Subsets {
+				if i180 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Subsets[i175].AppendJSON(b); err != nil {
+				if b, err = in.Subsets[i180].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -4987,24 +4758,16 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v176, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v176)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v177, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v177)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -5025,7 +4788,7 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v178 := make([]EndpointSubset, 0)
+				v183 := make([]EndpointSubset, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -5034,13 +4797,13 @@ func (out *Endpoints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z179 EndpointSubset
-					v178 = append(v178, z179)
-					if err := v178[len(v178)-1].UnmarshalJSONFrom(d); err != nil {
+					var z184 EndpointSubset
+					v183 = append(v183, z184)
+					if err := v183[len(v183)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Subsets = v178
+				out.Subsets = v183
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -5077,11 +4840,11 @@ func (in *EndpointsList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i180 := range in.Items {
-			if i180 > 0 {
+		for i185 := range in.Items {
+			if i185 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i180].AppendJSON(b); err != nil {
+			if b, err = in.Items[i185].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -5133,24 +4896,16 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v181, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v181)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v182, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v182)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -5171,7 +4926,7 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v183 := make([]Endpoints, 0)
+				v188 := make([]Endpoints, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -5180,13 +4935,13 @@ func (out *EndpointsList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z184 Endpoints
-					v183 = append(v183, z184)
-					if err := v183[len(v183)-1].UnmarshalJSONFrom(d); err != nil {
+					var z189 Endpoints
+					v188 = append(v188, z189)
+					if err := v188[len(v188)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v183
+				out.Items = v188
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -5274,12 +5029,8 @@ func (out *EnvFromSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v185, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Prefix = string(v185)
+			if err := d.StringTo(&out.Prefix); err != nil {
+				return err
 			}
 		case "configMapRef":
 			if seen[0]&(1<<1) != 0 {
@@ -5389,24 +5140,16 @@ func (out *EnvVar) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v186, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v186)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v187, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Value = string(v187)
+			if err := d.StringTo(&out.Value); err != nil {
+				return err
 			}
 		case "valueFrom":
 			if seen[0]&(1<<2) != 0 {
@@ -5808,24 +5551,16 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v188, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v188)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v189, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v189)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -5848,24 +5583,16 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v190, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v190)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v191, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v191)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "source":
 			if seen[0]&(1<<6) != 0 {
@@ -5901,23 +5628,19 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v192, err := d.Int(32)
+				v197, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Count = int32(v192)
+				out.Count = int32(v197)
 			}
 		case "type":
 			if seen[0]&(1<<10) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 10
-			if !d.Null() {
-				v193, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = string(v193)
+			if err := d.StringTo(&out.Type); err != nil {
+				return err
 			}
 		case "eventTime":
 			if seen[0]&(1<<11) != 0 {
@@ -5949,12 +5672,8 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 13
-			if !d.Null() {
-				v194, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Action = string(v194)
+			if err := d.StringTo(&out.Action); err != nil {
+				return err
 			}
 		case "related":
 			if seen[0]&(1<<14) != 0 {
@@ -5976,24 +5695,16 @@ func (out *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 15
-			if !d.Null() {
-				v195, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ReportingController = string(v195)
+			if err := d.StringTo(&out.ReportingController); err != nil {
+				return err
 			}
 		case "reportingInstance":
 			if seen[0]&(1<<16) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 16
-			if !d.Null() {
-				v196, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ReportingInstance = string(v196)
+			if err := d.StringTo(&out.ReportingInstance); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6030,11 +5741,11 @@ func (in *EventList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i197 := range in.Items {
-			if i197 > 0 {
+		for i202 := range in.Items {
+			if i202 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i197].AppendJSON(b); err != nil {
+			if b, err = in.Items[i202].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -6086,24 +5797,16 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v198, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v198)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v199, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v199)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -6124,7 +5827,7 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v200 := make([]Event, 0)
+				v205 := make([]Event, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6133,13 +5836,13 @@ func (out *EventList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z201 Event
-					v200 = append(v200, z201)
-					if err := v200[len(v200)-1].UnmarshalJSONFrom(d); err != nil {
+					var z206 Event
+					v205 = append(v205, z206)
+					if err := v205[len(v205)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v200
+				out.Items = v205
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6214,11 +5917,11 @@ func (out *EventSeries) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v202, err := d.Int(32)
+				v207, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Count = int32(v202)
+				out.Count = int32(v207)
 			}
 		case "lastObservedTime":
 			if seen[0]&(1<<1) != 0 {
@@ -6300,24 +6003,16 @@ func (out *EventSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v203, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Component = string(v203)
+			if err := d.StringTo(&out.Component); err != nil {
+				return err
 			}
 		case "host":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v204, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Host = string(v204)
+			if err := d.StringTo(&out.Host); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6341,11 +6036,11 @@ func (in *ExecAction) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i205 := range in.Command {
-				if i205 > 0 {
+			for i210 := range in.Command {
+				if i210 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Command[i205])
+				b = jsontext.AppendString(b, in.Command[i210])
 			}
 			b = append(b, ']')
 		}
@@ -6402,7 +6097,7 @@ func (out *ExecAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v206 := make([]string, 0)
+				v211 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6411,17 +6106,13 @@ func (out *ExecAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z207 string
-					v206 = append(v206, z207)
-					if !d.Null() {
-						v208, err := d.String()
-						if err != nil {
-							return err
-						}
-						v206[len(v206)-1] = string(v208)
+					var z212 string
+					v211 = append(v211, z212)
+					if err := d.StringTo(&v211[len(v211)-1]); err != nil {
+						return err
 					}
 				}
-				out.Command = v206
+				out.Command = v211
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6494,11 +6185,11 @@ func (out *GRPCAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v209, err := d.Int(32)
+				v214, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v209)
+				out.Port = int32(v214)
 			}
 		case "service":
 			if seen[0]&(1<<1) != 0 {
@@ -6511,12 +6202,8 @@ func (out *GRPCAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Service == nil {
 					out.Service = new(string)
 				}
-				if !d.Null() {
-					v210, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Service) = string(v210)
+				if err := d.StringTo(&(*out.Service)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -6557,11 +6244,11 @@ func (in *HTTPGetAction) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i211 := range in.HTTPHeaders {
-				if i211 > 0 {
+			for i216 := range in.HTTPHeaders {
+				if i216 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.HTTPHeaders[i211].AppendJSON(b); err != nil {
+				if b, err = in.HTTPHeaders[i216].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -6614,12 +6301,8 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v212, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v212)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "port":
 			if seen[0]&(1<<1) != 0 {
@@ -6636,24 +6319,16 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v213, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Host = string(v213)
+			if err := d.StringTo(&out.Host); err != nil {
+				return err
 			}
 		case "scheme":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v214, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Scheme = URIScheme(v214)
+			if err := d.StringTo((*string)(&out.Scheme)); err != nil {
+				return err
 			}
 		case "httpHeaders":
 			if seen[0]&(1<<4) != 0 {
@@ -6666,7 +6341,7 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v215 := make([]HTTPHeader, 0)
+				v220 := make([]HTTPHeader, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6675,13 +6350,13 @@ func (out *HTTPGetAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z216 HTTPHeader
-					v215 = append(v215, z216)
-					if err := v215[len(v215)-1].UnmarshalJSONFrom(d); err != nil {
+					var z221 HTTPHeader
+					v220 = append(v220, z221)
+					if err := v220[len(v220)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.HTTPHeaders = v215
+				out.HTTPHeaders = v220
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6749,24 +6424,16 @@ func (out *HTTPHeader) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v217, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v217)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v218, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Value = string(v218)
+			if err := d.StringTo(&out.Value); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6792,11 +6459,11 @@ func (in *HostAlias) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i219 := range in.Hostnames {
-				if i219 > 0 {
+			for i224 := range in.Hostnames {
+				if i224 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Hostnames[i219])
+				b = jsontext.AppendString(b, in.Hostnames[i224])
 			}
 			b = append(b, ']')
 		}
@@ -6847,12 +6514,8 @@ func (out *HostAlias) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v220, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.IP = string(v220)
+			if err := d.StringTo(&out.IP); err != nil {
+				return err
 			}
 		case "hostnames":
 			if seen[0]&(1<<1) != 0 {
@@ -6865,7 +6528,7 @@ func (out *HostAlias) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v221 := make([]string, 0)
+				v226 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -6874,17 +6537,13 @@ func (out *HostAlias) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z222 string
-					v221 = append(v221, z222)
-					if !d.Null() {
-						v223, err := d.String()
-						if err != nil {
-							return err
-						}
-						v221[len(v221)-1] = string(v223)
+					var z227 string
+					v226 = append(v226, z227)
+					if err := d.StringTo(&v226[len(v226)-1]); err != nil {
+						return err
 					}
 				}
-				out.Hostnames = v221
+				out.Hostnames = v226
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -6950,12 +6609,8 @@ func (out *HostIP) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v224, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.IP = string(v224)
+			if err := d.StringTo(&out.IP); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -7029,12 +6684,8 @@ func (out *HostPathVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v225, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v225)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "type":
 			if seen[0]&(1<<1) != 0 {
@@ -7047,12 +6698,8 @@ func (out *HostPathVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Type == nil {
 					out.Type = new(HostPathType)
 				}
-				if !d.Null() {
-					v226, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Type) = HostPathType(v226)
+				if err := d.StringTo((*string)(&(*out.Type))); err != nil {
+					return err
 				}
 			}
 		default:
@@ -7129,24 +6776,16 @@ func (out *KeyToPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v227, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v227)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "path":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v228, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v228)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "mode":
 			if seen[0]&(1<<2) != 0 {
@@ -7160,11 +6799,11 @@ func (out *KeyToPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Mode = new(int32)
 				}
 				if !d.Null() {
-					v229, err := d.Int(32)
+					v234, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Mode) = int32(v229)
+					(*out.Mode) = int32(v234)
 				}
 			}
 		default:
@@ -7513,24 +7152,16 @@ func (out *LimitRange) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v230, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v230)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v231, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v231)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -7572,15 +7203,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb235 [16]ResourceName
-			for i232, k233 := range jsontext.AppendSortedKeys(kb235[:0], in.Max) {
-				if i232 > 0 {
+			var kb240 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i237, e241 := range jsontext.AppendSortedEntries(kb240[:0], in.Max) {
+				if i237 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k233)
+				b = jsontext.AppendString(b, e241.Key)
 				b = append(b, ':')
-				v234 := in.Max[k233]
-				if b, err = v234.AppendJSON(b); err != nil {
+				v239 := e241.Value
+				if b, err = v239.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7593,15 +7224,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb239 [16]ResourceName
-			for i236, k237 := range jsontext.AppendSortedKeys(kb239[:0], in.Min) {
-				if i236 > 0 {
+			var kb245 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i242, e246 := range jsontext.AppendSortedEntries(kb245[:0], in.Min) {
+				if i242 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k237)
+				b = jsontext.AppendString(b, e246.Key)
 				b = append(b, ':')
-				v238 := in.Min[k237]
-				if b, err = v238.AppendJSON(b); err != nil {
+				v244 := e246.Value
+				if b, err = v244.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7614,15 +7245,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb243 [16]ResourceName
-			for i240, k241 := range jsontext.AppendSortedKeys(kb243[:0], in.Default) {
-				if i240 > 0 {
+			var kb250 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i247, e251 := range jsontext.AppendSortedEntries(kb250[:0], in.Default) {
+				if i247 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k241)
+				b = jsontext.AppendString(b, e251.Key)
 				b = append(b, ':')
-				v242 := in.Default[k241]
-				if b, err = v242.AppendJSON(b); err != nil {
+				v249 := e251.Value
+				if b, err = v249.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7635,15 +7266,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb247 [16]ResourceName
-			for i244, k245 := range jsontext.AppendSortedKeys(kb247[:0], in.DefaultRequest) {
-				if i244 > 0 {
+			var kb255 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i252, e256 := range jsontext.AppendSortedEntries(kb255[:0], in.DefaultRequest) {
+				if i252 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k245)
+				b = jsontext.AppendString(b, e256.Key)
 				b = append(b, ':')
-				v246 := in.DefaultRequest[k245]
-				if b, err = v246.AppendJSON(b); err != nil {
+				v254 := e256.Value
+				if b, err = v254.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7656,15 +7287,15 @@ func (in *LimitRangeItem) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb251 [16]ResourceName
-			for i248, k249 := range jsontext.AppendSortedKeys(kb251[:0], in.MaxLimitRequestRatio) {
-				if i248 > 0 {
+			var kb260 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i257, e261 := range jsontext.AppendSortedEntries(kb260[:0], in.MaxLimitRequestRatio) {
+				if i257 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k249)
+				b = jsontext.AppendString(b, e261.Key)
 				b = append(b, ':')
-				v250 := in.MaxLimitRequestRatio[k249]
-				if b, err = v250.AppendJSON(b); err != nil {
+				v259 := e261.Value
+				if b, err = v259.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -7717,12 +7348,8 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v252, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = LimitType(v252)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "max":
 			if seen[0]&(1<<1) != 0 {
@@ -7735,7 +7362,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v253 := make(ResourceList, d.Remaining(64))
+				v263 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7744,16 +7371,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k254 := ResourceName(d.Copy(name))
-					var e255 resource.Quantity
+					k264 := ResourceName(d.Copy(name))
+					var e265 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e255.UnmarshalJSON(raw); err != nil {
+					} else if err := e265.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v253[k254] = e255
+					v263[k264] = e265
 				}
-				out.Max = v253
+				out.Max = v263
 			}
 		case "min":
 			if seen[0]&(1<<2) != 0 {
@@ -7766,7 +7393,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v256 := make(ResourceList, d.Remaining(64))
+				v266 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7775,16 +7402,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k257 := ResourceName(d.Copy(name))
-					var e258 resource.Quantity
+					k267 := ResourceName(d.Copy(name))
+					var e268 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e258.UnmarshalJSON(raw); err != nil {
+					} else if err := e268.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v256[k257] = e258
+					v266[k267] = e268
 				}
-				out.Min = v256
+				out.Min = v266
 			}
 		case "default":
 			if seen[0]&(1<<3) != 0 {
@@ -7797,7 +7424,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v259 := make(ResourceList, d.Remaining(64))
+				v269 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7806,16 +7433,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k260 := ResourceName(d.Copy(name))
-					var e261 resource.Quantity
+					k270 := ResourceName(d.Copy(name))
+					var e271 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e261.UnmarshalJSON(raw); err != nil {
+					} else if err := e271.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v259[k260] = e261
+					v269[k270] = e271
 				}
-				out.Default = v259
+				out.Default = v269
 			}
 		case "defaultRequest":
 			if seen[0]&(1<<4) != 0 {
@@ -7828,7 +7455,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v262 := make(ResourceList, d.Remaining(64))
+				v272 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7837,16 +7464,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k263 := ResourceName(d.Copy(name))
-					var e264 resource.Quantity
+					k273 := ResourceName(d.Copy(name))
+					var e274 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e264.UnmarshalJSON(raw); err != nil {
+					} else if err := e274.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v262[k263] = e264
+					v272[k273] = e274
 				}
-				out.DefaultRequest = v262
+				out.DefaultRequest = v272
 			}
 		case "maxLimitRequestRatio":
 			if seen[0]&(1<<5) != 0 {
@@ -7859,7 +7486,7 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v265 := make(ResourceList, d.Remaining(64))
+				v275 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -7868,16 +7495,16 @@ func (out *LimitRangeItem) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k266 := ResourceName(d.Copy(name))
-					var e267 resource.Quantity
+					k276 := ResourceName(d.Copy(name))
+					var e277 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e267.UnmarshalJSON(raw); err != nil {
+					} else if err := e277.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v265[k266] = e267
+					v275[k276] = e277
 				}
-				out.MaxLimitRequestRatio = v265
+				out.MaxLimitRequestRatio = v275
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -7914,11 +7541,11 @@ func (in *LimitRangeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i268 := range in.Items {
-			if i268 > 0 {
+		for i278 := range in.Items {
+			if i278 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i268].AppendJSON(b); err != nil {
+			if b, err = in.Items[i278].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -7970,24 +7597,16 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v269, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v269)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v270, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v270)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -8008,7 +7627,7 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v271 := make([]LimitRange, 0)
+				v281 := make([]LimitRange, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8017,13 +7636,13 @@ func (out *LimitRangeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z272 LimitRange
-					v271 = append(v271, z272)
-					if err := v271[len(v271)-1].UnmarshalJSONFrom(d); err != nil {
+					var z282 LimitRange
+					v281 = append(v281, z282)
+					if err := v281[len(v281)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v271
+				out.Items = v281
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8046,11 +7665,11 @@ func (in *LimitRangeSpec) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i273 := range in.Limits {
-			if i273 > 0 {
+		for i283 := range in.Limits {
+			if i283 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Limits[i273].AppendJSON(b); err != nil {
+			if b, err = in.Limits[i283].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -8108,7 +7727,7 @@ func (out *LimitRangeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v274 := make([]LimitRangeItem, 0)
+				v284 := make([]LimitRangeItem, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8117,13 +7736,13 @@ func (out *LimitRangeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z275 LimitRangeItem
-					v274 = append(v274, z275)
-					if err := v274[len(v274)-1].UnmarshalJSONFrom(d); err != nil {
+					var z285 LimitRangeItem
+					v284 = append(v284, z285)
+					if err := v284[len(v284)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Limits = v274
+				out.Limits = v284
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8163,11 +7782,11 @@ func (in *LoadBalancerIngress) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i276 := range in.Ports {
-				if i276 > 0 {
+			for i286 := range in.Ports {
+				if i286 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i276].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i286].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -8220,24 +7839,16 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v277, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.IP = string(v277)
+			if err := d.StringTo(&out.IP); err != nil {
+				return err
 			}
 		case "hostname":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v278, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Hostname = string(v278)
+			if err := d.StringTo(&out.Hostname); err != nil {
+				return err
 			}
 		case "ipMode":
 			if seen[0]&(1<<2) != 0 {
@@ -8250,12 +7861,8 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.IPMode == nil {
 					out.IPMode = new(LoadBalancerIPMode)
 				}
-				if !d.Null() {
-					v279, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.IPMode) = LoadBalancerIPMode(v279)
+				if err := d.StringTo((*string)(&(*out.IPMode))); err != nil {
+					return err
 				}
 			}
 		case "ports":
@@ -8269,7 +7876,7 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v280 := make([]PortStatus, 0)
+				v290 := make([]PortStatus, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8278,13 +7885,13 @@ func (out *LoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z281 PortStatus
-					v280 = append(v280, z281)
-					if err := v280[len(v280)-1].UnmarshalJSONFrom(d); err != nil {
+					var z291 PortStatus
+					v290 = append(v290, z291)
+					if err := v290[len(v290)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v280
+				out.Ports = v290
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8308,11 +7915,11 @@ func (in *LoadBalancerStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i282 := range in.Ingress {
-				if i282 > 0 {
+			for i292 := range in.Ingress {
+				if i292 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ingress[i282].AppendJSON(b); err != nil {
+				if b, err = in.Ingress[i292].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -8371,7 +7978,7 @@ func (out *LoadBalancerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v283 := make([]LoadBalancerIngress, 0)
+				v293 := make([]LoadBalancerIngress, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -8380,13 +7987,13 @@ func (out *LoadBalancerStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z284 LoadBalancerIngress
-					v283 = append(v283, z284)
-					if err := v283[len(v283)-1].UnmarshalJSONFrom(d); err != nil {
+					var z294 LoadBalancerIngress
+					v293 = append(v293, z294)
+					if err := v293[len(v293)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ingress = v283
+				out.Ingress = v293
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8454,12 +8061,8 @@ func (out *LocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v285, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v285)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8533,12 +8136,8 @@ func (out *LocalVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v286, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v286)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "fsType":
 			if seen[0]&(1<<1) != 0 {
@@ -8551,12 +8150,8 @@ func (out *LocalVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.FSType == nil {
 					out.FSType = new(string)
 				}
-				if !d.Null() {
-					v287, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.FSType) = string(v287)
+				if err := d.StringTo(&(*out.FSType)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -8629,24 +8224,16 @@ func (out *NFSVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v288, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Server = string(v288)
+			if err := d.StringTo(&out.Server); err != nil {
+				return err
 			}
 		case "path":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v289, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v289)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "readOnly":
 			if seen[0]&(1<<2) != 0 {
@@ -8654,11 +8241,11 @@ func (out *NFSVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 2
 			if !d.Null() {
-				v290, err := d.Bool()
+				v300, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v290)
+				out.ReadOnly = bool(v300)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8748,24 +8335,16 @@ func (out *Namespace) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v291, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v291)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v292, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v292)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -8871,24 +8450,16 @@ func (out *NamespaceCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v293, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = NamespaceConditionType(v293)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v294, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = ConditionStatus(v294)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastTransitionTime":
 			if seen[0]&(1<<2) != 0 {
@@ -8905,24 +8476,16 @@ func (out *NamespaceCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v295, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v295)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v296, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v296)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -8959,11 +8522,11 @@ func (in *NamespaceList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i297 := range in.Items {
-			if i297 > 0 {
+		for i307 := range in.Items {
+			if i307 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i297].AppendJSON(b); err != nil {
+			if b, err = in.Items[i307].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -9015,24 +8578,16 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v298, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v298)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v299, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v299)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -9053,7 +8608,7 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v300 := make([]Namespace, 0)
+				v310 := make([]Namespace, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9062,13 +8617,13 @@ func (out *NamespaceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z301 Namespace
-					v300 = append(v300, z301)
-					if err := v300[len(v300)-1].UnmarshalJSONFrom(d); err != nil {
+					var z311 Namespace
+					v310 = append(v310, z311)
+					if err := v310[len(v310)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v300
+				out.Items = v310
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9092,11 +8647,11 @@ func (in *NamespaceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i302 := range in.Finalizers {
-				if i302 > 0 {
+			for i312 := range in.Finalizers {
+				if i312 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Finalizers[i302])
+				b = jsontext.AppendString(b, in.Finalizers[i312])
 			}
 			b = append(b, ']')
 		}
@@ -9153,7 +8708,7 @@ func (out *NamespaceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v303 := make([]FinalizerName, 0)
+				v313 := make([]FinalizerName, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9162,17 +8717,13 @@ func (out *NamespaceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z304 FinalizerName
-					v303 = append(v303, z304)
-					if !d.Null() {
-						v305, err := d.String()
-						if err != nil {
-							return err
-						}
-						v303[len(v303)-1] = FinalizerName(v305)
+					var z314 FinalizerName
+					v313 = append(v313, z314)
+					if err := d.StringTo((*string)(&v313[len(v313)-1])); err != nil {
+						return err
 					}
 				}
-				out.Finalizers = v303
+				out.Finalizers = v313
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9200,11 +8751,11 @@ func (in *NamespaceStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i306 := range in.Conditions {
-				if i306 > 0 {
+			for i316 := range in.Conditions {
+				if i316 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i306].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i316].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -9257,12 +8808,8 @@ func (out *NamespaceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v307, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Phase = NamespacePhase(v307)
+			if err := d.StringTo((*string)(&out.Phase)); err != nil {
+				return err
 			}
 		case "conditions":
 			if seen[0]&(1<<1) != 0 {
@@ -9275,7 +8822,7 @@ func (out *NamespaceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v308 := make([]NamespaceCondition, 0)
+				v318 := make([]NamespaceCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9284,13 +8831,13 @@ func (out *NamespaceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z309 NamespaceCondition
-					v308 = append(v308, z309)
-					if err := v308[len(v308)-1].UnmarshalJSONFrom(d); err != nil {
+					var z319 NamespaceCondition
+					v318 = append(v318, z319)
+					if err := v318[len(v318)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v308
+				out.Conditions = v318
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9380,24 +8927,16 @@ func (out *Node) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v310, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v310)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v311, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v311)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -9489,24 +9028,16 @@ func (out *NodeAddress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v312, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = NodeAddressType(v312)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "address":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v313, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Address = string(v313)
+			if err := d.StringTo(&out.Address); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9540,11 +9071,11 @@ func (in *NodeAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i314 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
-				if i314 > 0 {
+			for i324 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
+				if i324 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i314].AppendJSON(b); err != nil {
+				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i324].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -9618,7 +9149,7 @@ func (out *NodeAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v315 := make([]PreferredSchedulingTerm, 0)
+				v325 := make([]PreferredSchedulingTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9627,13 +9158,13 @@ func (out *NodeAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z316 PreferredSchedulingTerm
-					v315 = append(v315, z316)
-					if err := v315[len(v315)-1].UnmarshalJSONFrom(d); err != nil {
+					var z326 PreferredSchedulingTerm
+					v325 = append(v325, z326)
+					if err := v325[len(v325)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PreferredDuringSchedulingIgnoredDuringExecution = v315
+				out.PreferredDuringSchedulingIgnoredDuringExecution = v325
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9721,24 +9252,16 @@ func (out *NodeCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v317, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = NodeConditionType(v317)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v318, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = ConditionStatus(v318)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastHeartbeatTime":
 			if seen[0]&(1<<2) != 0 {
@@ -9765,24 +9288,16 @@ func (out *NodeCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v319, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v319)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v320, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v320)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -9890,11 +9405,11 @@ func (in *NodeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i321 := range in.Items {
-			if i321 > 0 {
+		for i331 := range in.Items {
+			if i331 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i321].AppendJSON(b); err != nil {
+			if b, err = in.Items[i331].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -9946,24 +9461,16 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v322, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v322)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v323, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v323)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -9984,7 +9491,7 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v324 := make([]Node, 0)
+				v334 := make([]Node, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -9993,13 +9500,13 @@ func (out *NodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z325 Node
-					v324 = append(v324, z325)
-					if err := v324[len(v324)-1].UnmarshalJSONFrom(d); err != nil {
+					var z335 Node
+					v334 = append(v334, z335)
+					if err := v334[len(v334)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v324
+				out.Items = v334
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10022,11 +9529,11 @@ func (in *NodeSelector) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i326 := range in.NodeSelectorTerms {
-			if i326 > 0 {
+		for i336 := range in.NodeSelectorTerms {
+			if i336 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.NodeSelectorTerms[i326].AppendJSON(b); err != nil {
+			if b, err = in.NodeSelectorTerms[i336].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -10084,7 +9591,7 @@ func (out *NodeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v327 := make([]NodeSelectorTerm, 0)
+				v337 := make([]NodeSelectorTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10093,13 +9600,13 @@ func (out *NodeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z328 NodeSelectorTerm
-					v327 = append(v327, z328)
-					if err := v327[len(v327)-1].UnmarshalJSONFrom(d); err != nil {
+					var z338 NodeSelectorTerm
+					v337 = append(v337, z338)
+					if err := v337[len(v337)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.NodeSelectorTerms = v327
+				out.NodeSelectorTerms = v337
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10127,11 +9634,11 @@ func (in *NodeSelectorRequirement) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i329 := range in.Values {
-				if i329 > 0 {
+			for i339 := range in.Values {
+				if i339 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Values[i329])
+				b = jsontext.AppendString(b, in.Values[i339])
 			}
 			b = append(b, ']')
 		}
@@ -10182,24 +9689,16 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v330, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v330)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v331, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Operator = NodeSelectorOperator(v331)
+			if err := d.StringTo((*string)(&out.Operator)); err != nil {
+				return err
 			}
 		case "values":
 			if seen[0]&(1<<2) != 0 {
@@ -10212,7 +9711,7 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v332 := make([]string, 0)
+				v342 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10221,17 +9720,13 @@ func (out *NodeSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) error
 					if !more {
 						break
 					}
-					var z333 string
-					v332 = append(v332, z333)
-					if !d.Null() {
-						v334, err := d.String()
-						if err != nil {
-							return err
-						}
-						v332[len(v332)-1] = string(v334)
+					var z343 string
+					v342 = append(v342, z343)
+					if err := d.StringTo(&v342[len(v342)-1]); err != nil {
+						return err
 					}
 				}
-				out.Values = v332
+				out.Values = v342
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10255,11 +9750,11 @@ func (in *NodeSelectorTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i335 := range in.MatchExpressions {
-				if i335 > 0 {
+			for i345 := range in.MatchExpressions {
+				if i345 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchExpressions[i335].AppendJSON(b); err != nil {
+				if b, err = in.MatchExpressions[i345].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10272,11 +9767,11 @@ func (in *NodeSelectorTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i336 := range in.MatchFields {
-				if i336 > 0 {
+			for i346 := range in.MatchFields {
+				if i346 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchFields[i336].AppendJSON(b); err != nil {
+				if b, err = in.MatchFields[i346].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10335,7 +9830,7 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v337 := make([]NodeSelectorRequirement, 0)
+				v347 := make([]NodeSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10344,13 +9839,13 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z338 NodeSelectorRequirement
-					v337 = append(v337, z338)
-					if err := v337[len(v337)-1].UnmarshalJSONFrom(d); err != nil {
+					var z348 NodeSelectorRequirement
+					v347 = append(v347, z348)
+					if err := v347[len(v347)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchExpressions = v337
+				out.MatchExpressions = v347
 			}
 		case "matchFields":
 			if seen[0]&(1<<1) != 0 {
@@ -10363,7 +9858,7 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v339 := make([]NodeSelectorRequirement, 0)
+				v349 := make([]NodeSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10372,13 +9867,13 @@ func (out *NodeSelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z340 NodeSelectorRequirement
-					v339 = append(v339, z340)
-					if err := v339[len(v339)-1].UnmarshalJSONFrom(d); err != nil {
+					var z350 NodeSelectorRequirement
+					v349 = append(v349, z350)
+					if err := v349[len(v349)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchFields = v339
+				out.MatchFields = v349
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10406,11 +9901,11 @@ func (in *NodeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i341 := range in.PodCIDRs {
-				if i341 > 0 {
+			for i351 := range in.PodCIDRs {
+				if i351 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.PodCIDRs[i341])
+				b = jsontext.AppendString(b, in.PodCIDRs[i351])
 			}
 			b = append(b, ']')
 		}
@@ -10429,11 +9924,11 @@ func (in *NodeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i342 := range in.Taints {
-				if i342 > 0 {
+			for i352 := range in.Taints {
+				if i352 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Taints[i342].AppendJSON(b); err != nil {
+				if b, err = in.Taints[i352].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10486,12 +9981,8 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v343, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.PodCIDR = string(v343)
+			if err := d.StringTo(&out.PodCIDR); err != nil {
+				return err
 			}
 		case "podCIDRs":
 			if seen[0]&(1<<1) != 0 {
@@ -10504,7 +9995,7 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v344 := make([]string, 0)
+				v354 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10513,29 +10004,21 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z345 string
-					v344 = append(v344, z345)
-					if !d.Null() {
-						v346, err := d.String()
-						if err != nil {
-							return err
-						}
-						v344[len(v344)-1] = string(v346)
+					var z355 string
+					v354 = append(v354, z355)
+					if err := d.StringTo(&v354[len(v354)-1]); err != nil {
+						return err
 					}
 				}
-				out.PodCIDRs = v344
+				out.PodCIDRs = v354
 			}
 		case "providerID":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v347, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ProviderID = string(v347)
+			if err := d.StringTo(&out.ProviderID); err != nil {
+				return err
 			}
 		case "unschedulable":
 			if seen[0]&(1<<3) != 0 {
@@ -10543,11 +10026,11 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v348, err := d.Bool()
+				v358, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Unschedulable = bool(v348)
+				out.Unschedulable = bool(v358)
 			}
 		case "taints":
 			if seen[0]&(1<<4) != 0 {
@@ -10560,7 +10043,7 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v349 := make([]Taint, 0)
+				v359 := make([]Taint, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10569,13 +10052,13 @@ func (out *NodeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z350 Taint
-					v349 = append(v349, z350)
-					if err := v349[len(v349)-1].UnmarshalJSONFrom(d); err != nil {
+					var z360 Taint
+					v359 = append(v359, z360)
+					if err := v359[len(v359)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Taints = v349
+				out.Taints = v359
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -10599,15 +10082,15 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb354 [16]ResourceName
-			for i351, k352 := range jsontext.AppendSortedKeys(kb354[:0], in.Capacity) {
-				if i351 > 0 {
+			var kb364 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i361, e365 := range jsontext.AppendSortedEntries(kb364[:0], in.Capacity) {
+				if i361 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k352)
+				b = jsontext.AppendString(b, e365.Key)
 				b = append(b, ':')
-				v353 := in.Capacity[k352]
-				if b, err = v353.AppendJSON(b); err != nil {
+				v363 := e365.Value
+				if b, err = v363.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10620,15 +10103,15 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb358 [16]ResourceName
-			for i355, k356 := range jsontext.AppendSortedKeys(kb358[:0], in.Allocatable) {
-				if i355 > 0 {
+			var kb369 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i366, e370 := range jsontext.AppendSortedEntries(kb369[:0], in.Allocatable) {
+				if i366 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k356)
+				b = jsontext.AppendString(b, e370.Key)
 				b = append(b, ':')
-				v357 := in.Allocatable[k356]
-				if b, err = v357.AppendJSON(b); err != nil {
+				v368 := e370.Value
+				if b, err = v368.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10645,11 +10128,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i359 := range in.Conditions {
-				if i359 > 0 {
+			for i371 := range in.Conditions {
+				if i371 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i359].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i371].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10662,11 +10145,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i360 := range in.Addresses {
-				if i360 > 0 {
+			for i372 := range in.Addresses {
+				if i372 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Addresses[i360].AppendJSON(b); err != nil {
+				if b, err = in.Addresses[i372].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10691,11 +10174,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i361 := range in.Images {
-				if i361 > 0 {
+			for i373 := range in.Images {
+				if i373 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Images[i361].AppendJSON(b); err != nil {
+				if b, err = in.Images[i373].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10708,11 +10191,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i362 := range in.VolumesInUse {
-				if i362 > 0 {
+			for i374 := range in.VolumesInUse {
+				if i374 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.VolumesInUse[i362])
+				b = jsontext.AppendString(b, in.VolumesInUse[i374])
 			}
 			b = append(b, ']')
 		}
@@ -10723,11 +10206,11 @@ func (in *NodeStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i363 := range in.VolumesAttached {
-				if i363 > 0 {
+			for i375 := range in.VolumesAttached {
+				if i375 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.VolumesAttached[i363].AppendJSON(b); err != nil {
+				if b, err = in.VolumesAttached[i375].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -10786,7 +10269,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v364 := make(ResourceList, d.Remaining(64))
+				v376 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -10795,16 +10278,16 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k365 := ResourceName(d.Copy(name))
-					var e366 resource.Quantity
+					k377 := ResourceName(d.Copy(name))
+					var e378 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e366.UnmarshalJSON(raw); err != nil {
+					} else if err := e378.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v364[k365] = e366
+					v376[k377] = e378
 				}
-				out.Capacity = v364
+				out.Capacity = v376
 			}
 		case "allocatable":
 			if seen[0]&(1<<1) != 0 {
@@ -10817,7 +10300,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v367 := make(ResourceList, d.Remaining(64))
+				v379 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -10826,28 +10309,24 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k368 := ResourceName(d.Copy(name))
-					var e369 resource.Quantity
+					k380 := ResourceName(d.Copy(name))
+					var e381 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e369.UnmarshalJSON(raw); err != nil {
+					} else if err := e381.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v367[k368] = e369
+					v379[k380] = e381
 				}
-				out.Allocatable = v367
+				out.Allocatable = v379
 			}
 		case "phase":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v370, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Phase = NodePhase(v370)
+			if err := d.StringTo((*string)(&out.Phase)); err != nil {
+				return err
 			}
 		case "conditions":
 			if seen[0]&(1<<3) != 0 {
@@ -10860,7 +10339,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v371 := make([]NodeCondition, 0)
+				v383 := make([]NodeCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10869,13 +10348,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z372 NodeCondition
-					v371 = append(v371, z372)
-					if err := v371[len(v371)-1].UnmarshalJSONFrom(d); err != nil {
+					var z384 NodeCondition
+					v383 = append(v383, z384)
+					if err := v383[len(v383)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v371
+				out.Conditions = v383
 			}
 		case "addresses":
 			if seen[0]&(1<<4) != 0 {
@@ -10888,7 +10367,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v373 := make([]NodeAddress, 0)
+				v385 := make([]NodeAddress, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10897,13 +10376,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z374 NodeAddress
-					v373 = append(v373, z374)
-					if err := v373[len(v373)-1].UnmarshalJSONFrom(d); err != nil {
+					var z386 NodeAddress
+					v385 = append(v385, z386)
+					if err := v385[len(v385)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Addresses = v373
+				out.Addresses = v385
 			}
 		case "daemonEndpoints":
 			if seen[0]&(1<<5) != 0 {
@@ -10932,7 +10411,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v375 := make([]ContainerImage, 0)
+				v387 := make([]ContainerImage, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10941,13 +10420,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z376 ContainerImage
-					v375 = append(v375, z376)
-					if err := v375[len(v375)-1].UnmarshalJSONFrom(d); err != nil {
+					var z388 ContainerImage
+					v387 = append(v387, z388)
+					if err := v387[len(v387)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Images = v375
+				out.Images = v387
 			}
 		case "volumesInUse":
 			if seen[0]&(1<<8) != 0 {
@@ -10960,7 +10439,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v377 := make([]UniqueVolumeName, 0)
+				v389 := make([]UniqueVolumeName, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -10969,17 +10448,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z378 UniqueVolumeName
-					v377 = append(v377, z378)
-					if !d.Null() {
-						v379, err := d.String()
-						if err != nil {
-							return err
-						}
-						v377[len(v377)-1] = UniqueVolumeName(v379)
+					var z390 UniqueVolumeName
+					v389 = append(v389, z390)
+					if err := d.StringTo((*string)(&v389[len(v389)-1])); err != nil {
+						return err
 					}
 				}
-				out.VolumesInUse = v377
+				out.VolumesInUse = v389
 			}
 		case "volumesAttached":
 			if seen[0]&(1<<9) != 0 {
@@ -10992,7 +10467,7 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v380 := make([]AttachedVolume, 0)
+				v392 := make([]AttachedVolume, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -11001,13 +10476,13 @@ func (out *NodeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z381 AttachedVolume
-					v380 = append(v380, z381)
-					if err := v380[len(v380)-1].UnmarshalJSONFrom(d); err != nil {
+					var z393 AttachedVolume
+					v392 = append(v392, z393)
+					if err := v392[len(v392)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.VolumesAttached = v380
+				out.VolumesAttached = v392
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11091,120 +10566,80 @@ func (out *NodeSystemInfo) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v382, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.MachineID = string(v382)
+			if err := d.StringTo(&out.MachineID); err != nil {
+				return err
 			}
 		case "systemUUID":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v383, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SystemUUID = string(v383)
+			if err := d.StringTo(&out.SystemUUID); err != nil {
+				return err
 			}
 		case "bootID":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v384, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.BootID = string(v384)
+			if err := d.StringTo(&out.BootID); err != nil {
+				return err
 			}
 		case "kernelVersion":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v385, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.KernelVersion = string(v385)
+			if err := d.StringTo(&out.KernelVersion); err != nil {
+				return err
 			}
 		case "osImage":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v386, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.OSImage = string(v386)
+			if err := d.StringTo(&out.OSImage); err != nil {
+				return err
 			}
 		case "containerRuntimeVersion":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v387, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ContainerRuntimeVersion = string(v387)
+			if err := d.StringTo(&out.ContainerRuntimeVersion); err != nil {
+				return err
 			}
 		case "kubeletVersion":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v388, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.KubeletVersion = string(v388)
+			if err := d.StringTo(&out.KubeletVersion); err != nil {
+				return err
 			}
 		case "kubeProxyVersion":
 			if seen[0]&(1<<7) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 7
-			if !d.Null() {
-				v389, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.KubeProxyVersion = string(v389)
+			if err := d.StringTo(&out.KubeProxyVersion); err != nil {
+				return err
 			}
 		case "operatingSystem":
 			if seen[0]&(1<<8) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 8
-			if !d.Null() {
-				v390, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.OperatingSystem = string(v390)
+			if err := d.StringTo(&out.OperatingSystem); err != nil {
+				return err
 			}
 		case "architecture":
 			if seen[0]&(1<<9) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 9
-			if !d.Null() {
-				v391, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Architecture = string(v391)
+			if err := d.StringTo(&out.Architecture); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11274,24 +10709,16 @@ func (out *ObjectFieldSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v392, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIVersion = string(v392)
+			if err := d.StringTo(&out.APIVersion); err != nil {
+				return err
 			}
 		case "fieldPath":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v393, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.FieldPath = string(v393)
+			if err := d.StringTo(&out.FieldPath); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11383,84 +10810,56 @@ func (out *ObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v394, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v394)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "namespace":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v395, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Namespace = string(v395)
+			if err := d.StringTo(&out.Namespace); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v396, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v396)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v397, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.UID = types.UID(v397)
+			if err := d.StringTo((*string)(&out.UID)); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v398, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIVersion = string(v398)
+			if err := d.StringTo(&out.APIVersion); err != nil {
+				return err
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v399, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceVersion = string(v399)
+			if err := d.StringTo(&out.ResourceVersion); err != nil {
+				return err
 			}
 		case "fieldPath":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v400, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.FieldPath = string(v400)
+			if err := d.StringTo(&out.FieldPath); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11550,24 +10949,16 @@ func (out *PersistentVolume) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v401, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v401)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v402, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v402)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -11681,24 +11072,16 @@ func (out *PersistentVolumeClaim) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v403, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v403)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v404, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v404)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -11810,24 +11193,16 @@ func (out *PersistentVolumeClaimCondition) UnmarshalJSONFrom(d *jsontext.Decoder
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v405, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = PersistentVolumeClaimConditionType(v405)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v406, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = ConditionStatus(v406)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastProbeTime":
 			if seen[0]&(1<<2) != 0 {
@@ -11854,24 +11229,16 @@ func (out *PersistentVolumeClaimCondition) UnmarshalJSONFrom(d *jsontext.Decoder
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v407, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v407)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v408, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v408)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -11908,11 +11275,11 @@ func (in *PersistentVolumeClaimList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i409 := range in.Items {
-			if i409 > 0 {
+		for i421 := range in.Items {
+			if i421 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i409].AppendJSON(b); err != nil {
+			if b, err = in.Items[i421].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -11964,24 +11331,16 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v410, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v410)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v411, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v411)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -12002,7 +11361,7 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v412 := make([]PersistentVolumeClaim, 0)
+				v424 := make([]PersistentVolumeClaim, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12011,13 +11370,13 @@ func (out *PersistentVolumeClaimList) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					if !more {
 						break
 					}
-					var z413 PersistentVolumeClaim
-					v412 = append(v412, z413)
-					if err := v412[len(v412)-1].UnmarshalJSONFrom(d); err != nil {
+					var z425 PersistentVolumeClaim
+					v424 = append(v424, z425)
+					if err := v424[len(v424)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v412
+				out.Items = v424
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -12041,11 +11400,11 @@ func (in *PersistentVolumeClaimSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i414 := range in.AccessModes {
-				if i414 > 0 {
+			for i426 := range in.AccessModes {
+				if i426 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.AccessModes[i414])
+				b = jsontext.AppendString(b, in.AccessModes[i426])
 			}
 			b = append(b, ']')
 		}
@@ -12166,7 +11525,7 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v415 := make([]PersistentVolumeAccessMode, 0)
+				v427 := make([]PersistentVolumeAccessMode, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12175,17 +11534,13 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 					if !more {
 						break
 					}
-					var z416 PersistentVolumeAccessMode
-					v415 = append(v415, z416)
-					if !d.Null() {
-						v417, err := d.String()
-						if err != nil {
-							return err
-						}
-						v415[len(v415)-1] = PersistentVolumeAccessMode(v417)
+					var z428 PersistentVolumeAccessMode
+					v427 = append(v427, z428)
+					if err := d.StringTo((*string)(&v427[len(v427)-1])); err != nil {
+						return err
 					}
 				}
-				out.AccessModes = v415
+				out.AccessModes = v427
 			}
 		case "selector":
 			if seen[0]&(1<<1) != 0 {
@@ -12215,12 +11570,8 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v418, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.VolumeName = string(v418)
+			if err := d.StringTo(&out.VolumeName); err != nil {
+				return err
 			}
 		case "storageClassName":
 			if seen[0]&(1<<4) != 0 {
@@ -12233,12 +11584,8 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if out.StorageClassName == nil {
 					out.StorageClassName = new(string)
 				}
-				if !d.Null() {
-					v419, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.StorageClassName) = string(v419)
+				if err := d.StringTo(&(*out.StorageClassName)); err != nil {
+					return err
 				}
 			}
 		case "volumeMode":
@@ -12252,12 +11599,8 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if out.VolumeMode == nil {
 					out.VolumeMode = new(PersistentVolumeMode)
 				}
-				if !d.Null() {
-					v420, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.VolumeMode) = PersistentVolumeMode(v420)
+				if err := d.StringTo((*string)(&(*out.VolumeMode))); err != nil {
+					return err
 				}
 			}
 		case "dataSource":
@@ -12301,12 +11644,8 @@ func (out *PersistentVolumeClaimSpec) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if out.VolumeAttributesClassName == nil {
 					out.VolumeAttributesClassName = new(string)
 				}
-				if !d.Null() {
-					v421, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.VolumeAttributesClassName) = string(v421)
+				if err := d.StringTo(&(*out.VolumeAttributesClassName)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -12335,11 +11674,11 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i422 := range in.AccessModes {
-				if i422 > 0 {
+			for i434 := range in.AccessModes {
+				if i434 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.AccessModes[i422])
+				b = jsontext.AppendString(b, in.AccessModes[i434])
 			}
 			b = append(b, ']')
 		}
@@ -12350,15 +11689,15 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb426 [16]ResourceName
-			for i423, k424 := range jsontext.AppendSortedKeys(kb426[:0], in.Capacity) {
-				if i423 > 0 {
+			var kb438 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i435, e439 := range jsontext.AppendSortedEntries(kb438[:0], in.Capacity) {
+				if i435 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k424)
+				b = jsontext.AppendString(b, e439.Key)
 				b = append(b, ':')
-				v425 := in.Capacity[k424]
-				if b, err = v425.AppendJSON(b); err != nil {
+				v437 := e439.Value
+				if b, err = v437.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -12371,11 +11710,11 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i427 := range in.Conditions {
-				if i427 > 0 {
+			for i440 := range in.Conditions {
+				if i440 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i427].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i440].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -12388,15 +11727,15 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb431 [16]ResourceName
-			for i428, k429 := range jsontext.AppendSortedKeys(kb431[:0], in.AllocatedResources) {
-				if i428 > 0 {
+			var kb444 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i441, e445 := range jsontext.AppendSortedEntries(kb444[:0], in.AllocatedResources) {
+				if i441 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k429)
+				b = jsontext.AppendString(b, e445.Key)
 				b = append(b, ':')
-				v430 := in.AllocatedResources[k429]
-				if b, err = v430.AppendJSON(b); err != nil {
+				v443 := e445.Value
+				if b, err = v443.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -12409,15 +11748,15 @@ func (in *PersistentVolumeClaimStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb435 [16]ResourceName
-			for i432, k433 := range jsontext.AppendSortedKeys(kb435[:0], in.AllocatedResourceStatuses) {
-				if i432 > 0 {
+			var kb449 [16]jsontext.Entry[ResourceName, ClaimResourceStatus]
+			for i446, e450 := range jsontext.AppendSortedEntries(kb449[:0], in.AllocatedResourceStatuses) {
+				if i446 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k433)
+				b = jsontext.AppendString(b, e450.Key)
 				b = append(b, ':')
-				v434 := in.AllocatedResourceStatuses[k433]
-				b = jsontext.AppendString(b, v434)
+				v448 := e450.Value
+				b = jsontext.AppendString(b, v448)
 			}
 			b = append(b, '}')
 		}
@@ -12476,12 +11815,8 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v436, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Phase = PersistentVolumeClaimPhase(v436)
+			if err := d.StringTo((*string)(&out.Phase)); err != nil {
+				return err
 			}
 		case "accessModes":
 			if seen[0]&(1<<1) != 0 {
@@ -12494,7 +11829,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v437 := make([]PersistentVolumeAccessMode, 0)
+				v452 := make([]PersistentVolumeAccessMode, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12503,17 +11838,13 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					var z438 PersistentVolumeAccessMode
-					v437 = append(v437, z438)
-					if !d.Null() {
-						v439, err := d.String()
-						if err != nil {
-							return err
-						}
-						v437[len(v437)-1] = PersistentVolumeAccessMode(v439)
+					var z453 PersistentVolumeAccessMode
+					v452 = append(v452, z453)
+					if err := d.StringTo((*string)(&v452[len(v452)-1])); err != nil {
+						return err
 					}
 				}
-				out.AccessModes = v437
+				out.AccessModes = v452
 			}
 		case "capacity":
 			if seen[0]&(1<<2) != 0 {
@@ -12526,7 +11857,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v440 := make(ResourceList, d.Remaining(64))
+				v455 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -12535,16 +11866,16 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					k441 := ResourceName(d.Copy(name))
-					var e442 resource.Quantity
+					k456 := ResourceName(d.Copy(name))
+					var e457 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e442.UnmarshalJSON(raw); err != nil {
+					} else if err := e457.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v440[k441] = e442
+					v455[k456] = e457
 				}
-				out.Capacity = v440
+				out.Capacity = v455
 			}
 		case "conditions":
 			if seen[0]&(1<<3) != 0 {
@@ -12557,7 +11888,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v443 := make([]PersistentVolumeClaimCondition, 0)
+				v458 := make([]PersistentVolumeClaimCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12566,13 +11897,13 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					var z444 PersistentVolumeClaimCondition
-					v443 = append(v443, z444)
-					if err := v443[len(v443)-1].UnmarshalJSONFrom(d); err != nil {
+					var z459 PersistentVolumeClaimCondition
+					v458 = append(v458, z459)
+					if err := v458[len(v458)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v443
+				out.Conditions = v458
 			}
 		case "allocatedResources":
 			if seen[0]&(1<<4) != 0 {
@@ -12585,7 +11916,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v445 := make(ResourceList, d.Remaining(64))
+				v460 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -12594,16 +11925,16 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					k446 := ResourceName(d.Copy(name))
-					var e447 resource.Quantity
+					k461 := ResourceName(d.Copy(name))
+					var e462 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e447.UnmarshalJSON(raw); err != nil {
+					} else if err := e462.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v445[k446] = e447
+					v460[k461] = e462
 				}
-				out.AllocatedResources = v445
+				out.AllocatedResources = v460
 			}
 		case "allocatedResourceStatuses":
 			if seen[0]&(1<<5) != 0 {
@@ -12616,7 +11947,7 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v448 := make(map[ResourceName]ClaimResourceStatus, d.Remaining(64))
+				v463 := make(map[ResourceName]ClaimResourceStatus, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -12625,18 +11956,14 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 					if !more {
 						break
 					}
-					k449 := ResourceName(d.Copy(name))
-					var e450 ClaimResourceStatus
-					if !d.Null() {
-						v451, err := d.String()
-						if err != nil {
-							return err
-						}
-						e450 = ClaimResourceStatus(v451)
+					k464 := ResourceName(d.Copy(name))
+					var e465 ClaimResourceStatus
+					if err := d.StringTo((*string)(&e465)); err != nil {
+						return err
 					}
-					v448[k449] = e450
+					v463[k464] = e465
 				}
-				out.AllocatedResourceStatuses = v448
+				out.AllocatedResourceStatuses = v463
 			}
 		case "currentVolumeAttributesClassName":
 			if seen[0]&(1<<6) != 0 {
@@ -12649,12 +11976,8 @@ func (out *PersistentVolumeClaimStatus) UnmarshalJSONFrom(d *jsontext.Decoder) e
 				if out.CurrentVolumeAttributesClassName == nil {
 					out.CurrentVolumeAttributesClassName = new(string)
 				}
-				if !d.Null() {
-					v452, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.CurrentVolumeAttributesClassName) = string(v452)
+				if err := d.StringTo(&(*out.CurrentVolumeAttributesClassName)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -12808,12 +12131,8 @@ func (out *PersistentVolumeClaimVolumeSource) UnmarshalJSONFrom(d *jsontext.Deco
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v453, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ClaimName = string(v453)
+			if err := d.StringTo(&out.ClaimName); err != nil {
+				return err
 			}
 		case "readOnly":
 			if seen[0]&(1<<1) != 0 {
@@ -12821,11 +12140,11 @@ func (out *PersistentVolumeClaimVolumeSource) UnmarshalJSONFrom(d *jsontext.Deco
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v454, err := d.Bool()
+				v469, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v454)
+				out.ReadOnly = bool(v469)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -12862,11 +12181,11 @@ func (in *PersistentVolumeList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i455 := range in.Items {
-			if i455 > 0 {
+		for i470 := range in.Items {
+			if i470 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i455].AppendJSON(b); err != nil {
+			if b, err = in.Items[i470].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -12918,24 +12237,16 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v456, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v456)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v457, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v457)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -12956,7 +12267,7 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v458 := make([]PersistentVolume, 0)
+				v473 := make([]PersistentVolume, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -12965,13 +12276,13 @@ func (out *PersistentVolumeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z459 PersistentVolume
-					v458 = append(v458, z459)
-					if err := v458[len(v458)-1].UnmarshalJSONFrom(d); err != nil {
+					var z474 PersistentVolume
+					v473 = append(v473, z474)
+					if err := v473[len(v473)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v458
+				out.Items = v473
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -13152,15 +12463,15 @@ func (in *PersistentVolumeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb463 [16]ResourceName
-			for i460, k461 := range jsontext.AppendSortedKeys(kb463[:0], in.Capacity) {
-				if i460 > 0 {
+			var kb478 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i475, e479 := range jsontext.AppendSortedEntries(kb478[:0], in.Capacity) {
+				if i475 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k461)
+				b = jsontext.AppendString(b, e479.Key)
 				b = append(b, ':')
-				v462 := in.Capacity[k461]
-				if b, err = v462.AppendJSON(b); err != nil {
+				v477 := e479.Value
+				if b, err = v477.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -13213,11 +12524,11 @@ func (in *PersistentVolumeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i464 := range in.AccessModes {
-				if i464 > 0 {
+			for i480 := range in.AccessModes {
+				if i480 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.AccessModes[i464])
+				b = jsontext.AppendString(b, in.AccessModes[i480])
 			}
 			b = append(b, ']')
 		}
@@ -13246,11 +12557,11 @@ func (in *PersistentVolumeSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i465 := range in.MountOptions {
-				if i465 > 0 {
+			for i481 := range in.MountOptions {
+				if i481 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MountOptions[i465])
+				b = jsontext.AppendString(b, in.MountOptions[i481])
 			}
 			b = append(b, ']')
 		}
@@ -13333,7 +12644,7 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v466 := make(ResourceList, d.Remaining(64))
+				v482 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -13342,16 +12653,16 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k467 := ResourceName(d.Copy(name))
-					var e468 resource.Quantity
+					k483 := ResourceName(d.Copy(name))
+					var e484 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e468.UnmarshalJSON(raw); err != nil {
+					} else if err := e484.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v466[k467] = e468
+					v482[k483] = e484
 				}
-				out.Capacity = v466
+				out.Capacity = v482
 			}
 		case "hostPath":
 			if seen[0]&(1<<1) != 0 {
@@ -13424,7 +12735,7 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v469 := make([]PersistentVolumeAccessMode, 0)
+				v485 := make([]PersistentVolumeAccessMode, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13433,17 +12744,13 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z470 PersistentVolumeAccessMode
-					v469 = append(v469, z470)
-					if !d.Null() {
-						v471, err := d.String()
-						if err != nil {
-							return err
-						}
-						v469[len(v469)-1] = PersistentVolumeAccessMode(v471)
+					var z486 PersistentVolumeAccessMode
+					v485 = append(v485, z486)
+					if err := d.StringTo((*string)(&v485[len(v485)-1])); err != nil {
+						return err
 					}
 				}
-				out.AccessModes = v469
+				out.AccessModes = v485
 			}
 		case "claimRef":
 			if seen[0]&(1<<6) != 0 {
@@ -13465,24 +12772,16 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 7
-			if !d.Null() {
-				v472, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.PersistentVolumeReclaimPolicy = PersistentVolumeReclaimPolicy(v472)
+			if err := d.StringTo((*string)(&out.PersistentVolumeReclaimPolicy)); err != nil {
+				return err
 			}
 		case "storageClassName":
 			if seen[0]&(1<<8) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 8
-			if !d.Null() {
-				v473, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.StorageClassName = string(v473)
+			if err := d.StringTo(&out.StorageClassName); err != nil {
+				return err
 			}
 		case "mountOptions":
 			if seen[0]&(1<<9) != 0 {
@@ -13495,7 +12794,7 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v474 := make([]string, 0)
+				v490 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13504,17 +12803,13 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z475 string
-					v474 = append(v474, z475)
-					if !d.Null() {
-						v476, err := d.String()
-						if err != nil {
-							return err
-						}
-						v474[len(v474)-1] = string(v476)
+					var z491 string
+					v490 = append(v490, z491)
+					if err := d.StringTo(&v490[len(v490)-1]); err != nil {
+						return err
 					}
 				}
-				out.MountOptions = v474
+				out.MountOptions = v490
 			}
 		case "volumeMode":
 			if seen[0]&(1<<10) != 0 {
@@ -13527,12 +12822,8 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.VolumeMode == nil {
 					out.VolumeMode = new(PersistentVolumeMode)
 				}
-				if !d.Null() {
-					v477, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.VolumeMode) = PersistentVolumeMode(v477)
+				if err := d.StringTo((*string)(&(*out.VolumeMode))); err != nil {
+					return err
 				}
 			}
 		case "nodeAffinity":
@@ -13561,12 +12852,8 @@ func (out *PersistentVolumeSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.VolumeAttributesClassName == nil {
 					out.VolumeAttributesClassName = new(string)
 				}
-				if !d.Null() {
-					v478, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.VolumeAttributesClassName) = string(v478)
+				if err := d.StringTo(&(*out.VolumeAttributesClassName)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -13653,36 +12940,24 @@ func (out *PersistentVolumeStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v479, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Phase = PersistentVolumePhase(v479)
+			if err := d.StringTo((*string)(&out.Phase)); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v480, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v480)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "reason":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v481, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v481)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "lastPhaseTransitionTime":
 			if seen[0]&(1<<3) != 0 {
@@ -13789,24 +13064,16 @@ func (out *Pod) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v482, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v482)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v483, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v483)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -13854,11 +13121,11 @@ func (in *PodAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i484 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
-				if i484 > 0 {
+			for i500 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
+				if i500 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i484].AppendJSON(b); err != nil {
+				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i500].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -13871,11 +13138,11 @@ func (in *PodAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i485 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
-				if i485 > 0 {
+			for i501 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
+				if i501 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i485].AppendJSON(b); err != nil {
+				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i501].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -13934,7 +13201,7 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v486 := make([]PodAffinityTerm, 0)
+				v502 := make([]PodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13943,13 +13210,13 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z487 PodAffinityTerm
-					v486 = append(v486, z487)
-					if err := v486[len(v486)-1].UnmarshalJSONFrom(d); err != nil {
+					var z503 PodAffinityTerm
+					v502 = append(v502, z503)
+					if err := v502[len(v502)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.RequiredDuringSchedulingIgnoredDuringExecution = v486
+				out.RequiredDuringSchedulingIgnoredDuringExecution = v502
 			}
 		case "preferredDuringSchedulingIgnoredDuringExecution":
 			if seen[0]&(1<<1) != 0 {
@@ -13962,7 +13229,7 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v488 := make([]WeightedPodAffinityTerm, 0)
+				v504 := make([]WeightedPodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -13971,13 +13238,13 @@ func (out *PodAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z489 WeightedPodAffinityTerm
-					v488 = append(v488, z489)
-					if err := v488[len(v488)-1].UnmarshalJSONFrom(d); err != nil {
+					var z505 WeightedPodAffinityTerm
+					v504 = append(v504, z505)
+					if err := v504[len(v504)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PreferredDuringSchedulingIgnoredDuringExecution = v488
+				out.PreferredDuringSchedulingIgnoredDuringExecution = v504
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14011,11 +13278,11 @@ func (in *PodAffinityTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i490 := range in.Namespaces {
-				if i490 > 0 {
+			for i506 := range in.Namespaces {
+				if i506 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Namespaces[i490])
+				b = jsontext.AppendString(b, in.Namespaces[i506])
 			}
 			b = append(b, ']')
 		}
@@ -14038,11 +13305,11 @@ func (in *PodAffinityTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i491 := range in.MatchLabelKeys {
-				if i491 > 0 {
+			for i507 := range in.MatchLabelKeys {
+				if i507 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MatchLabelKeys[i491])
+				b = jsontext.AppendString(b, in.MatchLabelKeys[i507])
 			}
 			b = append(b, ']')
 		}
@@ -14053,11 +13320,11 @@ func (in *PodAffinityTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i492 := range in.MismatchLabelKeys {
-				if i492 > 0 {
+			for i508 := range in.MismatchLabelKeys {
+				if i508 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MismatchLabelKeys[i492])
+				b = jsontext.AppendString(b, in.MismatchLabelKeys[i508])
 			}
 			b = append(b, ']')
 		}
@@ -14129,7 +13396,7 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v493 := make([]string, 0)
+				v509 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14138,29 +13405,21 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z494 string
-					v493 = append(v493, z494)
-					if !d.Null() {
-						v495, err := d.String()
-						if err != nil {
-							return err
-						}
-						v493[len(v493)-1] = string(v495)
+					var z510 string
+					v509 = append(v509, z510)
+					if err := d.StringTo(&v509[len(v509)-1]); err != nil {
+						return err
 					}
 				}
-				out.Namespaces = v493
+				out.Namespaces = v509
 			}
 		case "topologyKey":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v496, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TopologyKey = string(v496)
+			if err := d.StringTo(&out.TopologyKey); err != nil {
+				return err
 			}
 		case "namespaceSelector":
 			if seen[0]&(1<<3) != 0 {
@@ -14188,7 +13447,7 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v497 := make([]string, 0)
+				v513 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14197,17 +13456,13 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z498 string
-					v497 = append(v497, z498)
-					if !d.Null() {
-						v499, err := d.String()
-						if err != nil {
-							return err
-						}
-						v497[len(v497)-1] = string(v499)
+					var z514 string
+					v513 = append(v513, z514)
+					if err := d.StringTo(&v513[len(v513)-1]); err != nil {
+						return err
 					}
 				}
-				out.MatchLabelKeys = v497
+				out.MatchLabelKeys = v513
 			}
 		case "mismatchLabelKeys":
 			if seen[0]&(1<<5) != 0 {
@@ -14220,7 +13475,7 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v500 := make([]string, 0)
+				v516 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14229,17 +13484,13 @@ func (out *PodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z501 string
-					v500 = append(v500, z501)
-					if !d.Null() {
-						v502, err := d.String()
-						if err != nil {
-							return err
-						}
-						v500[len(v500)-1] = string(v502)
+					var z517 string
+					v516 = append(v516, z517)
+					if err := d.StringTo(&v516[len(v516)-1]); err != nil {
+						return err
 					}
 				}
-				out.MismatchLabelKeys = v500
+				out.MismatchLabelKeys = v516
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14263,11 +13514,11 @@ func (in *PodAntiAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i503 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
-				if i503 > 0 {
+			for i519 := range in.RequiredDuringSchedulingIgnoredDuringExecution {
+				if i519 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i503].AppendJSON(b); err != nil {
+				if b, err = in.RequiredDuringSchedulingIgnoredDuringExecution[i519].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -14280,11 +13531,11 @@ func (in *PodAntiAffinity) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i504 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
-				if i504 > 0 {
+			for i520 := range in.PreferredDuringSchedulingIgnoredDuringExecution {
+				if i520 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i504].AppendJSON(b); err != nil {
+				if b, err = in.PreferredDuringSchedulingIgnoredDuringExecution[i520].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -14343,7 +13594,7 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v505 := make([]PodAffinityTerm, 0)
+				v521 := make([]PodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14352,13 +13603,13 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z506 PodAffinityTerm
-					v505 = append(v505, z506)
-					if err := v505[len(v505)-1].UnmarshalJSONFrom(d); err != nil {
+					var z522 PodAffinityTerm
+					v521 = append(v521, z522)
+					if err := v521[len(v521)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.RequiredDuringSchedulingIgnoredDuringExecution = v505
+				out.RequiredDuringSchedulingIgnoredDuringExecution = v521
 			}
 		case "preferredDuringSchedulingIgnoredDuringExecution":
 			if seen[0]&(1<<1) != 0 {
@@ -14371,7 +13622,7 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v507 := make([]WeightedPodAffinityTerm, 0)
+				v523 := make([]WeightedPodAffinityTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14380,13 +13631,13 @@ func (out *PodAntiAffinity) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z508 WeightedPodAffinityTerm
-					v507 = append(v507, z508)
-					if err := v507[len(v507)-1].UnmarshalJSONFrom(d); err != nil {
+					var z524 WeightedPodAffinityTerm
+					v523 = append(v523, z524)
+					if err := v523[len(v523)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PreferredDuringSchedulingIgnoredDuringExecution = v507
+				out.PreferredDuringSchedulingIgnoredDuringExecution = v523
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14478,12 +13729,8 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v509, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = PodConditionType(v509)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "observedGeneration":
 			if seen[0]&(1<<1) != 0 {
@@ -14491,23 +13738,19 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v510, err := d.Int(64)
+				v526, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.ObservedGeneration = int64(v510)
+				out.ObservedGeneration = int64(v526)
 			}
 		case "status":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v511, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = ConditionStatus(v511)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "lastProbeTime":
 			if seen[0]&(1<<3) != 0 {
@@ -14534,24 +13777,16 @@ func (out *PodCondition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v512, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v512)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v513, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v513)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14575,11 +13810,11 @@ func (in *PodDNSConfig) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i514 := range in.Nameservers {
-				if i514 > 0 {
+			for i530 := range in.Nameservers {
+				if i530 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Nameservers[i514])
+				b = jsontext.AppendString(b, in.Nameservers[i530])
 			}
 			b = append(b, ']')
 		}
@@ -14590,11 +13825,11 @@ func (in *PodDNSConfig) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i515 := range in.Searches {
-				if i515 > 0 {
+			for i531 := range in.Searches {
+				if i531 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Searches[i515])
+				b = jsontext.AppendString(b, in.Searches[i531])
 			}
 			b = append(b, ']')
 		}
@@ -14605,11 +13840,11 @@ func (in *PodDNSConfig) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i516 := range in.Options {
-				if i516 > 0 {
+			for i532 := range in.Options {
+				if i532 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Options[i516].AppendJSON(b); err != nil {
+				if b, err = in.Options[i532].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -14668,7 +13903,7 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v517 := make([]string, 0)
+				v533 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14677,17 +13912,13 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z518 string
-					v517 = append(v517, z518)
-					if !d.Null() {
-						v519, err := d.String()
-						if err != nil {
-							return err
-						}
-						v517[len(v517)-1] = string(v519)
+					var z534 string
+					v533 = append(v533, z534)
+					if err := d.StringTo(&v533[len(v533)-1]); err != nil {
+						return err
 					}
 				}
-				out.Nameservers = v517
+				out.Nameservers = v533
 			}
 		case "searches":
 			if seen[0]&(1<<1) != 0 {
@@ -14700,7 +13931,7 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v520 := make([]string, 0)
+				v536 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14709,17 +13940,13 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z521 string
-					v520 = append(v520, z521)
-					if !d.Null() {
-						v522, err := d.String()
-						if err != nil {
-							return err
-						}
-						v520[len(v520)-1] = string(v522)
+					var z537 string
+					v536 = append(v536, z537)
+					if err := d.StringTo(&v536[len(v536)-1]); err != nil {
+						return err
 					}
 				}
-				out.Searches = v520
+				out.Searches = v536
 			}
 		case "options":
 			if seen[0]&(1<<2) != 0 {
@@ -14732,7 +13959,7 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v523 := make([]PodDNSConfigOption, 0)
+				v539 := make([]PodDNSConfigOption, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -14741,13 +13968,13 @@ func (out *PodDNSConfig) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z524 PodDNSConfigOption
-					v523 = append(v523, z524)
-					if err := v523[len(v523)-1].UnmarshalJSONFrom(d); err != nil {
+					var z540 PodDNSConfigOption
+					v539 = append(v539, z540)
+					if err := v539[len(v539)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Options = v523
+				out.Options = v539
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14823,12 +14050,8 @@ func (out *PodDNSConfigOption) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v525, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v525)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
@@ -14841,12 +14064,8 @@ func (out *PodDNSConfigOption) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Value == nil {
 					out.Value = new(string)
 				}
-				if !d.Null() {
-					v526, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Value) = string(v526)
+				if err := d.StringTo(&(*out.Value)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -14913,12 +14132,8 @@ func (out *PodIP) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v527, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.IP = string(v527)
+			if err := d.StringTo(&out.IP); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -14955,11 +14170,11 @@ func (in *PodList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i528 := range in.Items {
-			if i528 > 0 {
+		for i544 := range in.Items {
+			if i544 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i528].AppendJSON(b); err != nil {
+			if b, err = in.Items[i544].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -15011,24 +14226,16 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v529, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v529)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v530, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v530)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -15049,7 +14256,7 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v531 := make([]Pod, 0)
+				v547 := make([]Pod, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -15058,13 +14265,13 @@ func (out *PodList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z532 Pod
-					v531 = append(v531, z532)
-					if err := v531[len(v531)-1].UnmarshalJSONFrom(d); err != nil {
+					var z548 Pod
+					v547 = append(v547, z548)
+					if err := v547[len(v547)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v531
+				out.Items = v547
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15130,12 +14337,8 @@ func (out *PodOS) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v533, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = OSName(v533)
+			if err := d.StringTo((*string)(&out.Name)); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15201,12 +14404,8 @@ func (out *PodReadinessGate) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v534, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ConditionType = PodConditionType(v534)
+			if err := d.StringTo((*string)(&out.ConditionType)); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15272,12 +14471,8 @@ func (out *PodSchedulingGate) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v535, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v535)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -15335,11 +14530,11 @@ func (in *PodSecurityContext) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i536 := range in.SupplementalGroups {
-				if i536 > 0 {
+			for i552 := range in.SupplementalGroups {
+				if i552 > 0 {
 					b = append(b, ',')
 				}
-				b = strconv.AppendInt(b, int64(in.SupplementalGroups[i536]), 10)
+				b = strconv.AppendInt(b, int64(in.SupplementalGroups[i552]), 10)
 			}
 			b = append(b, ']')
 		}
@@ -15358,11 +14553,11 @@ func (in *PodSecurityContext) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i537 := range in.Sysctls {
-				if i537 > 0 {
+			for i553 := range in.Sysctls {
+				if i553 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Sysctls[i537].AppendJSON(b); err != nil {
+				if b, err = in.Sysctls[i553].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15465,11 +14660,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsUser = new(int64)
 				}
 				if !d.Null() {
-					v538, err := d.Int(64)
+					v554, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsUser) = int64(v538)
+					(*out.RunAsUser) = int64(v554)
 				}
 			}
 		case "runAsGroup":
@@ -15484,11 +14679,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsGroup = new(int64)
 				}
 				if !d.Null() {
-					v539, err := d.Int(64)
+					v555, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsGroup) = int64(v539)
+					(*out.RunAsGroup) = int64(v555)
 				}
 			}
 		case "runAsNonRoot":
@@ -15503,11 +14698,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsNonRoot = new(bool)
 				}
 				if !d.Null() {
-					v540, err := d.Bool()
+					v556, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.RunAsNonRoot) = bool(v540)
+					(*out.RunAsNonRoot) = bool(v556)
 				}
 			}
 		case "supplementalGroups":
@@ -15521,7 +14716,7 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v541 := make([]int64, 0)
+				v557 := make([]int64, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -15530,17 +14725,17 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z542 int64
-					v541 = append(v541, z542)
+					var z558 int64
+					v557 = append(v557, z558)
 					if !d.Null() {
-						v543, err := d.Int(64)
+						v559, err := d.Int(64)
 						if err != nil {
 							return err
 						}
-						v541[len(v541)-1] = int64(v543)
+						v557[len(v557)-1] = int64(v559)
 					}
 				}
-				out.SupplementalGroups = v541
+				out.SupplementalGroups = v557
 			}
 		case "fsGroup":
 			if seen[0]&(1<<5) != 0 {
@@ -15554,11 +14749,11 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.FSGroup = new(int64)
 				}
 				if !d.Null() {
-					v544, err := d.Int(64)
+					v560, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.FSGroup) = int64(v544)
+					(*out.FSGroup) = int64(v560)
 				}
 			}
 		case "sysctls":
@@ -15572,7 +14767,7 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v545 := make([]Sysctl, 0)
+				v561 := make([]Sysctl, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -15581,13 +14776,13 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z546 Sysctl
-					v545 = append(v545, z546)
-					if err := v545[len(v545)-1].UnmarshalJSONFrom(d); err != nil {
+					var z562 Sysctl
+					v561 = append(v561, z562)
+					if err := v561[len(v561)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Sysctls = v545
+				out.Sysctls = v561
 			}
 		case "fsGroupChangePolicy":
 			if seen[0]&(1<<7) != 0 {
@@ -15600,12 +14795,8 @@ func (out *PodSecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.FSGroupChangePolicy == nil {
 					out.FSGroupChangePolicy = new(PodFSGroupChangePolicy)
 				}
-				if !d.Null() {
-					v547, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.FSGroupChangePolicy) = PodFSGroupChangePolicy(v547)
+				if err := d.StringTo((*string)(&(*out.FSGroupChangePolicy))); err != nil {
+					return err
 				}
 			}
 		case "seccompProfile":
@@ -15660,11 +14851,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i548 := range in.Volumes {
-				if i548 > 0 {
+			for i564 := range in.Volumes {
+				if i564 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Volumes[i548].AppendJSON(b); err != nil {
+				if b, err = in.Volumes[i564].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15677,11 +14868,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i549 := range in.InitContainers {
-				if i549 > 0 {
+			for i565 := range in.InitContainers {
+				if i565 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.InitContainers[i549].AppendJSON(b); err != nil {
+				if b, err = in.InitContainers[i565].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15693,11 +14884,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i550 := range in.Containers {
-			if i550 > 0 {
+		for i566 := range in.Containers {
+			if i566 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Containers[i550].AppendJSON(b); err != nil {
+			if b, err = in.Containers[i566].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -15733,15 +14924,15 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb554 [16]string
-			for i551, k552 := range jsontext.AppendSortedKeys(kb554[:0], in.NodeSelector) {
-				if i551 > 0 {
+			var kb570 [16]jsontext.Entry[string, string]
+			for i567, e571 := range jsontext.AppendSortedEntries(kb570[:0], in.NodeSelector) {
+				if i567 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k552)
+				b = jsontext.AppendString(b, e571.Key)
 				b = append(b, ':')
-				v553 := in.NodeSelector[k552]
-				b = jsontext.AppendString(b, v553)
+				v569 := e571.Value
+				b = jsontext.AppendString(b, v569)
 			}
 			b = append(b, '}')
 		}
@@ -15802,11 +14993,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i555 := range in.ImagePullSecrets {
-				if i555 > 0 {
+			for i572 := range in.ImagePullSecrets {
+				if i572 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ImagePullSecrets[i555].AppendJSON(b); err != nil {
+				if b, err = in.ImagePullSecrets[i572].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15841,11 +15032,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i556 := range in.Tolerations {
-				if i556 > 0 {
+			for i573 := range in.Tolerations {
+				if i573 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Tolerations[i556].AppendJSON(b); err != nil {
+				if b, err = in.Tolerations[i573].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15858,11 +15049,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i557 := range in.HostAliases {
-				if i557 > 0 {
+			for i574 := range in.HostAliases {
+				if i574 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.HostAliases[i557].AppendJSON(b); err != nil {
+				if b, err = in.HostAliases[i574].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15897,11 +15088,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i558 := range in.ReadinessGates {
-				if i558 > 0 {
+			for i575 := range in.ReadinessGates {
+				if i575 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ReadinessGates[i558].AppendJSON(b); err != nil {
+				if b, err = in.ReadinessGates[i575].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15938,15 +15129,15 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb562 [16]ResourceName
-			for i559, k560 := range jsontext.AppendSortedKeys(kb562[:0], in.Overhead) {
-				if i559 > 0 {
+			var kb579 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i576, e580 := range jsontext.AppendSortedEntries(kb579[:0], in.Overhead) {
+				if i576 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k560)
+				b = jsontext.AppendString(b, e580.Key)
 				b = append(b, ':')
-				v561 := in.Overhead[k560]
-				if b, err = v561.AppendJSON(b); err != nil {
+				v578 := e580.Value
+				if b, err = v578.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -15959,11 +15150,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i563 := range in.TopologySpreadConstraints {
-				if i563 > 0 {
+			for i581 := range in.TopologySpreadConstraints {
+				if i581 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.TopologySpreadConstraints[i563].AppendJSON(b); err != nil {
+				if b, err = in.TopologySpreadConstraints[i581].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16002,11 +15193,11 @@ func (in *PodSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i564 := range in.SchedulingGates {
-				if i564 > 0 {
+			for i582 := range in.SchedulingGates {
+				if i582 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.SchedulingGates[i564].AppendJSON(b); err != nil {
+				if b, err = in.SchedulingGates[i582].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16065,7 +15256,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v565 := make([]Volume, 0)
+				v583 := make([]Volume, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16074,13 +15265,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z566 Volume
-					v565 = append(v565, z566)
-					if err := v565[len(v565)-1].UnmarshalJSONFrom(d); err != nil {
+					var z584 Volume
+					v583 = append(v583, z584)
+					if err := v583[len(v583)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Volumes = v565
+				out.Volumes = v583
 			}
 		case "initContainers":
 			if seen[0]&(1<<1) != 0 {
@@ -16093,7 +15284,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v567 := make([]Container, 0)
+				v585 := make([]Container, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16102,13 +15293,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z568 Container
-					v567 = append(v567, z568)
-					if err := v567[len(v567)-1].UnmarshalJSONFrom(d); err != nil {
+					var z586 Container
+					v585 = append(v585, z586)
+					if err := v585[len(v585)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.InitContainers = v567
+				out.InitContainers = v585
 			}
 		case "containers":
 			if seen[0]&(1<<2) != 0 {
@@ -16121,7 +15312,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v569 := make([]Container, 0)
+				v587 := make([]Container, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16130,25 +15321,21 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z570 Container
-					v569 = append(v569, z570)
-					if err := v569[len(v569)-1].UnmarshalJSONFrom(d); err != nil {
+					var z588 Container
+					v587 = append(v587, z588)
+					if err := v587[len(v587)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Containers = v569
+				out.Containers = v587
 			}
 		case "restartPolicy":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v571, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.RestartPolicy = RestartPolicy(v571)
+			if err := d.StringTo((*string)(&out.RestartPolicy)); err != nil {
+				return err
 			}
 		case "terminationGracePeriodSeconds":
 			if seen[0]&(1<<4) != 0 {
@@ -16162,11 +15349,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TerminationGracePeriodSeconds = new(int64)
 				}
 				if !d.Null() {
-					v572, err := d.Int(64)
+					v590, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TerminationGracePeriodSeconds) = int64(v572)
+					(*out.TerminationGracePeriodSeconds) = int64(v590)
 				}
 			}
 		case "activeDeadlineSeconds":
@@ -16181,11 +15368,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ActiveDeadlineSeconds = new(int64)
 				}
 				if !d.Null() {
-					v573, err := d.Int(64)
+					v591, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.ActiveDeadlineSeconds) = int64(v573)
+					(*out.ActiveDeadlineSeconds) = int64(v591)
 				}
 			}
 		case "dnsPolicy":
@@ -16193,12 +15380,8 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v574, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.DNSPolicy = DNSPolicy(v574)
+			if err := d.StringTo((*string)(&out.DNSPolicy)); err != nil {
+				return err
 			}
 		case "nodeSelector":
 			if seen[0]&(1<<7) != 0 {
@@ -16211,7 +15394,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v575 := make(map[string]string, d.Remaining(64))
+				v593 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -16220,42 +15403,30 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k576 := d.Copy(name)
-					var e577 string
-					if !d.Null() {
-						v578, err := d.String()
-						if err != nil {
-							return err
-						}
-						e577 = string(v578)
+					k594 := d.Copy(name)
+					var e595 string
+					if err := d.StringTo(&e595); err != nil {
+						return err
 					}
-					v575[k576] = e577
+					v593[k594] = e595
 				}
-				out.NodeSelector = v575
+				out.NodeSelector = v593
 			}
 		case "serviceAccountName":
 			if seen[0]&(1<<8) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 8
-			if !d.Null() {
-				v579, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ServiceAccountName = string(v579)
+			if err := d.StringTo(&out.ServiceAccountName); err != nil {
+				return err
 			}
 		case "serviceAccount":
 			if seen[0]&(1<<9) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 9
-			if !d.Null() {
-				v580, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.DeprecatedServiceAccount = string(v580)
+			if err := d.StringTo(&out.DeprecatedServiceAccount); err != nil {
+				return err
 			}
 		case "automountServiceAccountToken":
 			if seen[0]&(1<<10) != 0 {
@@ -16269,11 +15440,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AutomountServiceAccountToken = new(bool)
 				}
 				if !d.Null() {
-					v581, err := d.Bool()
+					v599, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AutomountServiceAccountToken) = bool(v581)
+					(*out.AutomountServiceAccountToken) = bool(v599)
 				}
 			}
 		case "nodeName":
@@ -16281,12 +15452,8 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 11
-			if !d.Null() {
-				v582, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.NodeName = string(v582)
+			if err := d.StringTo(&out.NodeName); err != nil {
+				return err
 			}
 		case "hostNetwork":
 			if seen[0]&(1<<12) != 0 {
@@ -16294,11 +15461,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 12
 			if !d.Null() {
-				v583, err := d.Bool()
+				v601, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.HostNetwork = bool(v583)
+				out.HostNetwork = bool(v601)
 			}
 		case "hostPID":
 			if seen[0]&(1<<13) != 0 {
@@ -16306,11 +15473,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 13
 			if !d.Null() {
-				v584, err := d.Bool()
+				v602, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.HostPID = bool(v584)
+				out.HostPID = bool(v602)
 			}
 		case "hostIPC":
 			if seen[0]&(1<<14) != 0 {
@@ -16318,11 +15485,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 14
 			if !d.Null() {
-				v585, err := d.Bool()
+				v603, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.HostIPC = bool(v585)
+				out.HostIPC = bool(v603)
 			}
 		case "shareProcessNamespace":
 			if seen[0]&(1<<15) != 0 {
@@ -16336,11 +15503,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ShareProcessNamespace = new(bool)
 				}
 				if !d.Null() {
-					v586, err := d.Bool()
+					v604, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.ShareProcessNamespace) = bool(v586)
+					(*out.ShareProcessNamespace) = bool(v604)
 				}
 			}
 		case "securityContext":
@@ -16369,7 +15536,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v587 := make([]LocalObjectReference, 0)
+				v605 := make([]LocalObjectReference, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16378,37 +15545,29 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z588 LocalObjectReference
-					v587 = append(v587, z588)
-					if err := v587[len(v587)-1].UnmarshalJSONFrom(d); err != nil {
+					var z606 LocalObjectReference
+					v605 = append(v605, z606)
+					if err := v605[len(v605)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ImagePullSecrets = v587
+				out.ImagePullSecrets = v605
 			}
 		case "hostname":
 			if seen[0]&(1<<18) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 18
-			if !d.Null() {
-				v589, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Hostname = string(v589)
+			if err := d.StringTo(&out.Hostname); err != nil {
+				return err
 			}
 		case "subdomain":
 			if seen[0]&(1<<19) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 19
-			if !d.Null() {
-				v590, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Subdomain = string(v590)
+			if err := d.StringTo(&out.Subdomain); err != nil {
+				return err
 			}
 		case "affinity":
 			if seen[0]&(1<<20) != 0 {
@@ -16430,12 +15589,8 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 21
-			if !d.Null() {
-				v591, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SchedulerName = string(v591)
+			if err := d.StringTo(&out.SchedulerName); err != nil {
+				return err
 			}
 		case "tolerations":
 			if seen[0]&(1<<22) != 0 {
@@ -16448,7 +15603,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v592 := make([]Toleration, 0)
+				v610 := make([]Toleration, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16457,13 +15612,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z593 Toleration
-					v592 = append(v592, z593)
-					if err := v592[len(v592)-1].UnmarshalJSONFrom(d); err != nil {
+					var z611 Toleration
+					v610 = append(v610, z611)
+					if err := v610[len(v610)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Tolerations = v592
+				out.Tolerations = v610
 			}
 		case "hostAliases":
 			if seen[0]&(1<<23) != 0 {
@@ -16476,7 +15631,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v594 := make([]HostAlias, 0)
+				v612 := make([]HostAlias, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16485,25 +15640,21 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z595 HostAlias
-					v594 = append(v594, z595)
-					if err := v594[len(v594)-1].UnmarshalJSONFrom(d); err != nil {
+					var z613 HostAlias
+					v612 = append(v612, z613)
+					if err := v612[len(v612)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.HostAliases = v594
+				out.HostAliases = v612
 			}
 		case "priorityClassName":
 			if seen[0]&(1<<24) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 24
-			if !d.Null() {
-				v596, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.PriorityClassName = string(v596)
+			if err := d.StringTo(&out.PriorityClassName); err != nil {
+				return err
 			}
 		case "priority":
 			if seen[0]&(1<<25) != 0 {
@@ -16517,11 +15668,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Priority = new(int32)
 				}
 				if !d.Null() {
-					v597, err := d.Int(32)
+					v615, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Priority) = int32(v597)
+					(*out.Priority) = int32(v615)
 				}
 			}
 		case "dnsConfig":
@@ -16550,7 +15701,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v598 := make([]PodReadinessGate, 0)
+				v616 := make([]PodReadinessGate, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16559,13 +15710,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z599 PodReadinessGate
-					v598 = append(v598, z599)
-					if err := v598[len(v598)-1].UnmarshalJSONFrom(d); err != nil {
+					var z617 PodReadinessGate
+					v616 = append(v616, z617)
+					if err := v616[len(v616)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ReadinessGates = v598
+				out.ReadinessGates = v616
 			}
 		case "runtimeClassName":
 			if seen[0]&(1<<28) != 0 {
@@ -16578,12 +15729,8 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.RuntimeClassName == nil {
 					out.RuntimeClassName = new(string)
 				}
-				if !d.Null() {
-					v600, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.RuntimeClassName) = string(v600)
+				if err := d.StringTo(&(*out.RuntimeClassName)); err != nil {
+					return err
 				}
 			}
 		case "enableServiceLinks":
@@ -16598,11 +15745,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.EnableServiceLinks = new(bool)
 				}
 				if !d.Null() {
-					v601, err := d.Bool()
+					v619, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.EnableServiceLinks) = bool(v601)
+					(*out.EnableServiceLinks) = bool(v619)
 				}
 			}
 		case "preemptionPolicy":
@@ -16616,12 +15763,8 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.PreemptionPolicy == nil {
 					out.PreemptionPolicy = new(PreemptionPolicy)
 				}
-				if !d.Null() {
-					v602, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.PreemptionPolicy) = PreemptionPolicy(v602)
+				if err := d.StringTo((*string)(&(*out.PreemptionPolicy))); err != nil {
+					return err
 				}
 			}
 		case "overhead":
@@ -16635,7 +15778,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v603 := make(ResourceList, d.Remaining(64))
+				v621 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -16644,16 +15787,16 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k604 := ResourceName(d.Copy(name))
-					var e605 resource.Quantity
+					k622 := ResourceName(d.Copy(name))
+					var e623 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e605.UnmarshalJSON(raw); err != nil {
+					} else if err := e623.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v603[k604] = e605
+					v621[k622] = e623
 				}
-				out.Overhead = v603
+				out.Overhead = v621
 			}
 		case "topologySpreadConstraints":
 			if seen[0]&(1<<32) != 0 {
@@ -16666,7 +15809,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v606 := make([]TopologySpreadConstraint, 0)
+				v624 := make([]TopologySpreadConstraint, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16675,13 +15818,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z607 TopologySpreadConstraint
-					v606 = append(v606, z607)
-					if err := v606[len(v606)-1].UnmarshalJSONFrom(d); err != nil {
+					var z625 TopologySpreadConstraint
+					v624 = append(v624, z625)
+					if err := v624[len(v624)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.TopologySpreadConstraints = v606
+				out.TopologySpreadConstraints = v624
 			}
 		case "setHostnameAsFQDN":
 			if seen[0]&(1<<33) != 0 {
@@ -16695,11 +15838,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.SetHostnameAsFQDN = new(bool)
 				}
 				if !d.Null() {
-					v608, err := d.Bool()
+					v626, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.SetHostnameAsFQDN) = bool(v608)
+					(*out.SetHostnameAsFQDN) = bool(v626)
 				}
 			}
 		case "os":
@@ -16729,11 +15872,11 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.HostUsers = new(bool)
 				}
 				if !d.Null() {
-					v609, err := d.Bool()
+					v627, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.HostUsers) = bool(v609)
+					(*out.HostUsers) = bool(v627)
 				}
 			}
 		case "schedulingGates":
@@ -16747,7 +15890,7 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v610 := make([]PodSchedulingGate, 0)
+				v628 := make([]PodSchedulingGate, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16756,13 +15899,13 @@ func (out *PodSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z611 PodSchedulingGate
-					v610 = append(v610, z611)
-					if err := v610[len(v610)-1].UnmarshalJSONFrom(d); err != nil {
+					var z629 PodSchedulingGate
+					v628 = append(v628, z629)
+					if err := v628[len(v628)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.SchedulingGates = v610
+				out.SchedulingGates = v628
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -16794,11 +15937,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i612 := range in.Conditions {
-				if i612 > 0 {
+			for i630 := range in.Conditions {
+				if i630 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i612].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i630].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16827,11 +15970,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i613 := range in.HostIPs {
-				if i613 > 0 {
+			for i631 := range in.HostIPs {
+				if i631 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.HostIPs[i613].AppendJSON(b); err != nil {
+				if b, err = in.HostIPs[i631].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16848,11 +15991,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i614 := range in.PodIPs {
-				if i614 > 0 {
+			for i632 := range in.PodIPs {
+				if i632 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.PodIPs[i614].AppendJSON(b); err != nil {
+				if b, err = in.PodIPs[i632].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16875,11 +16018,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i615 := range in.InitContainerStatuses {
-				if i615 > 0 {
+			for i633 := range in.InitContainerStatuses {
+				if i633 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.InitContainerStatuses[i615].AppendJSON(b); err != nil {
+				if b, err = in.InitContainerStatuses[i633].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16892,11 +16035,11 @@ func (in *PodStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i616 := range in.ContainerStatuses {
-				if i616 > 0 {
+			for i634 := range in.ContainerStatuses {
+				if i634 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ContainerStatuses[i616].AppendJSON(b); err != nil {
+				if b, err = in.ContainerStatuses[i634].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -16954,23 +16097,19 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v617, err := d.Int(64)
+				v635, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.ObservedGeneration = int64(v617)
+				out.ObservedGeneration = int64(v635)
 			}
 		case "phase":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v618, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Phase = PodPhase(v618)
+			if err := d.StringTo((*string)(&out.Phase)); err != nil {
+				return err
 			}
 		case "conditions":
 			if seen[0]&(1<<2) != 0 {
@@ -16983,7 +16122,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v619 := make([]PodCondition, 0)
+				v637 := make([]PodCondition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -16992,61 +16131,45 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z620 PodCondition
-					v619 = append(v619, z620)
-					if err := v619[len(v619)-1].UnmarshalJSONFrom(d); err != nil {
+					var z638 PodCondition
+					v637 = append(v637, z638)
+					if err := v637[len(v637)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v619
+				out.Conditions = v637
 			}
 		case "message":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v621, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v621)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "reason":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v622, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v622)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "nominatedNodeName":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v623, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.NominatedNodeName = string(v623)
+			if err := d.StringTo(&out.NominatedNodeName); err != nil {
+				return err
 			}
 		case "hostIP":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v624, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.HostIP = string(v624)
+			if err := d.StringTo(&out.HostIP); err != nil {
+				return err
 			}
 		case "hostIPs":
 			if seen[0]&(1<<7) != 0 {
@@ -17059,7 +16182,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v625 := make([]HostIP, 0)
+				v643 := make([]HostIP, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17068,25 +16191,21 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z626 HostIP
-					v625 = append(v625, z626)
-					if err := v625[len(v625)-1].UnmarshalJSONFrom(d); err != nil {
+					var z644 HostIP
+					v643 = append(v643, z644)
+					if err := v643[len(v643)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.HostIPs = v625
+				out.HostIPs = v643
 			}
 		case "podIP":
 			if seen[0]&(1<<8) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 8
-			if !d.Null() {
-				v627, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.PodIP = string(v627)
+			if err := d.StringTo(&out.PodIP); err != nil {
+				return err
 			}
 		case "podIPs":
 			if seen[0]&(1<<9) != 0 {
@@ -17099,7 +16218,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v628 := make([]PodIP, 0)
+				v646 := make([]PodIP, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17108,13 +16227,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z629 PodIP
-					v628 = append(v628, z629)
-					if err := v628[len(v628)-1].UnmarshalJSONFrom(d); err != nil {
+					var z647 PodIP
+					v646 = append(v646, z647)
+					if err := v646[len(v646)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.PodIPs = v628
+				out.PodIPs = v646
 			}
 		case "startTime":
 			if seen[0]&(1<<10) != 0 {
@@ -17144,7 +16263,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v630 := make([]ContainerStatus, 0)
+				v648 := make([]ContainerStatus, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17153,13 +16272,13 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z631 ContainerStatus
-					v630 = append(v630, z631)
-					if err := v630[len(v630)-1].UnmarshalJSONFrom(d); err != nil {
+					var z649 ContainerStatus
+					v648 = append(v648, z649)
+					if err := v648[len(v648)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.InitContainerStatuses = v630
+				out.InitContainerStatuses = v648
 			}
 		case "containerStatuses":
 			if seen[0]&(1<<12) != 0 {
@@ -17172,7 +16291,7 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v632 := make([]ContainerStatus, 0)
+				v650 := make([]ContainerStatus, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -17181,25 +16300,21 @@ func (out *PodStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z633 ContainerStatus
-					v632 = append(v632, z633)
-					if err := v632[len(v632)-1].UnmarshalJSONFrom(d); err != nil {
+					var z651 ContainerStatus
+					v650 = append(v650, z651)
+					if err := v650[len(v650)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ContainerStatuses = v632
+				out.ContainerStatuses = v650
 			}
 		case "qosClass":
 			if seen[0]&(1<<13) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 13
-			if !d.Null() {
-				v634, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.QOSClass = PodQOSClass(v634)
+			if err := d.StringTo((*string)(&out.QOSClass)); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -17361,23 +16476,19 @@ func (out *PortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v635, err := d.Int(32)
+				v653, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v635)
+				out.Port = int32(v653)
 			}
 		case "protocol":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v636, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Protocol = Protocol(v636)
+			if err := d.StringTo((*string)(&out.Protocol)); err != nil {
+				return err
 			}
 		case "error":
 			if seen[0]&(1<<2) != 0 {
@@ -17390,12 +16501,8 @@ func (out *PortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Error == nil {
 					out.Error = new(string)
 				}
-				if !d.Null() {
-					v637, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Error) = string(v637)
+				if err := d.StringTo(&(*out.Error)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -17467,11 +16574,11 @@ func (out *PreferredSchedulingTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v638, err := d.Int(32)
+				v656, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Weight = int32(v638)
+				out.Weight = int32(v656)
 			}
 		case "preference":
 			if seen[0]&(1<<1) != 0 {
@@ -17672,11 +16779,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v639, err := d.Int(32)
+				v657, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.InitialDelaySeconds = int32(v639)
+				out.InitialDelaySeconds = int32(v657)
 			}
 		case "timeoutSeconds":
 			if seen[0]&(1<<5) != 0 {
@@ -17684,11 +16791,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v640, err := d.Int(32)
+				v658, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.TimeoutSeconds = int32(v640)
+				out.TimeoutSeconds = int32(v658)
 			}
 		case "periodSeconds":
 			if seen[0]&(1<<6) != 0 {
@@ -17696,11 +16803,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 6
 			if !d.Null() {
-				v641, err := d.Int(32)
+				v659, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.PeriodSeconds = int32(v641)
+				out.PeriodSeconds = int32(v659)
 			}
 		case "successThreshold":
 			if seen[0]&(1<<7) != 0 {
@@ -17708,11 +16815,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v642, err := d.Int(32)
+				v660, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.SuccessThreshold = int32(v642)
+				out.SuccessThreshold = int32(v660)
 			}
 		case "failureThreshold":
 			if seen[0]&(1<<8) != 0 {
@@ -17720,11 +16827,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 8
 			if !d.Null() {
-				v643, err := d.Int(32)
+				v661, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.FailureThreshold = int32(v643)
+				out.FailureThreshold = int32(v661)
 			}
 		case "terminationGracePeriodSeconds":
 			if seen[0]&(1<<9) != 0 {
@@ -17738,11 +16845,11 @@ func (out *Probe) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TerminationGracePeriodSeconds = new(int64)
 				}
 				if !d.Null() {
-					v644, err := d.Int(64)
+					v662, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TerminationGracePeriodSeconds) = int64(v644)
+					(*out.TerminationGracePeriodSeconds) = int64(v662)
 				}
 			}
 		default:
@@ -17923,11 +17030,11 @@ func (in *ProjectedVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i645 := range in.Sources {
-			if i645 > 0 {
+		for i663 := range in.Sources {
+			if i663 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Sources[i645].AppendJSON(b); err != nil {
+			if b, err = in.Sources[i663].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -17993,7 +17100,7 @@ func (out *ProjectedVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v646 := make([]VolumeProjection, 0)
+				v664 := make([]VolumeProjection, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -18002,13 +17109,13 @@ func (out *ProjectedVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z647 VolumeProjection
-					v646 = append(v646, z647)
-					if err := v646[len(v646)-1].UnmarshalJSONFrom(d); err != nil {
+					var z665 VolumeProjection
+					v664 = append(v664, z665)
+					if err := v664[len(v664)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Sources = v646
+				out.Sources = v664
 			}
 		case "defaultMode":
 			if seen[0]&(1<<1) != 0 {
@@ -18022,11 +17129,11 @@ func (out *ProjectedVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v648, err := d.Int(32)
+					v666, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v648)
+					(*out.DefaultMode) = int32(v666)
 				}
 			}
 		default:
@@ -18103,24 +17210,16 @@ func (out *ResourceFieldSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v649, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ContainerName = string(v649)
+			if err := d.StringTo(&out.ContainerName); err != nil {
+				return err
 			}
 		case "resource":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v650, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Resource = string(v650)
+			if err := d.StringTo(&out.Resource); err != nil {
+				return err
 			}
 		case "divisor":
 			if seen[0]&(1<<2) != 0 {
@@ -18220,24 +17319,16 @@ func (out *ResourceQuota) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v651, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v651)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v652, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v652)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -18298,11 +17389,11 @@ func (in *ResourceQuotaList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i653 := range in.Items {
-			if i653 > 0 {
+		for i671 := range in.Items {
+			if i671 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i653].AppendJSON(b); err != nil {
+			if b, err = in.Items[i671].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -18354,24 +17445,16 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v654, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v654)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v655, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v655)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -18392,7 +17475,7 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v656 := make([]ResourceQuota, 0)
+				v674 := make([]ResourceQuota, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -18401,13 +17484,13 @@ func (out *ResourceQuotaList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z657 ResourceQuota
-					v656 = append(v656, z657)
-					if err := v656[len(v656)-1].UnmarshalJSONFrom(d); err != nil {
+					var z675 ResourceQuota
+					v674 = append(v674, z675)
+					if err := v674[len(v674)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v656
+				out.Items = v674
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -18431,15 +17514,15 @@ func (in *ResourceQuotaSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb661 [16]ResourceName
-			for i658, k659 := range jsontext.AppendSortedKeys(kb661[:0], in.Hard) {
-				if i658 > 0 {
+			var kb679 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i676, e680 := range jsontext.AppendSortedEntries(kb679[:0], in.Hard) {
+				if i676 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k659)
+				b = jsontext.AppendString(b, e680.Key)
 				b = append(b, ':')
-				v660 := in.Hard[k659]
-				if b, err = v660.AppendJSON(b); err != nil {
+				v678 := e680.Value
+				if b, err = v678.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18452,11 +17535,11 @@ func (in *ResourceQuotaSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i662 := range in.Scopes {
-				if i662 > 0 {
+			for i681 := range in.Scopes {
+				if i681 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Scopes[i662])
+				b = jsontext.AppendString(b, in.Scopes[i681])
 			}
 			b = append(b, ']')
 		}
@@ -18523,7 +17606,7 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v663 := make(ResourceList, d.Remaining(64))
+				v682 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18532,16 +17615,16 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k664 := ResourceName(d.Copy(name))
-					var e665 resource.Quantity
+					k683 := ResourceName(d.Copy(name))
+					var e684 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e665.UnmarshalJSON(raw); err != nil {
+					} else if err := e684.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v663[k664] = e665
+					v682[k683] = e684
 				}
-				out.Hard = v663
+				out.Hard = v682
 			}
 		case "scopes":
 			if seen[0]&(1<<1) != 0 {
@@ -18554,7 +17637,7 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v666 := make([]ResourceQuotaScope, 0)
+				v685 := make([]ResourceQuotaScope, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -18563,17 +17646,13 @@ func (out *ResourceQuotaSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z667 ResourceQuotaScope
-					v666 = append(v666, z667)
-					if !d.Null() {
-						v668, err := d.String()
-						if err != nil {
-							return err
-						}
-						v666[len(v666)-1] = ResourceQuotaScope(v668)
+					var z686 ResourceQuotaScope
+					v685 = append(v685, z686)
+					if err := d.StringTo((*string)(&v685[len(v685)-1])); err != nil {
+						return err
 					}
 				}
-				out.Scopes = v666
+				out.Scopes = v685
 			}
 		case "scopeSelector":
 			if seen[0]&(1<<2) != 0 {
@@ -18612,15 +17691,15 @@ func (in *ResourceQuotaStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb672 [16]ResourceName
-			for i669, k670 := range jsontext.AppendSortedKeys(kb672[:0], in.Hard) {
-				if i669 > 0 {
+			var kb691 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i688, e692 := range jsontext.AppendSortedEntries(kb691[:0], in.Hard) {
+				if i688 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k670)
+				b = jsontext.AppendString(b, e692.Key)
 				b = append(b, ':')
-				v671 := in.Hard[k670]
-				if b, err = v671.AppendJSON(b); err != nil {
+				v690 := e692.Value
+				if b, err = v690.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18633,15 +17712,15 @@ func (in *ResourceQuotaStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb676 [16]ResourceName
-			for i673, k674 := range jsontext.AppendSortedKeys(kb676[:0], in.Used) {
-				if i673 > 0 {
+			var kb696 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i693, e697 := range jsontext.AppendSortedEntries(kb696[:0], in.Used) {
+				if i693 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k674)
+				b = jsontext.AppendString(b, e697.Key)
 				b = append(b, ':')
-				v675 := in.Used[k674]
-				if b, err = v675.AppendJSON(b); err != nil {
+				v695 := e697.Value
+				if b, err = v695.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18700,7 +17779,7 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v677 := make(ResourceList, d.Remaining(64))
+				v698 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18709,16 +17788,16 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k678 := ResourceName(d.Copy(name))
-					var e679 resource.Quantity
+					k699 := ResourceName(d.Copy(name))
+					var e700 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e679.UnmarshalJSON(raw); err != nil {
+					} else if err := e700.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v677[k678] = e679
+					v698[k699] = e700
 				}
-				out.Hard = v677
+				out.Hard = v698
 			}
 		case "used":
 			if seen[0]&(1<<1) != 0 {
@@ -18731,7 +17810,7 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v680 := make(ResourceList, d.Remaining(64))
+				v701 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18740,16 +17819,16 @@ func (out *ResourceQuotaStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k681 := ResourceName(d.Copy(name))
-					var e682 resource.Quantity
+					k702 := ResourceName(d.Copy(name))
+					var e703 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e682.UnmarshalJSON(raw); err != nil {
+					} else if err := e703.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v680[k681] = e682
+					v701[k702] = e703
 				}
-				out.Used = v680
+				out.Used = v701
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -18773,15 +17852,15 @@ func (in *ResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb686 [16]ResourceName
-			for i683, k684 := range jsontext.AppendSortedKeys(kb686[:0], in.Limits) {
-				if i683 > 0 {
+			var kb707 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i704, e708 := range jsontext.AppendSortedEntries(kb707[:0], in.Limits) {
+				if i704 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k684)
+				b = jsontext.AppendString(b, e708.Key)
 				b = append(b, ':')
-				v685 := in.Limits[k684]
-				if b, err = v685.AppendJSON(b); err != nil {
+				v706 := e708.Value
+				if b, err = v706.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18794,15 +17873,15 @@ func (in *ResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb690 [16]ResourceName
-			for i687, k688 := range jsontext.AppendSortedKeys(kb690[:0], in.Requests) {
-				if i687 > 0 {
+			var kb712 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i709, e713 := range jsontext.AppendSortedEntries(kb712[:0], in.Requests) {
+				if i709 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k688)
+				b = jsontext.AppendString(b, e713.Key)
 				b = append(b, ':')
-				v689 := in.Requests[k688]
-				if b, err = v689.AppendJSON(b); err != nil {
+				v711 := e713.Value
+				if b, err = v711.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -18861,7 +17940,7 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v691 := make(ResourceList, d.Remaining(64))
+				v714 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18870,16 +17949,16 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k692 := ResourceName(d.Copy(name))
-					var e693 resource.Quantity
+					k715 := ResourceName(d.Copy(name))
+					var e716 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e693.UnmarshalJSON(raw); err != nil {
+					} else if err := e716.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v691[k692] = e693
+					v714[k715] = e716
 				}
-				out.Limits = v691
+				out.Limits = v714
 			}
 		case "requests":
 			if seen[0]&(1<<1) != 0 {
@@ -18892,7 +17971,7 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v694 := make(ResourceList, d.Remaining(64))
+				v717 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -18901,16 +17980,16 @@ func (out *ResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k695 := ResourceName(d.Copy(name))
-					var e696 resource.Quantity
+					k718 := ResourceName(d.Copy(name))
+					var e719 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e696.UnmarshalJSON(raw); err != nil {
+					} else if err := e719.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v694[k695] = e696
+					v717[k718] = e719
 				}
-				out.Requests = v694
+				out.Requests = v717
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -18990,48 +18069,32 @@ func (out *SELinuxOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v697, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.User = string(v697)
+			if err := d.StringTo(&out.User); err != nil {
+				return err
 			}
 		case "role":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v698, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Role = string(v698)
+			if err := d.StringTo(&out.Role); err != nil {
+				return err
 			}
 		case "type":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v699, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = string(v699)
+			if err := d.StringTo(&out.Type); err != nil {
+				return err
 			}
 		case "level":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v700, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Level = string(v700)
+			if err := d.StringTo(&out.Level); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19055,11 +18118,11 @@ func (in *ScopeSelector) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i701 := range in.MatchExpressions {
-				if i701 > 0 {
+			for i724 := range in.MatchExpressions {
+				if i724 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchExpressions[i701].AppendJSON(b); err != nil {
+				if b, err = in.MatchExpressions[i724].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -19118,7 +18181,7 @@ func (out *ScopeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v702 := make([]ScopedResourceSelectorRequirement, 0)
+				v725 := make([]ScopedResourceSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -19127,13 +18190,13 @@ func (out *ScopeSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z703 ScopedResourceSelectorRequirement
-					v702 = append(v702, z703)
-					if err := v702[len(v702)-1].UnmarshalJSONFrom(d); err != nil {
+					var z726 ScopedResourceSelectorRequirement
+					v725 = append(v725, z726)
+					if err := v725[len(v725)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchExpressions = v702
+				out.MatchExpressions = v725
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19161,11 +18224,11 @@ func (in *ScopedResourceSelectorRequirement) AppendJSON(b []byte) ([]byte, error
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i704 := range in.Values {
-				if i704 > 0 {
+			for i727 := range in.Values {
+				if i727 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Values[i704])
+				b = jsontext.AppendString(b, in.Values[i727])
 			}
 			b = append(b, ']')
 		}
@@ -19216,24 +18279,16 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v705, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ScopeName = ResourceQuotaScope(v705)
+			if err := d.StringTo((*string)(&out.ScopeName)); err != nil {
+				return err
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v706, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Operator = ScopeSelectorOperator(v706)
+			if err := d.StringTo((*string)(&out.Operator)); err != nil {
+				return err
 			}
 		case "values":
 			if seen[0]&(1<<2) != 0 {
@@ -19246,7 +18301,7 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v707 := make([]string, 0)
+				v730 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -19255,17 +18310,13 @@ func (out *ScopedResourceSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Deco
 					if !more {
 						break
 					}
-					var z708 string
-					v707 = append(v707, z708)
-					if !d.Null() {
-						v709, err := d.String()
-						if err != nil {
-							return err
-						}
-						v707[len(v707)-1] = string(v709)
+					var z731 string
+					v730 = append(v730, z731)
+					if err := d.StringTo(&v730[len(v730)-1]); err != nil {
+						return err
 					}
 				}
-				out.Values = v707
+				out.Values = v730
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19339,12 +18390,8 @@ func (out *SeccompProfile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v710, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = SeccompProfileType(v710)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "localhostProfile":
 			if seen[0]&(1<<1) != 0 {
@@ -19357,12 +18404,8 @@ func (out *SeccompProfile) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.LocalhostProfile == nil {
 					out.LocalhostProfile = new(string)
 				}
-				if !d.Null() {
-					v711, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.LocalhostProfile) = string(v711)
+				if err := d.StringTo(&(*out.LocalhostProfile)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -19409,15 +18452,15 @@ func (in *Secret) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb715 [16]string
-			for i712, k713 := range jsontext.AppendSortedKeys(kb715[:0], in.Data) {
-				if i712 > 0 {
+			var kb738 [12]jsontext.Entry[string, []byte]
+			for i735, e739 := range jsontext.AppendSortedEntries(kb738[:0], in.Data) {
+				if i735 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k713)
+				b = jsontext.AppendString(b, e739.Key)
 				b = append(b, ':')
-				v714 := in.Data[k713]
-				b = jsontext.AppendBytes(b, []byte(v714))
+				v737 := e739.Value
+				b = jsontext.AppendBytes(b, []byte(v737))
 			}
 			b = append(b, '}')
 		}
@@ -19428,15 +18471,15 @@ func (in *Secret) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb719 [16]string
-			for i716, k717 := range jsontext.AppendSortedKeys(kb719[:0], in.StringData) {
-				if i716 > 0 {
+			var kb743 [16]jsontext.Entry[string, string]
+			for i740, e744 := range jsontext.AppendSortedEntries(kb743[:0], in.StringData) {
+				if i740 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k717)
+				b = jsontext.AppendString(b, e744.Key)
 				b = append(b, ':')
-				v718 := in.StringData[k717]
-				b = jsontext.AppendString(b, v718)
+				v742 := e744.Value
+				b = jsontext.AppendString(b, v742)
 			}
 			b = append(b, '}')
 		}
@@ -19491,24 +18534,16 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v720, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v720)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v721, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v721)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -19530,11 +18565,11 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Immutable = new(bool)
 				}
 				if !d.Null() {
-					v722, err := d.Bool()
+					v747, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Immutable) = bool(v722)
+					(*out.Immutable) = bool(v747)
 				}
 			}
 		case "data":
@@ -19548,7 +18583,7 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v723 := make(map[string][]byte, d.Remaining(64))
+				v748 := make(map[string][]byte, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -19557,20 +18592,20 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k724 := d.Copy(name)
-					var e725 []byte
+					k749 := d.Copy(name)
+					var e750 []byte
 					if d.Null() {
-						e725 = nil
+						e750 = nil
 					} else {
-						v726, err := d.Bytes()
+						v751, err := d.Bytes()
 						if err != nil {
 							return err
 						}
-						e725 = []byte(v726)
+						e750 = []byte(v751)
 					}
-					v723[k724] = e725
+					v748[k749] = e750
 				}
-				out.Data = v723
+				out.Data = v748
 			}
 		case "stringData":
 			if seen[0]&(1<<5) != 0 {
@@ -19583,7 +18618,7 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v727 := make(map[string]string, d.Remaining(64))
+				v752 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -19592,30 +18627,22 @@ func (out *Secret) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k728 := d.Copy(name)
-					var e729 string
-					if !d.Null() {
-						v730, err := d.String()
-						if err != nil {
-							return err
-						}
-						e729 = string(v730)
+					k753 := d.Copy(name)
+					var e754 string
+					if err := d.StringTo(&e754); err != nil {
+						return err
 					}
-					v727[k728] = e729
+					v752[k753] = e754
 				}
-				out.StringData = v727
+				out.StringData = v752
 			}
 		case "type":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v731, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = SecretType(v731)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -19691,12 +18718,8 @@ func (out *SecretEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v732, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v732)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "optional":
 			if seen[0]&(1<<1) != 0 {
@@ -19710,11 +18733,11 @@ func (out *SecretEnvSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v733, err := d.Bool()
+					v758, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v733)
+					(*out.Optional) = bool(v758)
 				}
 			}
 		default:
@@ -19793,24 +18816,16 @@ func (out *SecretKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v734, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v734)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "key":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v735, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v735)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -19824,11 +18839,11 @@ func (out *SecretKeySelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v736, err := d.Bool()
+					v761, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v736)
+					(*out.Optional) = bool(v761)
 				}
 			}
 		default:
@@ -19866,11 +18881,11 @@ func (in *SecretList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i737 := range in.Items {
-			if i737 > 0 {
+		for i762 := range in.Items {
+			if i762 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i737].AppendJSON(b); err != nil {
+			if b, err = in.Items[i762].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -19922,24 +18937,16 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v738, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v738)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v739, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v739)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -19960,7 +18967,7 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v740 := make([]Secret, 0)
+				v765 := make([]Secret, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -19969,13 +18976,13 @@ func (out *SecretList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z741 Secret
-					v740 = append(v740, z741)
-					if err := v740[len(v740)-1].UnmarshalJSONFrom(d); err != nil {
+					var z766 Secret
+					v765 = append(v765, z766)
+					if err := v765[len(v765)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v740
+				out.Items = v765
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -20003,11 +19010,11 @@ func (in *SecretProjection) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i742 := range in.Items {
-				if i742 > 0 {
+			for i767 := range in.Items {
+				if i767 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i742].AppendJSON(b); err != nil {
+				if b, err = in.Items[i767].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20068,12 +19075,8 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v743, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LocalObjectReference.Name = string(v743)
+			if err := d.StringTo(&out.LocalObjectReference.Name); err != nil {
+				return err
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -20086,7 +19089,7 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v744 := make([]KeyToPath, 0)
+				v769 := make([]KeyToPath, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -20095,13 +19098,13 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z745 KeyToPath
-					v744 = append(v744, z745)
-					if err := v744[len(v744)-1].UnmarshalJSONFrom(d); err != nil {
+					var z770 KeyToPath
+					v769 = append(v769, z770)
+					if err := v769[len(v769)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v744
+				out.Items = v769
 			}
 		case "optional":
 			if seen[0]&(1<<2) != 0 {
@@ -20115,11 +19118,11 @@ func (out *SecretProjection) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v746, err := d.Bool()
+					v771, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v746)
+					(*out.Optional) = bool(v771)
 				}
 			}
 		default:
@@ -20192,24 +19195,16 @@ func (out *SecretReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v747, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v747)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "namespace":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v748, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Namespace = string(v748)
+			if err := d.StringTo(&out.Namespace); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -20237,11 +19232,11 @@ func (in *SecretVolumeSource) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i749 := range in.Items {
-				if i749 > 0 {
+			for i774 := range in.Items {
+				if i774 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Items[i749].AppendJSON(b); err != nil {
+				if b, err = in.Items[i774].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20310,12 +19305,8 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v750, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SecretName = string(v750)
+			if err := d.StringTo(&out.SecretName); err != nil {
+				return err
 			}
 		case "items":
 			if seen[0]&(1<<1) != 0 {
@@ -20328,7 +19319,7 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v751 := make([]KeyToPath, 0)
+				v776 := make([]KeyToPath, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -20337,13 +19328,13 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z752 KeyToPath
-					v751 = append(v751, z752)
-					if err := v751[len(v751)-1].UnmarshalJSONFrom(d); err != nil {
+					var z777 KeyToPath
+					v776 = append(v776, z777)
+					if err := v776[len(v776)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v751
+				out.Items = v776
 			}
 		case "defaultMode":
 			if seen[0]&(1<<2) != 0 {
@@ -20357,11 +19348,11 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DefaultMode = new(int32)
 				}
 				if !d.Null() {
-					v753, err := d.Int(32)
+					v778, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.DefaultMode) = int32(v753)
+					(*out.DefaultMode) = int32(v778)
 				}
 			}
 		case "optional":
@@ -20376,11 +19367,11 @@ func (out *SecretVolumeSource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Optional = new(bool)
 				}
 				if !d.Null() {
-					v754, err := d.Bool()
+					v779, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Optional) = bool(v754)
+					(*out.Optional) = bool(v779)
 				}
 			}
 		default:
@@ -20563,11 +19554,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Privileged = new(bool)
 				}
 				if !d.Null() {
-					v755, err := d.Bool()
+					v780, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Privileged) = bool(v755)
+					(*out.Privileged) = bool(v780)
 				}
 			}
 		case "seLinuxOptions":
@@ -20597,11 +19588,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsUser = new(int64)
 				}
 				if !d.Null() {
-					v756, err := d.Int(64)
+					v781, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsUser) = int64(v756)
+					(*out.RunAsUser) = int64(v781)
 				}
 			}
 		case "runAsGroup":
@@ -20616,11 +19607,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsGroup = new(int64)
 				}
 				if !d.Null() {
-					v757, err := d.Int(64)
+					v782, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RunAsGroup) = int64(v757)
+					(*out.RunAsGroup) = int64(v782)
 				}
 			}
 		case "runAsNonRoot":
@@ -20635,11 +19626,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RunAsNonRoot = new(bool)
 				}
 				if !d.Null() {
-					v758, err := d.Bool()
+					v783, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.RunAsNonRoot) = bool(v758)
+					(*out.RunAsNonRoot) = bool(v783)
 				}
 			}
 		case "readOnlyRootFilesystem":
@@ -20654,11 +19645,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ReadOnlyRootFilesystem = new(bool)
 				}
 				if !d.Null() {
-					v759, err := d.Bool()
+					v784, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.ReadOnlyRootFilesystem) = bool(v759)
+					(*out.ReadOnlyRootFilesystem) = bool(v784)
 				}
 			}
 		case "allowPrivilegeEscalation":
@@ -20673,11 +19664,11 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AllowPrivilegeEscalation = new(bool)
 				}
 				if !d.Null() {
-					v760, err := d.Bool()
+					v785, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AllowPrivilegeEscalation) = bool(v760)
+					(*out.AllowPrivilegeEscalation) = bool(v785)
 				}
 			}
 		case "procMount":
@@ -20691,12 +19682,8 @@ func (out *SecurityContext) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.ProcMount == nil {
 					out.ProcMount = new(ProcMountType)
 				}
-				if !d.Null() {
-					v761, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.ProcMount) = ProcMountType(v761)
+				if err := d.StringTo((*string)(&(*out.ProcMount))); err != nil {
+					return err
 				}
 			}
 		case "seccompProfile":
@@ -20817,24 +19804,16 @@ func (out *Service) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v762, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v762)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v763, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v763)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -20896,11 +19875,11 @@ func (in *ServiceAccount) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i764 := range in.Secrets {
-				if i764 > 0 {
+			for i789 := range in.Secrets {
+				if i789 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Secrets[i764].AppendJSON(b); err != nil {
+				if b, err = in.Secrets[i789].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20913,11 +19892,11 @@ func (in *ServiceAccount) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i765 := range in.ImagePullSecrets {
-				if i765 > 0 {
+			for i790 := range in.ImagePullSecrets {
+				if i790 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.ImagePullSecrets[i765].AppendJSON(b); err != nil {
+				if b, err = in.ImagePullSecrets[i790].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -20978,24 +19957,16 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v766, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v766)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v767, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v767)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -21016,7 +19987,7 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v768 := make([]ObjectReference, 0)
+				v793 := make([]ObjectReference, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21025,13 +19996,13 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z769 ObjectReference
-					v768 = append(v768, z769)
-					if err := v768[len(v768)-1].UnmarshalJSONFrom(d); err != nil {
+					var z794 ObjectReference
+					v793 = append(v793, z794)
+					if err := v793[len(v793)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Secrets = v768
+				out.Secrets = v793
 			}
 		case "imagePullSecrets":
 			if seen[0]&(1<<4) != 0 {
@@ -21044,7 +20015,7 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v770 := make([]LocalObjectReference, 0)
+				v795 := make([]LocalObjectReference, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21053,13 +20024,13 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z771 LocalObjectReference
-					v770 = append(v770, z771)
-					if err := v770[len(v770)-1].UnmarshalJSONFrom(d); err != nil {
+					var z796 LocalObjectReference
+					v795 = append(v795, z796)
+					if err := v795[len(v795)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.ImagePullSecrets = v770
+				out.ImagePullSecrets = v795
 			}
 		case "automountServiceAccountToken":
 			if seen[0]&(1<<5) != 0 {
@@ -21073,11 +20044,11 @@ func (out *ServiceAccount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AutomountServiceAccountToken = new(bool)
 				}
 				if !d.Null() {
-					v772, err := d.Bool()
+					v797, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AutomountServiceAccountToken) = bool(v772)
+					(*out.AutomountServiceAccountToken) = bool(v797)
 				}
 			}
 		default:
@@ -21115,11 +20086,11 @@ func (in *ServiceAccountList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i773 := range in.Items {
-			if i773 > 0 {
+		for i798 := range in.Items {
+			if i798 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i773].AppendJSON(b); err != nil {
+			if b, err = in.Items[i798].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -21171,24 +20142,16 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v774, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v774)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v775, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v775)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -21209,7 +20172,7 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v776 := make([]ServiceAccount, 0)
+				v801 := make([]ServiceAccount, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21218,13 +20181,13 @@ func (out *ServiceAccountList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z777 ServiceAccount
-					v776 = append(v776, z777)
-					if err := v776[len(v776)-1].UnmarshalJSONFrom(d); err != nil {
+					var z802 ServiceAccount
+					v801 = append(v801, z802)
+					if err := v801[len(v801)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v776
+				out.Items = v801
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21302,12 +20265,8 @@ func (out *ServiceAccountTokenProjection) UnmarshalJSONFrom(d *jsontext.Decoder)
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v778, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Audience = string(v778)
+			if err := d.StringTo(&out.Audience); err != nil {
+				return err
 			}
 		case "expirationSeconds":
 			if seen[0]&(1<<1) != 0 {
@@ -21321,11 +20280,11 @@ func (out *ServiceAccountTokenProjection) UnmarshalJSONFrom(d *jsontext.Decoder)
 					out.ExpirationSeconds = new(int64)
 				}
 				if !d.Null() {
-					v779, err := d.Int(64)
+					v804, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.ExpirationSeconds) = int64(v779)
+					(*out.ExpirationSeconds) = int64(v804)
 				}
 			}
 		case "path":
@@ -21333,12 +20292,8 @@ func (out *ServiceAccountTokenProjection) UnmarshalJSONFrom(d *jsontext.Decoder)
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v780, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v780)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21375,11 +20330,11 @@ func (in *ServiceList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i781 := range in.Items {
-			if i781 > 0 {
+		for i806 := range in.Items {
+			if i806 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i781].AppendJSON(b); err != nil {
+			if b, err = in.Items[i806].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -21431,24 +20386,16 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v782, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v782)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v783, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v783)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -21469,7 +20416,7 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v784 := make([]Service, 0)
+				v809 := make([]Service, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21478,13 +20425,13 @@ func (out *ServiceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z785 Service
-					v784 = append(v784, z785)
-					if err := v784[len(v784)-1].UnmarshalJSONFrom(d); err != nil {
+					var z810 Service
+					v809 = append(v809, z810)
+					if err := v809[len(v809)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v784
+				out.Items = v809
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21576,24 +20523,16 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v786, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v786)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "protocol":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v787, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Protocol = Protocol(v787)
+			if err := d.StringTo((*string)(&out.Protocol)); err != nil {
+				return err
 			}
 		case "appProtocol":
 			if seen[0]&(1<<2) != 0 {
@@ -21606,12 +20545,8 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.AppProtocol == nil {
 					out.AppProtocol = new(string)
 				}
-				if !d.Null() {
-					v788, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.AppProtocol) = string(v788)
+				if err := d.StringTo(&(*out.AppProtocol)); err != nil {
+					return err
 				}
 			}
 		case "port":
@@ -21620,11 +20555,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 3
 			if !d.Null() {
-				v789, err := d.Int(32)
+				v814, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Port = int32(v789)
+				out.Port = int32(v814)
 			}
 		case "targetPort":
 			if seen[0]&(1<<4) != 0 {
@@ -21642,11 +20577,11 @@ func (out *ServicePort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v790, err := d.Int(32)
+				v815, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.NodePort = int32(v790)
+				out.NodePort = int32(v815)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -21670,11 +20605,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i791 := range in.Ports {
-				if i791 > 0 {
+			for i816 := range in.Ports {
+				if i816 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Ports[i791].AppendJSON(b); err != nil {
+				if b, err = in.Ports[i816].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -21687,15 +20622,15 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb795 [16]string
-			for i792, k793 := range jsontext.AppendSortedKeys(kb795[:0], in.Selector) {
-				if i792 > 0 {
+			var kb820 [16]jsontext.Entry[string, string]
+			for i817, e821 := range jsontext.AppendSortedEntries(kb820[:0], in.Selector) {
+				if i817 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k793)
+				b = jsontext.AppendString(b, e821.Key)
 				b = append(b, ':')
-				v794 := in.Selector[k793]
-				b = jsontext.AppendString(b, v794)
+				v819 := e821.Value
+				b = jsontext.AppendString(b, v819)
 			}
 			b = append(b, '}')
 		}
@@ -21710,11 +20645,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i796 := range in.ClusterIPs {
-				if i796 > 0 {
+			for i822 := range in.ClusterIPs {
+				if i822 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.ClusterIPs[i796])
+				b = jsontext.AppendString(b, in.ClusterIPs[i822])
 			}
 			b = append(b, ']')
 		}
@@ -21729,11 +20664,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i797 := range in.ExternalIPs {
-				if i797 > 0 {
+			for i823 := range in.ExternalIPs {
+				if i823 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.ExternalIPs[i797])
+				b = jsontext.AppendString(b, in.ExternalIPs[i823])
 			}
 			b = append(b, ']')
 		}
@@ -21752,11 +20687,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i798 := range in.LoadBalancerSourceRanges {
-				if i798 > 0 {
+			for i824 := range in.LoadBalancerSourceRanges {
+				if i824 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.LoadBalancerSourceRanges[i798])
+				b = jsontext.AppendString(b, in.LoadBalancerSourceRanges[i824])
 			}
 			b = append(b, ']')
 		}
@@ -21793,11 +20728,11 @@ func (in *ServiceSpec) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i799 := range in.IPFamilies {
-				if i799 > 0 {
+			for i825 := range in.IPFamilies {
+				if i825 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.IPFamilies[i799])
+				b = jsontext.AppendString(b, in.IPFamilies[i825])
 			}
 			b = append(b, ']')
 		}
@@ -21894,7 +20829,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v800 := make([]ServicePort, 0)
+				v826 := make([]ServicePort, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21903,13 +20838,13 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z801 ServicePort
-					v800 = append(v800, z801)
-					if err := v800[len(v800)-1].UnmarshalJSONFrom(d); err != nil {
+					var z827 ServicePort
+					v826 = append(v826, z827)
+					if err := v826[len(v826)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Ports = v800
+				out.Ports = v826
 			}
 		case "selector":
 			if seen[0]&(1<<1) != 0 {
@@ -21922,7 +20857,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v802 := make(map[string]string, d.Remaining(64))
+				v828 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -21931,30 +20866,22 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k803 := d.Copy(name)
-					var e804 string
-					if !d.Null() {
-						v805, err := d.String()
-						if err != nil {
-							return err
-						}
-						e804 = string(v805)
+					k829 := d.Copy(name)
+					var e830 string
+					if err := d.StringTo(&e830); err != nil {
+						return err
 					}
-					v802[k803] = e804
+					v828[k829] = e830
 				}
-				out.Selector = v802
+				out.Selector = v828
 			}
 		case "clusterIP":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v806, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ClusterIP = string(v806)
+			if err := d.StringTo(&out.ClusterIP); err != nil {
+				return err
 			}
 		case "clusterIPs":
 			if seen[0]&(1<<3) != 0 {
@@ -21967,7 +20894,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v807 := make([]string, 0)
+				v833 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -21976,29 +20903,21 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z808 string
-					v807 = append(v807, z808)
-					if !d.Null() {
-						v809, err := d.String()
-						if err != nil {
-							return err
-						}
-						v807[len(v807)-1] = string(v809)
+					var z834 string
+					v833 = append(v833, z834)
+					if err := d.StringTo(&v833[len(v833)-1]); err != nil {
+						return err
 					}
 				}
-				out.ClusterIPs = v807
+				out.ClusterIPs = v833
 			}
 		case "type":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v810, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = ServiceType(v810)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "externalIPs":
 			if seen[0]&(1<<5) != 0 {
@@ -22011,7 +20930,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v811 := make([]string, 0)
+				v837 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22020,41 +20939,29 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z812 string
-					v811 = append(v811, z812)
-					if !d.Null() {
-						v813, err := d.String()
-						if err != nil {
-							return err
-						}
-						v811[len(v811)-1] = string(v813)
+					var z838 string
+					v837 = append(v837, z838)
+					if err := d.StringTo(&v837[len(v837)-1]); err != nil {
+						return err
 					}
 				}
-				out.ExternalIPs = v811
+				out.ExternalIPs = v837
 			}
 		case "sessionAffinity":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v814, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SessionAffinity = ServiceAffinity(v814)
+			if err := d.StringTo((*string)(&out.SessionAffinity)); err != nil {
+				return err
 			}
 		case "loadBalancerIP":
 			if seen[0]&(1<<7) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 7
-			if !d.Null() {
-				v815, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LoadBalancerIP = string(v815)
+			if err := d.StringTo(&out.LoadBalancerIP); err != nil {
+				return err
 			}
 		case "loadBalancerSourceRanges":
 			if seen[0]&(1<<8) != 0 {
@@ -22067,7 +20974,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v816 := make([]string, 0)
+				v842 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22076,41 +20983,29 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z817 string
-					v816 = append(v816, z817)
-					if !d.Null() {
-						v818, err := d.String()
-						if err != nil {
-							return err
-						}
-						v816[len(v816)-1] = string(v818)
+					var z843 string
+					v842 = append(v842, z843)
+					if err := d.StringTo(&v842[len(v842)-1]); err != nil {
+						return err
 					}
 				}
-				out.LoadBalancerSourceRanges = v816
+				out.LoadBalancerSourceRanges = v842
 			}
 		case "externalName":
 			if seen[0]&(1<<9) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 9
-			if !d.Null() {
-				v819, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ExternalName = string(v819)
+			if err := d.StringTo(&out.ExternalName); err != nil {
+				return err
 			}
 		case "externalTrafficPolicy":
 			if seen[0]&(1<<10) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 10
-			if !d.Null() {
-				v820, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ExternalTrafficPolicy = ServiceExternalTrafficPolicy(v820)
+			if err := d.StringTo((*string)(&out.ExternalTrafficPolicy)); err != nil {
+				return err
 			}
 		case "healthCheckNodePort":
 			if seen[0]&(1<<11) != 0 {
@@ -22118,11 +21013,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 11
 			if !d.Null() {
-				v821, err := d.Int(32)
+				v847, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.HealthCheckNodePort = int32(v821)
+				out.HealthCheckNodePort = int32(v847)
 			}
 		case "publishNotReadyAddresses":
 			if seen[0]&(1<<12) != 0 {
@@ -22130,11 +21025,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 12
 			if !d.Null() {
-				v822, err := d.Bool()
+				v848, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.PublishNotReadyAddresses = bool(v822)
+				out.PublishNotReadyAddresses = bool(v848)
 			}
 		case "sessionAffinityConfig":
 			if seen[0]&(1<<13) != 0 {
@@ -22162,7 +21057,7 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v823 := make([]IPFamily, 0)
+				v849 := make([]IPFamily, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22171,17 +21066,13 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z824 IPFamily
-					v823 = append(v823, z824)
-					if !d.Null() {
-						v825, err := d.String()
-						if err != nil {
-							return err
-						}
-						v823[len(v823)-1] = IPFamily(v825)
+					var z850 IPFamily
+					v849 = append(v849, z850)
+					if err := d.StringTo((*string)(&v849[len(v849)-1])); err != nil {
+						return err
 					}
 				}
-				out.IPFamilies = v823
+				out.IPFamilies = v849
 			}
 		case "ipFamilyPolicy":
 			if seen[0]&(1<<15) != 0 {
@@ -22194,12 +21085,8 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.IPFamilyPolicy == nil {
 					out.IPFamilyPolicy = new(IPFamilyPolicy)
 				}
-				if !d.Null() {
-					v826, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.IPFamilyPolicy) = IPFamilyPolicy(v826)
+				if err := d.StringTo((*string)(&(*out.IPFamilyPolicy))); err != nil {
+					return err
 				}
 			}
 		case "allocateLoadBalancerNodePorts":
@@ -22214,11 +21101,11 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AllocateLoadBalancerNodePorts = new(bool)
 				}
 				if !d.Null() {
-					v827, err := d.Bool()
+					v853, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AllocateLoadBalancerNodePorts) = bool(v827)
+					(*out.AllocateLoadBalancerNodePorts) = bool(v853)
 				}
 			}
 		case "loadBalancerClass":
@@ -22232,12 +21119,8 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.LoadBalancerClass == nil {
 					out.LoadBalancerClass = new(string)
 				}
-				if !d.Null() {
-					v828, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.LoadBalancerClass) = string(v828)
+				if err := d.StringTo(&(*out.LoadBalancerClass)); err != nil {
+					return err
 				}
 			}
 		case "internalTrafficPolicy":
@@ -22251,12 +21134,8 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.InternalTrafficPolicy == nil {
 					out.InternalTrafficPolicy = new(ServiceInternalTrafficPolicy)
 				}
-				if !d.Null() {
-					v829, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.InternalTrafficPolicy) = ServiceInternalTrafficPolicy(v829)
+				if err := d.StringTo((*string)(&(*out.InternalTrafficPolicy))); err != nil {
+					return err
 				}
 			}
 		case "trafficDistribution":
@@ -22270,12 +21149,8 @@ func (out *ServiceSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.TrafficDistribution == nil {
 					out.TrafficDistribution = new(string)
 				}
-				if !d.Null() {
-					v830, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.TrafficDistribution) = string(v830)
+				if err := d.StringTo(&(*out.TrafficDistribution)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -22306,11 +21181,11 @@ func (in *ServiceStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i831 := range in.Conditions {
-				if i831 > 0 {
+			for i857 := range in.Conditions {
+				if i857 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Conditions[i831].AppendJSON(b); err != nil {
+				if b, err = in.Conditions[i857].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -22377,7 +21252,7 @@ func (out *ServiceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v832 := make([]metav1.Condition, 0)
+				v858 := make([]metav1.Condition, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -22386,13 +21261,13 @@ func (out *ServiceStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z833 metav1.Condition
-					v832 = append(v832, z833)
-					if err := v832[len(v832)-1].UnmarshalJSONFrom(d); err != nil {
+					var z859 metav1.Condition
+					v858 = append(v858, z859)
+					if err := v858[len(v858)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Conditions = v832
+				out.Conditions = v858
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22541,11 +21416,11 @@ func (out *SleepAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v834, err := d.Int(64)
+				v860, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.Seconds = int64(v834)
+				out.Seconds = int64(v860)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22613,24 +21488,16 @@ func (out *Sysctl) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v835, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v835)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v836, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Value = string(v836)
+			if err := d.StringTo(&out.Value); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22712,12 +21579,8 @@ func (out *TCPSocketAction) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v837, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Host = string(v837)
+			if err := d.StringTo(&out.Host); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -22799,36 +21662,24 @@ func (out *Taint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v838, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v838)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v839, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Value = string(v839)
+			if err := d.StringTo(&out.Value); err != nil {
+				return err
 			}
 		case "effect":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v840, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Effect = TaintEffect(v840)
+			if err := d.StringTo((*string)(&out.Effect)); err != nil {
+				return err
 			}
 		case "timeAdded":
 			if seen[0]&(1<<3) != 0 {
@@ -22933,48 +21784,32 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v841, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v841)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v842, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Operator = TolerationOperator(v842)
+			if err := d.StringTo((*string)(&out.Operator)); err != nil {
+				return err
 			}
 		case "value":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v843, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Value = string(v843)
+			if err := d.StringTo(&out.Value); err != nil {
+				return err
 			}
 		case "effect":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v844, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Effect = TaintEffect(v844)
+			if err := d.StringTo((*string)(&out.Effect)); err != nil {
+				return err
 			}
 		case "tolerationSeconds":
 			if seen[0]&(1<<4) != 0 {
@@ -22988,11 +21823,11 @@ func (out *Toleration) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TolerationSeconds = new(int64)
 				}
 				if !d.Null() {
-					v845, err := d.Int(64)
+					v871, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TolerationSeconds) = int64(v845)
+					(*out.TolerationSeconds) = int64(v871)
 				}
 			}
 		default:
@@ -23018,11 +21853,11 @@ func (in *TopologySelectorLabelRequirement) AppendJSON(b []byte) ([]byte, error)
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i846 := range in.Values {
-			if i846 > 0 {
+		for i872 := range in.Values {
+			if i872 > 0 {
 				b = append(b, ',')
 			}
-			b = jsontext.AppendString(b, in.Values[i846])
+			b = jsontext.AppendString(b, in.Values[i872])
 		}
 		b = append(b, ']')
 	}
@@ -23072,12 +21907,8 @@ func (out *TopologySelectorLabelRequirement) UnmarshalJSONFrom(d *jsontext.Decod
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v847, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v847)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "values":
 			if seen[0]&(1<<1) != 0 {
@@ -23090,7 +21921,7 @@ func (out *TopologySelectorLabelRequirement) UnmarshalJSONFrom(d *jsontext.Decod
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v848 := make([]string, 0)
+				v874 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -23099,17 +21930,13 @@ func (out *TopologySelectorLabelRequirement) UnmarshalJSONFrom(d *jsontext.Decod
 					if !more {
 						break
 					}
-					var z849 string
-					v848 = append(v848, z849)
-					if !d.Null() {
-						v850, err := d.String()
-						if err != nil {
-							return err
-						}
-						v848[len(v848)-1] = string(v850)
+					var z875 string
+					v874 = append(v874, z875)
+					if err := d.StringTo(&v874[len(v874)-1]); err != nil {
+						return err
 					}
 				}
-				out.Values = v848
+				out.Values = v874
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23133,11 +21960,11 @@ func (in *TopologySelectorTerm) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i851 := range in.MatchLabelExpressions {
-				if i851 > 0 {
+			for i877 := range in.MatchLabelExpressions {
+				if i877 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchLabelExpressions[i851].AppendJSON(b); err != nil {
+				if b, err = in.MatchLabelExpressions[i877].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -23196,7 +22023,7 @@ func (out *TopologySelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v852 := make([]TopologySelectorLabelRequirement, 0)
+				v878 := make([]TopologySelectorLabelRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -23205,13 +22032,13 @@ func (out *TopologySelectorTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z853 TopologySelectorLabelRequirement
-					v852 = append(v852, z853)
-					if err := v852[len(v852)-1].UnmarshalJSONFrom(d); err != nil {
+					var z879 TopologySelectorLabelRequirement
+					v878 = append(v878, z879)
+					if err := v878[len(v878)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchLabelExpressions = v852
+				out.MatchLabelExpressions = v878
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23275,11 +22102,11 @@ func (in *TopologySpreadConstraint) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i854 := range in.MatchLabelKeys {
-				if i854 > 0 {
+			for i880 := range in.MatchLabelKeys {
+				if i880 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MatchLabelKeys[i854])
+				b = jsontext.AppendString(b, in.MatchLabelKeys[i880])
 			}
 			b = append(b, ']')
 		}
@@ -23331,35 +22158,27 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v855, err := d.Int(32)
+				v881, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.MaxSkew = int32(v855)
+				out.MaxSkew = int32(v881)
 			}
 		case "topologyKey":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v856, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TopologyKey = string(v856)
+			if err := d.StringTo(&out.TopologyKey); err != nil {
+				return err
 			}
 		case "whenUnsatisfiable":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v857, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.WhenUnsatisfiable = UnsatisfiableConstraintAction(v857)
+			if err := d.StringTo((*string)(&out.WhenUnsatisfiable)); err != nil {
+				return err
 			}
 		case "labelSelector":
 			if seen[0]&(1<<3) != 0 {
@@ -23388,11 +22207,11 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					out.MinDomains = new(int32)
 				}
 				if !d.Null() {
-					v858, err := d.Int(32)
+					v884, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.MinDomains) = int32(v858)
+					(*out.MinDomains) = int32(v884)
 				}
 			}
 		case "nodeAffinityPolicy":
@@ -23406,12 +22225,8 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if out.NodeAffinityPolicy == nil {
 					out.NodeAffinityPolicy = new(NodeInclusionPolicy)
 				}
-				if !d.Null() {
-					v859, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.NodeAffinityPolicy) = NodeInclusionPolicy(v859)
+				if err := d.StringTo((*string)(&(*out.NodeAffinityPolicy))); err != nil {
+					return err
 				}
 			}
 		case "nodeTaintsPolicy":
@@ -23425,12 +22240,8 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if out.NodeTaintsPolicy == nil {
 					out.NodeTaintsPolicy = new(NodeInclusionPolicy)
 				}
-				if !d.Null() {
-					v860, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.NodeTaintsPolicy) = NodeInclusionPolicy(v860)
+				if err := d.StringTo((*string)(&(*out.NodeTaintsPolicy))); err != nil {
+					return err
 				}
 			}
 		case "matchLabelKeys":
@@ -23444,7 +22255,7 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v861 := make([]string, 0)
+				v887 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -23453,17 +22264,13 @@ func (out *TopologySpreadConstraint) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					if !more {
 						break
 					}
-					var z862 string
-					v861 = append(v861, z862)
-					if !d.Null() {
-						v863, err := d.String()
-						if err != nil {
-							return err
-						}
-						v861[len(v861)-1] = string(v863)
+					var z888 string
+					v887 = append(v887, z888)
+					if err := d.StringTo(&v887[len(v887)-1]); err != nil {
+						return err
 					}
 				}
-				out.MatchLabelKeys = v861
+				out.MatchLabelKeys = v887
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23543,12 +22350,8 @@ func (out *TypedLocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				if out.APIGroup == nil {
 					out.APIGroup = new(string)
 				}
-				if !d.Null() {
-					v864, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.APIGroup) = string(v864)
+				if err := d.StringTo(&(*out.APIGroup)); err != nil {
+					return err
 				}
 			}
 		case "kind":
@@ -23556,24 +22359,16 @@ func (out *TypedLocalObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v865, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v865)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v866, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v866)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -23661,12 +22456,8 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.APIGroup == nil {
 					out.APIGroup = new(string)
 				}
-				if !d.Null() {
-					v867, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.APIGroup) = string(v867)
+				if err := d.StringTo(&(*out.APIGroup)); err != nil {
+					return err
 				}
 			}
 		case "kind":
@@ -23674,24 +22465,16 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v868, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v868)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v869, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v869)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "namespace":
 			if seen[0]&(1<<3) != 0 {
@@ -23704,12 +22487,8 @@ func (out *TypedObjectReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Namespace == nil {
 					out.Namespace = new(string)
 				}
-				if !d.Null() {
-					v870, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Namespace) = string(v870)
+				if err := d.StringTo(&(*out.Namespace)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -23876,12 +22655,8 @@ func (out *Volume) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v871, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v871)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "hostPath":
 			if seen[0]&(1<<1) != 0 {
@@ -24099,24 +22874,16 @@ func (out *VolumeDevice) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v872, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v872)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "devicePath":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v873, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.DevicePath = string(v873)
+			if err := d.StringTo(&out.DevicePath); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -24204,12 +22971,8 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v874, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v874)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "readOnly":
 			if seen[0]&(1<<1) != 0 {
@@ -24217,35 +22980,27 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 1
 			if !d.Null() {
-				v875, err := d.Bool()
+				v901, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.ReadOnly = bool(v875)
+				out.ReadOnly = bool(v901)
 			}
 		case "mountPath":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v876, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.MountPath = string(v876)
+			if err := d.StringTo(&out.MountPath); err != nil {
+				return err
 			}
 		case "subPath":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v877, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SubPath = string(v877)
+			if err := d.StringTo(&out.SubPath); err != nil {
+				return err
 			}
 		case "mountPropagation":
 			if seen[0]&(1<<4) != 0 {
@@ -24258,12 +23013,8 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.MountPropagation == nil {
 					out.MountPropagation = new(MountPropagationMode)
 				}
-				if !d.Null() {
-					v878, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.MountPropagation) = MountPropagationMode(v878)
+				if err := d.StringTo((*string)(&(*out.MountPropagation))); err != nil {
+					return err
 				}
 			}
 		case "subPathExpr":
@@ -24271,12 +23022,8 @@ func (out *VolumeMount) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v879, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SubPathExpr = string(v879)
+			if err := d.StringTo(&out.SubPathExpr); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -24539,15 +23286,15 @@ func (in *VolumeResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb883 [16]ResourceName
-			for i880, k881 := range jsontext.AppendSortedKeys(kb883[:0], in.Limits) {
-				if i880 > 0 {
+			var kb909 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i906, e910 := range jsontext.AppendSortedEntries(kb909[:0], in.Limits) {
+				if i906 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k881)
+				b = jsontext.AppendString(b, e910.Key)
 				b = append(b, ':')
-				v882 := in.Limits[k881]
-				if b, err = v882.AppendJSON(b); err != nil {
+				v908 := e910.Value
+				if b, err = v908.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -24560,15 +23307,15 @@ func (in *VolumeResourceRequirements) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb887 [16]ResourceName
-			for i884, k885 := range jsontext.AppendSortedKeys(kb887[:0], in.Requests) {
-				if i884 > 0 {
+			var kb914 [9]jsontext.Entry[ResourceName, resource.Quantity]
+			for i911, e915 := range jsontext.AppendSortedEntries(kb914[:0], in.Requests) {
+				if i911 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k885)
+				b = jsontext.AppendString(b, e915.Key)
 				b = append(b, ':')
-				v886 := in.Requests[k885]
-				if b, err = v886.AppendJSON(b); err != nil {
+				v913 := e915.Value
+				if b, err = v913.AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -24627,7 +23374,7 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v888 := make(ResourceList, d.Remaining(64))
+				v916 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -24636,16 +23383,16 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 					if !more {
 						break
 					}
-					k889 := ResourceName(d.Copy(name))
-					var e890 resource.Quantity
+					k917 := ResourceName(d.Copy(name))
+					var e918 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e890.UnmarshalJSON(raw); err != nil {
+					} else if err := e918.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v888[k889] = e890
+					v916[k917] = e918
 				}
-				out.Limits = v888
+				out.Limits = v916
 			}
 		case "requests":
 			if seen[0]&(1<<1) != 0 {
@@ -24658,7 +23405,7 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v891 := make(ResourceList, d.Remaining(64))
+				v919 := make(ResourceList, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -24667,16 +23414,16 @@ func (out *VolumeResourceRequirements) UnmarshalJSONFrom(d *jsontext.Decoder) er
 					if !more {
 						break
 					}
-					k892 := ResourceName(d.Copy(name))
-					var e893 resource.Quantity
+					k920 := ResourceName(d.Copy(name))
+					var e921 resource.Quantity
 					if raw, err := d.Raw(); err != nil {
 						return err
-					} else if err := e893.UnmarshalJSON(raw); err != nil {
+					} else if err := e921.UnmarshalJSON(raw); err != nil {
 						return err
 					}
-					v891[k892] = e893
+					v919[k920] = e921
 				}
-				out.Requests = v891
+				out.Requests = v919
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -25054,11 +23801,11 @@ func (out *WeightedPodAffinityTerm) UnmarshalJSONFrom(d *jsontext.Decoder) error
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v894, err := d.Int(32)
+				v922, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Weight = int32(v894)
+				out.Weight = int32(v922)
 			}
 		case "podAffinityTerm":
 			if seen[0]&(1<<1) != 0 {

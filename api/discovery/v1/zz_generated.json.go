@@ -135,7 +135,7 @@ func (out *Endpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v2 := make([]string, 0)
+				v2 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -146,12 +146,8 @@ func (out *Endpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z3 string
 					v2 = append(v2, z3)
-					if !d.Null() {
-						v4, err := d.String()
-						if err != nil {
-							return err
-						}
-						v2[len(v2)-1] = string(v4)
+					if err := d.StringTo(&v2[len(v2)-1]); err != nil {
+						return err
 					}
 				}
 				out.Addresses = v2
@@ -175,12 +171,8 @@ func (out *Endpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Hostname == nil {
 					out.Hostname = new(string)
 				}
-				if !d.Null() {
-					v5, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Hostname) = string(v5)
+				if err := d.StringTo(&(*out.Hostname)); err != nil {
+					return err
 				}
 			}
 		case "targetRef":
@@ -209,12 +201,8 @@ func (out *Endpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.NodeName == nil {
 					out.NodeName = new(string)
 				}
-				if !d.Null() {
-					v6, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.NodeName) = string(v6)
+				if err := d.StringTo(&(*out.NodeName)); err != nil {
+					return err
 				}
 			}
 		case "zone":
@@ -228,12 +216,8 @@ func (out *Endpoint) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Zone == nil {
 					out.Zone = new(string)
 				}
-				if !d.Null() {
-					v7, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Zone) = string(v7)
+				if err := d.StringTo(&(*out.Zone)); err != nil {
+					return err
 				}
 			}
 		case "hints":
@@ -491,7 +475,7 @@ func (out *EndpointHints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v13 := make([]ForZone, 0)
+				v13 := make([]ForZone, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -519,7 +503,7 @@ func (out *EndpointHints) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v15 := make([]ForNode, 0)
+				v15 := make([]ForNode, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -636,12 +620,8 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Name == nil {
 					out.Name = new(string)
 				}
-				if !d.Null() {
-					v17, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Name) = string(v17)
+				if err := d.StringTo(&(*out.Name)); err != nil {
+					return err
 				}
 			}
 		case "protocol":
@@ -655,12 +635,8 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Protocol == nil {
 					out.Protocol = new(corev1.Protocol)
 				}
-				if !d.Null() {
-					v18, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Protocol) = corev1.Protocol(v18)
+				if err := d.StringTo((*string)(&(*out.Protocol))); err != nil {
+					return err
 				}
 			}
 		case "port":
@@ -693,12 +669,8 @@ func (out *EndpointPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.AppProtocol == nil {
 					out.AppProtocol = new(string)
 				}
-				if !d.Null() {
-					v20, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.AppProtocol) = string(v20)
+				if err := d.StringTo(&(*out.AppProtocol)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -809,24 +781,16 @@ func (out *EndpointSlice) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v23, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v23)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v24, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v24)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -841,12 +805,8 @@ func (out *EndpointSlice) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v25, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.AddressType = AddressType(v25)
+			if err := d.StringTo((*string)(&out.AddressType)); err != nil {
+				return err
 			}
 		case "endpoints":
 			if seen[0]&(1<<4) != 0 {
@@ -887,7 +847,7 @@ func (out *EndpointSlice) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v28 := make([]EndpointPort, 0)
+				v28 := make([]EndpointPort, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -995,24 +955,16 @@ func (out *EndpointSliceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v31, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v31)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v32, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v32)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1114,12 +1066,8 @@ func (out *ForNode) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v35, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v35)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1185,12 +1133,8 @@ func (out *ForZone) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v36, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v36)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure

@@ -438,12 +438,24 @@ func (g *generator) enc(t types.Type, x string) error {
 		g.p(`b = append(b, "null"...)`)
 		g.p("} else {")
 		g.p("b = append(b, '{')")
-		g.p("var %s [%d]%s", kb, sortedKeysOnStack, g.typ(u.Key()))
-		g.p("for %s, %s := range jsontext.AppendSortedKeys(%s[:0], %s) {", i, k, kb, x)
-		g.p("if %s > 0 { b = append(b, ',') }", i)
-		g.p("b = jsontext.AppendString(b, %s)", k)
-		g.p("b = append(b, ':')")
-		g.p("%s := %s[%s]", v, x, k)
+		if n := entriesOnStack(u); n > 0 {
+			// Sorted with their values, which saves looking each key up
+			// again (labels, annotations, resource lists).
+			e := g.tmp("e")
+			g.p("var %s [%d]jsontext.Entry[%s, %s]", kb, n, g.typ(u.Key()), g.typ(u.Elem()))
+			g.p("for %s, %s := range jsontext.AppendSortedEntries(%s[:0], %s) {", i, e, kb, x)
+			g.p("if %s > 0 { b = append(b, ',') }", i)
+			g.p("b = jsontext.AppendString(b, %s.Key)", e)
+			g.p("b = append(b, ':')")
+			g.p("%s := %s.Value", v, e)
+		} else {
+			g.p("var %s [%d]%s", kb, sortedKeysOnStack, g.typ(u.Key()))
+			g.p("for %s, %s := range jsontext.AppendSortedKeys(%s[:0], %s) {", i, k, kb, x)
+			g.p("if %s > 0 { b = append(b, ',') }", i)
+			g.p("b = jsontext.AppendString(b, %s)", k)
+			g.p("b = append(b, ':')")
+			g.p("%s := %s[%s]", v, x, k)
+		}
 		if err := g.enc(u.Elem(), v); err != nil {
 			return err
 		}
@@ -471,6 +483,27 @@ func (g *generator) enc(t types.Type, x string) error {
 // in an array on its stack; a larger map's keys are sorted in a slice it
 // allocates.
 const sortedKeysOnStack = 16
+
+// entriesOnStack returns how many members of map type m the generated
+// encoder sorts with their values in an array on its stack, at most
+// sortedKeysOnStack and in at most maxEntriesOnStack bytes, or 0 when
+// fewer than 4 fit: then it sorts the keys alone and looks each up.
+func entriesOnStack(m *types.Map) int {
+	sizes := types.SizesFor("gc", "amd64")
+	entry := sizes.Sizeof(types.NewStruct([]*types.Var{
+		types.NewField(0, nil, "Key", m.Key(), false),
+		types.NewField(0, nil, "Value", m.Elem(), false),
+	}, nil))
+	n := min(sortedKeysOnStack, maxEntriesOnStack/int(entry))
+	if n < 4 {
+		return 0
+	}
+	return n
+}
+
+// maxEntriesOnStack bounds the bytes of the array entriesOnStack sizes, to
+// keep the encoders' frames small.
+const maxEntriesOnStack = 512
 
 // isByteElem reports whether a slice of t is a []byte to encoding/json.
 func isByteElem(t types.Type) bool {
@@ -568,7 +601,13 @@ func (g *generator) dec(t types.Type, x string) error {
 		case u.Kind() == types.Float64:
 			read = "d.Float(64)"
 		case u.Info()&types.IsString != 0:
-			read = "d.String()"
+			// Null or a string in one call: the most common member.
+			if types.Identical(t, types.Typ[types.String]) {
+				g.p("if err := d.StringTo(&%s); err != nil { return err }", x)
+			} else {
+				g.p("if err := d.StringTo((*string)(&%s)); err != nil { return err }", x)
+			}
+			return nil
 		default:
 			g.fallback(x)
 			return nil
@@ -590,10 +629,16 @@ func (g *generator) dec(t types.Type, x string) error {
 			return nil
 		}
 		g.p("if err := d.ArrayStart(); err != nil { return err }")
-		// No size hint, unlike maps: counting the elements first would
-		// read large elements (the containers of a pod) twice, which
-		// costs more than the appends it saves for the usual short lists.
-		g.p("%s := make(%s, 0)", v, g.typ(t))
+		// A slice of small elements (ports, env, tolerations, strings) is
+		// made at its size, counted first as a map's is, so that two or
+		// more elements cost one allocation instead of one per doubling.
+		// Large elements (the containers of a pod) are not counted:
+		// reading them twice costs more than the appends it saves.
+		if g.small(u.Elem(), smallDepth) {
+			g.p("%s := make(%s, 0, d.Remaining(%d))", v, g.typ(t), sizeHintLimit)
+		} else {
+			g.p("%s := make(%s, 0)", v, g.typ(t))
+		}
 		g.p("for {")
 		g.p("more, err := d.More()")
 		g.p("if err != nil { return err }")
@@ -649,6 +694,65 @@ func (g *generator) dec(t types.Type, x string) error {
 		g.fallback(x)
 	}
 	return nil
+}
+
+// smallDepth is how deeply small looks into nested structs.
+const smallDepth = 3
+
+// small reports whether a value of type t is small in JSON: a scalar, or
+// an object of at most depth levels whose members are small, with no array
+// or map anywhere, so that counting a list of them reads about as few
+// bytes as the list's own punctuation and scalars.
+func (g *generator) small(t types.Type, depth int) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if hasPtrMethod(t, "UnmarshalJSON") || hasPtrMethod(t, "UnmarshalText") {
+		// Their own decoding says nothing of their size: only basic
+		// underlying types and the api's scalar structs are known small.
+		return scalarJSON(t)
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return true
+	case *types.Struct:
+		if depth == 0 || !g.generated(t) {
+			return false
+		}
+		fields, err := jsonFields(u)
+		if err != nil {
+			return false
+		}
+		for _, f := range fields {
+			if !g.small(f.typ, depth-1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// scalarJSON reports whether t, a type with its own JSON decoding, is
+// written as a JSON string or number: a basic underlying type, or one of
+// the api's scalar structs.
+func scalarJSON(t types.Type) bool {
+	if _, ok := t.Underlying().(*types.Basic); ok {
+		return true
+	}
+	n, ok := t.(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	switch n.Obj().Pkg().Path() + "." + n.Obj().Name() {
+	case "github.com/rigging-dev/rigging/api/resource.Quantity",
+		"github.com/rigging-dev/rigging/api/meta/v1.Time",
+		"github.com/rigging-dev/rigging/api/meta/v1.MicroTime",
+		"github.com/rigging-dev/rigging/api/meta/v1.Duration",
+		"github.com/rigging-dev/rigging/api/intstr.IntOrString":
+		return true
+	}
+	return false
 }
 
 // sizeHintLimit bounds the size the decoder gives a map before reading its

@@ -14,8 +14,12 @@
 // any other type the generator does not handle goes through encoding/json.
 // A struct-valued field tagged omitzero is tested without reflection, by
 // comparison with the zero value or by a function jsonZeroT the file
-// declares, exactly as reflect.Value.IsZero tests it; map keys are sorted
-// in an array on the stack; map sizes are counted before the map is made.
+// declares, exactly as reflect.Value.IsZero tests it; a map's members are
+// sorted in an array on the stack (with their values when they are small,
+// so that no key is looked up again); map sizes, and the lengths of lists
+// of small elements (ports, env, strings), are counted before the map or
+// slice is made; a string member is read with one call
+// (jsontext.Decoder.StringTo).
 //
 // Usage, from the api directory (see api/doc.go):
 //

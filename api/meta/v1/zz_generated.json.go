@@ -113,36 +113,24 @@ func (out *APIGroup) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v3, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v3)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v4, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v4)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v5)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "versions":
 			if seen[0]&(1<<3) != 0 {
@@ -155,7 +143,7 @@ func (out *APIGroup) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v6 := make([]GroupVersionForDiscovery, 0)
+				v6 := make([]GroupVersionForDiscovery, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -191,7 +179,7 @@ func (out *APIGroup) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v8 := make([]ServerAddressByClientCIDR, 0)
+				v8 := make([]ServerAddressByClientCIDR, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -293,24 +281,16 @@ func (out *APIGroupList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v11, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v11)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v12, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v12)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "groups":
 			if seen[0]&(1<<2) != 0 {
@@ -465,24 +445,16 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v18, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v18)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "singularName":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v19, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SingularName = string(v19)
+			if err := d.StringTo(&out.SingularName); err != nil {
+				return err
 			}
 		case "namespaced":
 			if seen[0]&(1<<2) != 0 {
@@ -501,36 +473,24 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v21, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Group = string(v21)
+			if err := d.StringTo(&out.Group); err != nil {
+				return err
 			}
 		case "version":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v22, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Version = string(v22)
+			if err := d.StringTo(&out.Version); err != nil {
+				return err
 			}
 		case "kind":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v23, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v23)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "verbs":
 			if seen[0]&(1<<6) != 0 {
@@ -543,7 +503,7 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v24 := make([]string, 0)
+				v24 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -554,12 +514,8 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z25 string
 					v24 = append(v24, z25)
-					if !d.Null() {
-						v26, err := d.String()
-						if err != nil {
-							return err
-						}
-						v24[len(v24)-1] = string(v26)
+					if err := d.StringTo(&v24[len(v24)-1]); err != nil {
+						return err
 					}
 				}
 				out.Verbs = v24
@@ -575,7 +531,7 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v27 := make([]string, 0)
+				v27 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -586,12 +542,8 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z28 string
 					v27 = append(v27, z28)
-					if !d.Null() {
-						v29, err := d.String()
-						if err != nil {
-							return err
-						}
-						v27[len(v27)-1] = string(v29)
+					if err := d.StringTo(&v27[len(v27)-1]); err != nil {
+						return err
 					}
 				}
 				out.ShortNames = v27
@@ -607,7 +559,7 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v30 := make([]string, 0)
+				v30 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -618,12 +570,8 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z31 string
 					v30 = append(v30, z31)
-					if !d.Null() {
-						v32, err := d.String()
-						if err != nil {
-							return err
-						}
-						v30[len(v30)-1] = string(v32)
+					if err := d.StringTo(&v30[len(v30)-1]); err != nil {
+						return err
 					}
 				}
 				out.Categories = v30
@@ -633,12 +581,8 @@ func (out *APIResource) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 9
-			if !d.Null() {
-				v33, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.StorageVersionHash = string(v33)
+			if err := d.StringTo(&out.StorageVersionHash); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -727,36 +671,24 @@ func (out *APIResourceList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v35, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v35)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v36, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v36)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "groupVersion":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v37, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.GroupVersion = string(v37)
+			if err := d.StringTo(&out.GroupVersion); err != nil {
+				return err
 			}
 		case "resources":
 			if seen[0]&(1<<3) != 0 {
@@ -884,24 +816,16 @@ func (out *APIVersions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v42, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v42)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v43, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v43)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "versions":
 			if seen[0]&(1<<2) != 0 {
@@ -914,7 +838,7 @@ func (out *APIVersions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v44 := make([]string, 0)
+				v44 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -925,12 +849,8 @@ func (out *APIVersions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z45 string
 					v44 = append(v44, z45)
-					if !d.Null() {
-						v46, err := d.String()
-						if err != nil {
-							return err
-						}
-						v44[len(v44)-1] = string(v46)
+					if err := d.StringTo(&v44[len(v44)-1]); err != nil {
+						return err
 					}
 				}
 				out.Versions = v44
@@ -946,7 +866,7 @@ func (out *APIVersions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v47 := make([]ServerAddressByClientCIDR, 0)
+				v47 := make([]ServerAddressByClientCIDR, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1041,24 +961,16 @@ func (out *Condition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v49, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = string(v49)
+			if err := d.StringTo(&out.Type); err != nil {
+				return err
 			}
 		case "status":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v50, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = ConditionStatus(v50)
+			if err := d.StringTo((*string)(&out.Status)); err != nil {
+				return err
 			}
 		case "observedGeneration":
 			if seen[0]&(1<<2) != 0 {
@@ -1087,24 +999,16 @@ func (out *Condition) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v52, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = string(v52)
+			if err := d.StringTo(&out.Reason); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v53, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v53)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1225,24 +1129,16 @@ func (out *DeleteOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v55, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v55)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v56, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v56)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "gracePeriodSeconds":
 			if seen[0]&(1<<2) != 0 {
@@ -1308,12 +1204,8 @@ func (out *DeleteOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.PropagationPolicy == nil {
 					out.PropagationPolicy = new(DeletionPropagation)
 				}
-				if !d.Null() {
-					v59, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.PropagationPolicy) = DeletionPropagation(v59)
+				if err := d.StringTo((*string)(&(*out.PropagationPolicy))); err != nil {
+					return err
 				}
 			}
 		case "dryRun":
@@ -1327,7 +1219,7 @@ func (out *DeleteOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v60 := make([]string, 0)
+				v60 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1338,12 +1230,8 @@ func (out *DeleteOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z61 string
 					v60 = append(v60, z61)
-					if !d.Null() {
-						v62, err := d.String()
-						if err != nil {
-							return err
-						}
-						v60[len(v60)-1] = string(v62)
+					if err := d.StringTo(&v60[len(v60)-1]); err != nil {
+						return err
 					}
 				}
 				out.DryRun = v60
@@ -1422,36 +1310,24 @@ func (out *GetOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v63, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v63)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v64, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v64)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v65, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceVersion = string(v65)
+			if err := d.StringTo(&out.ResourceVersion); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1519,24 +1395,16 @@ func (out *GroupVersionForDiscovery) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v66, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.GroupVersion = string(v66)
+			if err := d.StringTo(&out.GroupVersion); err != nil {
+				return err
 			}
 		case "version":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v67, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Version = string(v67)
+			if err := d.StringTo(&out.Version); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1560,14 +1428,14 @@ func (in *LabelSelector) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb71 [16]string
-			for i68, k69 := range jsontext.AppendSortedKeys(kb71[:0], in.MatchLabels) {
+			var kb71 [16]jsontext.Entry[string, string]
+			for i68, e72 := range jsontext.AppendSortedEntries(kb71[:0], in.MatchLabels) {
 				if i68 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k69)
+				b = jsontext.AppendString(b, e72.Key)
 				b = append(b, ':')
-				v70 := in.MatchLabels[k69]
+				v70 := e72.Value
 				b = jsontext.AppendString(b, v70)
 			}
 			b = append(b, '}')
@@ -1579,11 +1447,11 @@ func (in *LabelSelector) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i72 := range in.MatchExpressions {
-				if i72 > 0 {
+			for i73 := range in.MatchExpressions {
+				if i73 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.MatchExpressions[i72].AppendJSON(b); err != nil {
+				if b, err = in.MatchExpressions[i73].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -1642,7 +1510,7 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v73 := make(map[string]string, d.Remaining(64))
+				v74 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1651,18 +1519,14 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k74 := d.Copy(name)
-					var e75 string
-					if !d.Null() {
-						v76, err := d.String()
-						if err != nil {
-							return err
-						}
-						e75 = string(v76)
+					k75 := d.Copy(name)
+					var e76 string
+					if err := d.StringTo(&e76); err != nil {
+						return err
 					}
-					v73[k74] = e75
+					v74[k75] = e76
 				}
-				out.MatchLabels = v73
+				out.MatchLabels = v74
 			}
 		case "matchExpressions":
 			if seen[0]&(1<<1) != 0 {
@@ -1675,7 +1539,7 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v77 := make([]LabelSelectorRequirement, 0)
+				v78 := make([]LabelSelectorRequirement, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1684,13 +1548,13 @@ func (out *LabelSelector) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z78 LabelSelectorRequirement
-					v77 = append(v77, z78)
-					if err := v77[len(v77)-1].UnmarshalJSONFrom(d); err != nil {
+					var z79 LabelSelectorRequirement
+					v78 = append(v78, z79)
+					if err := v78[len(v78)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.MatchExpressions = v77
+				out.MatchExpressions = v78
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1718,11 +1582,11 @@ func (in *LabelSelectorRequirement) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i79 := range in.Values {
-				if i79 > 0 {
+			for i80 := range in.Values {
+				if i80 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Values[i79])
+				b = jsontext.AppendString(b, in.Values[i80])
 			}
 			b = append(b, ']')
 		}
@@ -1773,24 +1637,16 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v80, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Key = string(v80)
+			if err := d.StringTo(&out.Key); err != nil {
+				return err
 			}
 		case "operator":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v81, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Operator = LabelSelectorOperator(v81)
+			if err := d.StringTo((*string)(&out.Operator)); err != nil {
+				return err
 			}
 		case "values":
 			if seen[0]&(1<<2) != 0 {
@@ -1803,7 +1659,7 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v82 := make([]string, 0)
+				v83 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1812,17 +1668,13 @@ func (out *LabelSelectorRequirement) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 					if !more {
 						break
 					}
-					var z83 string
-					v82 = append(v82, z83)
-					if !d.Null() {
-						v84, err := d.String()
-						if err != nil {
-							return err
-						}
-						v82[len(v82)-1] = string(v84)
+					var z84 string
+					v83 = append(v83, z84)
+					if err := d.StringTo(&v83[len(v83)-1]); err != nil {
+						return err
 					}
 				}
-				out.Values = v82
+				out.Values = v83
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1906,36 +1758,24 @@ func (out *ListMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v85, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SelfLink = string(v85)
+			if err := d.StringTo(&out.SelfLink); err != nil {
+				return err
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v86, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceVersion = string(v86)
+			if err := d.StringTo(&out.ResourceVersion); err != nil {
+				return err
 			}
 		case "continue":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v87, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Continue = string(v87)
+			if err := d.StringTo(&out.Continue); err != nil {
+				return err
 			}
 		case "remainingItemCount":
 			if seen[0]&(1<<3) != 0 {
@@ -1949,11 +1789,11 @@ func (out *ListMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.RemainingItemCount = new(int64)
 				}
 				if !d.Null() {
-					v88, err := d.Int(64)
+					v89, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.RemainingItemCount) = int64(v88)
+					(*out.RemainingItemCount) = int64(v89)
 				}
 			}
 		default:
@@ -2066,48 +1906,32 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v89, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v89)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v90, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v90)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "labelSelector":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v91, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.LabelSelector = string(v91)
+			if err := d.StringTo(&out.LabelSelector); err != nil {
+				return err
 			}
 		case "fieldSelector":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v92, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.FieldSelector = string(v92)
+			if err := d.StringTo(&out.FieldSelector); err != nil {
+				return err
 			}
 		case "watch":
 			if seen[0]&(1<<4) != 0 {
@@ -2115,11 +1939,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 4
 			if !d.Null() {
-				v93, err := d.Bool()
+				v94, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Watch = bool(v93)
+				out.Watch = bool(v94)
 			}
 		case "allowWatchBookmarks":
 			if seen[0]&(1<<5) != 0 {
@@ -2127,35 +1951,27 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v94, err := d.Bool()
+				v95, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.AllowWatchBookmarks = bool(v94)
+				out.AllowWatchBookmarks = bool(v95)
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<6) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 6
-			if !d.Null() {
-				v95, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceVersion = string(v95)
+			if err := d.StringTo(&out.ResourceVersion); err != nil {
+				return err
 			}
 		case "resourceVersionMatch":
 			if seen[0]&(1<<7) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 7
-			if !d.Null() {
-				v96, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceVersionMatch = string(v96)
+			if err := d.StringTo(&out.ResourceVersionMatch); err != nil {
+				return err
 			}
 		case "timeoutSeconds":
 			if seen[0]&(1<<8) != 0 {
@@ -2169,11 +1985,11 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.TimeoutSeconds = new(int64)
 				}
 				if !d.Null() {
-					v97, err := d.Int(64)
+					v98, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.TimeoutSeconds) = int64(v97)
+					(*out.TimeoutSeconds) = int64(v98)
 				}
 			}
 		case "limit":
@@ -2182,23 +1998,19 @@ func (out *ListOptions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 9
 			if !d.Null() {
-				v98, err := d.Int(64)
+				v99, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.Limit = int64(v98)
+				out.Limit = int64(v99)
 			}
 		case "continue":
 			if seen[0]&(1<<10) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 10
-			if !d.Null() {
-				v99, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Continue = string(v99)
+			if err := d.StringTo(&out.Continue); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2270,15 +2082,15 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb103 [16]string
-			for i100, k101 := range jsontext.AppendSortedKeys(kb103[:0], in.Labels) {
-				if i100 > 0 {
+			var kb104 [16]jsontext.Entry[string, string]
+			for i101, e105 := range jsontext.AppendSortedEntries(kb104[:0], in.Labels) {
+				if i101 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k101)
+				b = jsontext.AppendString(b, e105.Key)
 				b = append(b, ':')
-				v102 := in.Labels[k101]
-				b = jsontext.AppendString(b, v102)
+				v103 := e105.Value
+				b = jsontext.AppendString(b, v103)
 			}
 			b = append(b, '}')
 		}
@@ -2289,15 +2101,15 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb107 [16]string
-			for i104, k105 := range jsontext.AppendSortedKeys(kb107[:0], in.Annotations) {
-				if i104 > 0 {
+			var kb109 [16]jsontext.Entry[string, string]
+			for i106, e110 := range jsontext.AppendSortedEntries(kb109[:0], in.Annotations) {
+				if i106 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k105)
+				b = jsontext.AppendString(b, e110.Key)
 				b = append(b, ':')
-				v106 := in.Annotations[k105]
-				b = jsontext.AppendString(b, v106)
+				v108 := e110.Value
+				b = jsontext.AppendString(b, v108)
 			}
 			b = append(b, '}')
 		}
@@ -2308,11 +2120,11 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i108 := range in.OwnerReferences {
-				if i108 > 0 {
+			for i111 := range in.OwnerReferences {
+				if i111 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.OwnerReferences[i108].AppendJSON(b); err != nil {
+				if b, err = in.OwnerReferences[i111].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -2325,11 +2137,11 @@ func (in *ObjectMeta) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i109 := range in.Finalizers {
-				if i109 > 0 {
+			for i112 := range in.Finalizers {
+				if i112 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.Finalizers[i109])
+				b = jsontext.AppendString(b, in.Finalizers[i112])
 			}
 			b = append(b, ']')
 		}
@@ -2380,60 +2192,40 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v110, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v110)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "generateName":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v111, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.GenerateName = string(v111)
+			if err := d.StringTo(&out.GenerateName); err != nil {
+				return err
 			}
 		case "namespace":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v112, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Namespace = string(v112)
+			if err := d.StringTo(&out.Namespace); err != nil {
+				return err
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v113, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.UID = types.UID(v113)
+			if err := d.StringTo((*string)(&out.UID)); err != nil {
+				return err
 			}
 		case "resourceVersion":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v114, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ResourceVersion = string(v114)
+			if err := d.StringTo(&out.ResourceVersion); err != nil {
+				return err
 			}
 		case "generation":
 			if seen[0]&(1<<5) != 0 {
@@ -2441,11 +2233,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v115, err := d.Int(64)
+				v118, err := d.Int(64)
 				if err != nil {
 					return err
 				}
-				out.Generation = int64(v115)
+				out.Generation = int64(v118)
 			}
 		case "creationTimestamp":
 			if seen[0]&(1<<6) != 0 {
@@ -2486,11 +2278,11 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.DeletionGracePeriodSeconds = new(int64)
 				}
 				if !d.Null() {
-					v116, err := d.Int(64)
+					v119, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.DeletionGracePeriodSeconds) = int64(v116)
+					(*out.DeletionGracePeriodSeconds) = int64(v119)
 				}
 			}
 		case "labels":
@@ -2504,7 +2296,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v117 := make(map[string]string, d.Remaining(64))
+				v120 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -2513,18 +2305,14 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k118 := d.Copy(name)
-					var e119 string
-					if !d.Null() {
-						v120, err := d.String()
-						if err != nil {
-							return err
-						}
-						e119 = string(v120)
+					k121 := d.Copy(name)
+					var e122 string
+					if err := d.StringTo(&e122); err != nil {
+						return err
 					}
-					v117[k118] = e119
+					v120[k121] = e122
 				}
-				out.Labels = v117
+				out.Labels = v120
 			}
 		case "annotations":
 			if seen[0]&(1<<10) != 0 {
@@ -2537,7 +2325,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v121 := make(map[string]string, d.Remaining(64))
+				v124 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -2546,18 +2334,14 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k122 := d.Copy(name)
-					var e123 string
-					if !d.Null() {
-						v124, err := d.String()
-						if err != nil {
-							return err
-						}
-						e123 = string(v124)
+					k125 := d.Copy(name)
+					var e126 string
+					if err := d.StringTo(&e126); err != nil {
+						return err
 					}
-					v121[k122] = e123
+					v124[k125] = e126
 				}
-				out.Annotations = v121
+				out.Annotations = v124
 			}
 		case "ownerReferences":
 			if seen[0]&(1<<11) != 0 {
@@ -2570,7 +2354,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v125 := make([]OwnerReference, 0)
+				v128 := make([]OwnerReference, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2579,13 +2363,13 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z126 OwnerReference
-					v125 = append(v125, z126)
-					if err := v125[len(v125)-1].UnmarshalJSONFrom(d); err != nil {
+					var z129 OwnerReference
+					v128 = append(v128, z129)
+					if err := v128[len(v128)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.OwnerReferences = v125
+				out.OwnerReferences = v128
 			}
 		case "finalizers":
 			if seen[0]&(1<<12) != 0 {
@@ -2598,7 +2382,7 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v127 := make([]string, 0)
+				v130 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2607,17 +2391,13 @@ func (out *ObjectMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z128 string
-					v127 = append(v127, z128)
-					if !d.Null() {
-						v129, err := d.String()
-						if err != nil {
-							return err
-						}
-						v127[len(v127)-1] = string(v129)
+					var z131 string
+					v130 = append(v130, z131)
+					if err := d.StringTo(&v130[len(v130)-1]); err != nil {
+						return err
 					}
 				}
-				out.Finalizers = v127
+				out.Finalizers = v130
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2705,48 +2485,32 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v130, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIVersion = string(v130)
+			if err := d.StringTo(&out.APIVersion); err != nil {
+				return err
 			}
 		case "kind":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v131, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v131)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v132, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v132)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v133, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.UID = types.UID(v133)
+			if err := d.StringTo((*string)(&out.UID)); err != nil {
+				return err
 			}
 		case "controller":
 			if seen[0]&(1<<4) != 0 {
@@ -2760,11 +2524,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Controller = new(bool)
 				}
 				if !d.Null() {
-					v134, err := d.Bool()
+					v137, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.Controller) = bool(v134)
+					(*out.Controller) = bool(v137)
 				}
 			}
 		case "blockOwnerDeletion":
@@ -2779,11 +2543,11 @@ func (out *OwnerReference) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.BlockOwnerDeletion = new(bool)
 				}
 				if !d.Null() {
-					v135, err := d.Bool()
+					v138, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.BlockOwnerDeletion) = bool(v135)
+					(*out.BlockOwnerDeletion) = bool(v138)
 				}
 			}
 		default:
@@ -2870,12 +2634,8 @@ func (out *Preconditions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.UID == nil {
 					out.UID = new(types.UID)
 				}
-				if !d.Null() {
-					v136, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.UID) = types.UID(v136)
+				if err := d.StringTo((*string)(&(*out.UID))); err != nil {
+					return err
 				}
 			}
 		case "resourceVersion":
@@ -2889,12 +2649,8 @@ func (out *Preconditions) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.ResourceVersion == nil {
 					out.ResourceVersion = new(string)
 				}
-				if !d.Null() {
-					v137, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.ResourceVersion) = string(v137)
+				if err := d.StringTo(&(*out.ResourceVersion)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -2963,24 +2719,16 @@ func (out *ServerAddressByClientCIDR) UnmarshalJSONFrom(d *jsontext.Decoder) err
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v138, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ClientCIDR = string(v138)
+			if err := d.StringTo(&out.ClientCIDR); err != nil {
+				return err
 			}
 		case "serverAddress":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v139, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.ServerAddress = string(v139)
+			if err := d.StringTo(&out.ServerAddress); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3084,24 +2832,16 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v140, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v140)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v141, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v141)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -3116,36 +2856,24 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v142, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Status = string(v142)
+			if err := d.StringTo(&out.Status); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<4) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 4
-			if !d.Null() {
-				v143, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v143)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "reason":
 			if seen[0]&(1<<5) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v144, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Reason = StatusReason(v144)
+			if err := d.StringTo((*string)(&out.Reason)); err != nil {
+				return err
 			}
 		case "details":
 			if seen[0]&(1<<6) != 0 {
@@ -3168,11 +2896,11 @@ func (out *Status) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 7
 			if !d.Null() {
-				v145, err := d.Int(32)
+				v148, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.Code = int32(v145)
+				out.Code = int32(v148)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3248,36 +2976,24 @@ func (out *StatusCause) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v146, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = CauseType(v146)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "message":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v147, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v147)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "field":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v148, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Field = string(v148)
+			if err := d.StringTo(&out.Field); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3317,11 +3033,11 @@ func (in *StatusDetails) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i149 := range in.Causes {
-				if i149 > 0 {
+			for i152 := range in.Causes {
+				if i152 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.Causes[i149].AppendJSON(b); err != nil {
+				if b, err = in.Causes[i152].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -3378,48 +3094,32 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v150, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v150)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "group":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v151, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Group = string(v151)
+			if err := d.StringTo(&out.Group); err != nil {
+				return err
 			}
 		case "kind":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v152, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v152)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "uid":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v153, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.UID = types.UID(v153)
+			if err := d.StringTo((*string)(&out.UID)); err != nil {
+				return err
 			}
 		case "causes":
 			if seen[0]&(1<<4) != 0 {
@@ -3432,7 +3132,7 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v154 := make([]StatusCause, 0)
+				v157 := make([]StatusCause, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -3441,13 +3141,13 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z155 StatusCause
-					v154 = append(v154, z155)
-					if err := v154[len(v154)-1].UnmarshalJSONFrom(d); err != nil {
+					var z158 StatusCause
+					v157 = append(v157, z158)
+					if err := v157[len(v157)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Causes = v154
+				out.Causes = v157
 			}
 		case "retryAfterSeconds":
 			if seen[0]&(1<<5) != 0 {
@@ -3455,11 +3155,11 @@ func (out *StatusDetails) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 			}
 			seen[0] |= 1 << 5
 			if !d.Null() {
-				v156, err := d.Int(32)
+				v159, err := d.Int(32)
 				if err != nil {
 					return err
 				}
-				out.RetryAfterSeconds = int32(v156)
+				out.RetryAfterSeconds = int32(v159)
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3531,24 +3231,16 @@ func (out *TypeMeta) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v157, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v157)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v158, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIVersion = string(v158)
+			if err := d.StringTo(&out.APIVersion); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -3618,12 +3310,8 @@ func (out *WatchEvent) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v159, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Type = EventType(v159)
+			if err := d.StringTo((*string)(&out.Type)); err != nil {
+				return err
 			}
 		case "object":
 			if seen[0]&(1<<1) != 0 {

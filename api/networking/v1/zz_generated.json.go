@@ -81,12 +81,8 @@ func (out *HTTPIngressPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Path = string(v1)
+			if err := d.StringTo(&out.Path); err != nil {
+				return err
 			}
 		case "pathType":
 			if seen[0]&(1<<1) != 0 {
@@ -99,12 +95,8 @@ func (out *HTTPIngressPath) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.PathType == nil {
 					out.PathType = new(PathType)
 				}
-				if !d.Null() {
-					v2, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.PathType) = PathType(v2)
+				if err := d.StringTo((*string)(&(*out.PathType))); err != nil {
+					return err
 				}
 			}
 		case "backend":
@@ -294,12 +286,8 @@ func (out *IPBlock) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v7, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.CIDR = string(v7)
+			if err := d.StringTo(&out.CIDR); err != nil {
+				return err
 			}
 		case "except":
 			if seen[0]&(1<<1) != 0 {
@@ -312,7 +300,7 @@ func (out *IPBlock) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v8 := make([]string, 0)
+				v8 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -323,12 +311,8 @@ func (out *IPBlock) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z9 string
 					v8 = append(v8, z9)
-					if !d.Null() {
-						v10, err := d.String()
-						if err != nil {
-							return err
-						}
-						v8[len(v8)-1] = string(v10)
+					if err := d.StringTo(&v8[len(v8)-1]); err != nil {
+						return err
 					}
 				}
 				out.Except = v8
@@ -421,24 +405,16 @@ func (out *Ingress) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v11, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v11)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v12, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v12)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -653,24 +629,16 @@ func (out *IngressClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v13, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v13)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v14, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v14)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -779,24 +747,16 @@ func (out *IngressClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v16, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v16)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v17, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v17)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -928,12 +888,8 @@ func (out *IngressClassParametersReference) UnmarshalJSONFrom(d *jsontext.Decode
 				if out.APIGroup == nil {
 					out.APIGroup = new(string)
 				}
-				if !d.Null() {
-					v20, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.APIGroup) = string(v20)
+				if err := d.StringTo(&(*out.APIGroup)); err != nil {
+					return err
 				}
 			}
 		case "kind":
@@ -941,24 +897,16 @@ func (out *IngressClassParametersReference) UnmarshalJSONFrom(d *jsontext.Decode
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v21, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v21)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v22, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v22)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "scope":
 			if seen[0]&(1<<3) != 0 {
@@ -971,12 +919,8 @@ func (out *IngressClassParametersReference) UnmarshalJSONFrom(d *jsontext.Decode
 				if out.Scope == nil {
 					out.Scope = new(string)
 				}
-				if !d.Null() {
-					v23, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Scope) = string(v23)
+				if err := d.StringTo(&(*out.Scope)); err != nil {
+					return err
 				}
 			}
 		case "namespace":
@@ -990,12 +934,8 @@ func (out *IngressClassParametersReference) UnmarshalJSONFrom(d *jsontext.Decode
 				if out.Namespace == nil {
 					out.Namespace = new(string)
 				}
-				if !d.Null() {
-					v24, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Namespace) = string(v24)
+				if err := d.StringTo(&(*out.Namespace)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -1074,12 +1014,8 @@ func (out *IngressClassSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v25, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Controller = string(v25)
+			if err := d.StringTo(&out.Controller); err != nil {
+				return err
 			}
 		case "parameters":
 			if seen[0]&(1<<1) != 0 {
@@ -1187,24 +1123,16 @@ func (out *IngressList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v27, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v27)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v28, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v28)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1329,24 +1257,16 @@ func (out *IngressLoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) er
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v32, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.IP = string(v32)
+			if err := d.StringTo(&out.IP); err != nil {
+				return err
 			}
 		case "hostname":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v33, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Hostname = string(v33)
+			if err := d.StringTo(&out.Hostname); err != nil {
+				return err
 			}
 		case "ports":
 			if seen[0]&(1<<2) != 0 {
@@ -1359,7 +1279,7 @@ func (out *IngressLoadBalancerIngress) UnmarshalJSONFrom(d *jsontext.Decoder) er
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v34 := make([]IngressPortStatus, 0)
+				v34 := make([]IngressPortStatus, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1564,12 +1484,8 @@ func (out *IngressPortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v40, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Protocol = corev1.Protocol(v40)
+			if err := d.StringTo((*string)(&out.Protocol)); err != nil {
+				return err
 			}
 		case "error":
 			if seen[0]&(1<<2) != 0 {
@@ -1582,12 +1498,8 @@ func (out *IngressPortStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Error == nil {
 					out.Error = new(string)
 				}
-				if !d.Null() {
-					v41, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Error) = string(v41)
+				if err := d.StringTo(&(*out.Error)); err != nil {
+					return err
 				}
 			}
 		default:
@@ -1666,12 +1578,8 @@ func (out *IngressRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v42, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Host = string(v42)
+			if err := d.StringTo(&out.Host); err != nil {
+				return err
 			}
 		case "http":
 			if seen[0]&(1<<1) != 0 {
@@ -1840,12 +1748,8 @@ func (out *IngressServiceBackend) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v43, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v43)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "port":
 			if seen[0]&(1<<1) != 0 {
@@ -1975,12 +1879,8 @@ func (out *IngressSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.IngressClassName == nil {
 					out.IngressClassName = new(string)
 				}
-				if !d.Null() {
-					v46, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.IngressClassName) = string(v46)
+				if err := d.StringTo(&(*out.IngressClassName)); err != nil {
+					return err
 				}
 			}
 		case "defaultBackend":
@@ -2212,7 +2112,7 @@ func (out *IngressTLS) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v52 := make([]string, 0)
+				v52 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2223,12 +2123,8 @@ func (out *IngressTLS) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z53 string
 					v52 = append(v52, z53)
-					if !d.Null() {
-						v54, err := d.String()
-						if err != nil {
-							return err
-						}
-						v52[len(v52)-1] = string(v54)
+					if err := d.StringTo(&v52[len(v52)-1]); err != nil {
+						return err
 					}
 				}
 				out.Hosts = v52
@@ -2238,12 +2134,8 @@ func (out *IngressTLS) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v55, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.SecretName = string(v55)
+			if err := d.StringTo(&out.SecretName); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2327,24 +2219,16 @@ func (out *NetworkPolicy) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v56, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v56)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v57, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v57)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -2464,7 +2348,7 @@ func (out *NetworkPolicyEgressRule) UnmarshalJSONFrom(d *jsontext.Decoder) error
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v60 := make([]NetworkPolicyPort, 0)
+				v60 := make([]NetworkPolicyPort, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2611,7 +2495,7 @@ func (out *NetworkPolicyIngressRule) UnmarshalJSONFrom(d *jsontext.Decoder) erro
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v66 := make([]NetworkPolicyPort, 0)
+				v66 := make([]NetworkPolicyPort, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -2747,24 +2631,16 @@ func (out *NetworkPolicyList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v71, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v71)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v72, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v72)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -3028,12 +2904,8 @@ func (out *NetworkPolicyPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.Protocol == nil {
 					out.Protocol = new(corev1.Protocol)
 				}
-				if !d.Null() {
-					v75, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.Protocol) = corev1.Protocol(v75)
+				if err := d.StringTo((*string)(&(*out.Protocol))); err != nil {
+					return err
 				}
 			}
 		case "port":
@@ -3257,7 +3129,7 @@ func (out *NetworkPolicySpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v84 := make([]PolicyType, 0)
+				v84 := make([]PolicyType, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -3268,12 +3140,8 @@ func (out *NetworkPolicySpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z85 PolicyType
 					v84 = append(v84, z85)
-					if !d.Null() {
-						v86, err := d.String()
-						if err != nil {
-							return err
-						}
-						v84[len(v84)-1] = PolicyType(v86)
+					if err := d.StringTo((*string)(&v84[len(v84)-1])); err != nil {
+						return err
 					}
 				}
 				out.PolicyTypes = v84
@@ -3348,12 +3216,8 @@ func (out *ServiceBackendPort) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v87, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v87)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "number":
 			if seen[0]&(1<<1) != 0 {

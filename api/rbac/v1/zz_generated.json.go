@@ -204,24 +204,16 @@ func (out *ClusterRole) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v5)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v6, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v6)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -371,24 +363,16 @@ func (out *ClusterRoleBinding) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v10, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v10)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v11, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v11)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -409,7 +393,7 @@ func (out *ClusterRoleBinding) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v12 := make([]Subject, 0)
+				v12 := make([]Subject, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -525,24 +509,16 @@ func (out *ClusterRoleBindingList) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v15, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v15)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v16, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v16)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -671,24 +647,16 @@ func (out *ClusterRoleList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v20, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v20)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v21, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v21)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -867,7 +835,7 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v29 := make([]string, 0)
+				v29 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -878,12 +846,8 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z30 string
 					v29 = append(v29, z30)
-					if !d.Null() {
-						v31, err := d.String()
-						if err != nil {
-							return err
-						}
-						v29[len(v29)-1] = string(v31)
+					if err := d.StringTo(&v29[len(v29)-1]); err != nil {
+						return err
 					}
 				}
 				out.Verbs = v29
@@ -899,7 +863,7 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v32 := make([]string, 0)
+				v32 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -910,12 +874,8 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z33 string
 					v32 = append(v32, z33)
-					if !d.Null() {
-						v34, err := d.String()
-						if err != nil {
-							return err
-						}
-						v32[len(v32)-1] = string(v34)
+					if err := d.StringTo(&v32[len(v32)-1]); err != nil {
+						return err
 					}
 				}
 				out.APIGroups = v32
@@ -931,7 +891,7 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v35 := make([]string, 0)
+				v35 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -942,12 +902,8 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z36 string
 					v35 = append(v35, z36)
-					if !d.Null() {
-						v37, err := d.String()
-						if err != nil {
-							return err
-						}
-						v35[len(v35)-1] = string(v37)
+					if err := d.StringTo(&v35[len(v35)-1]); err != nil {
+						return err
 					}
 				}
 				out.Resources = v35
@@ -963,7 +919,7 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v38 := make([]string, 0)
+				v38 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -974,12 +930,8 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z39 string
 					v38 = append(v38, z39)
-					if !d.Null() {
-						v40, err := d.String()
-						if err != nil {
-							return err
-						}
-						v38[len(v38)-1] = string(v40)
+					if err := d.StringTo(&v38[len(v38)-1]); err != nil {
+						return err
 					}
 				}
 				out.ResourceNames = v38
@@ -995,7 +947,7 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v41 := make([]string, 0)
+				v41 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1006,12 +958,8 @@ func (out *PolicyRule) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z42 string
 					v41 = append(v41, z42)
-					if !d.Null() {
-						v43, err := d.String()
-						if err != nil {
-							return err
-						}
-						v41[len(v41)-1] = string(v43)
+					if err := d.StringTo(&v41[len(v41)-1]); err != nil {
+						return err
 					}
 				}
 				out.NonResourceURLs = v41
@@ -1107,24 +1055,16 @@ func (out *Role) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v45, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v45)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v46, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v46)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1259,24 +1199,16 @@ func (out *RoleBinding) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v50, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v50)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v51, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v51)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1297,7 +1229,7 @@ func (out *RoleBinding) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v52 := make([]Subject, 0)
+				v52 := make([]Subject, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1413,24 +1345,16 @@ func (out *RoleBindingList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v55, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v55)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v56, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v56)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1559,24 +1483,16 @@ func (out *RoleList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v60, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v60)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v61, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v61)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1682,36 +1598,24 @@ func (out *RoleRef) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v64, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIGroup = string(v64)
+			if err := d.StringTo(&out.APIGroup); err != nil {
+				return err
 			}
 		case "kind":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v65, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v65)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v66, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v66)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1787,48 +1691,32 @@ func (out *Subject) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v67, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Kind = string(v67)
+			if err := d.StringTo(&out.Kind); err != nil {
+				return err
 			}
 		case "apiGroup":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v68, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.APIGroup = string(v68)
+			if err := d.StringTo(&out.APIGroup); err != nil {
+				return err
 			}
 		case "name":
 			if seen[0]&(1<<2) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v69, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v69)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "namespace":
 			if seen[0]&(1<<3) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v70, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Namespace = string(v70)
+			if err := d.StringTo(&out.Namespace); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure

@@ -98,24 +98,16 @@ func (out *PriorityClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v1)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v2, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v2)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -154,12 +146,8 @@ func (out *PriorityClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 5
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Description = string(v5)
+			if err := d.StringTo(&out.Description); err != nil {
+				return err
 			}
 		case "preemptionPolicy":
 			if seen[0]&(1<<6) != 0 {
@@ -172,12 +160,8 @@ func (out *PriorityClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.PreemptionPolicy == nil {
 					out.PreemptionPolicy = new(corev1.PreemptionPolicy)
 				}
-				if !d.Null() {
-					v6, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.PreemptionPolicy) = corev1.PreemptionPolicy(v6)
+				if err := d.StringTo((*string)(&(*out.PreemptionPolicy))); err != nil {
+					return err
 				}
 			}
 		default:
@@ -271,24 +255,16 @@ func (out *PriorityClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v8, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v8)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v9, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v9)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {

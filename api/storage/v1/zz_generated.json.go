@@ -84,24 +84,16 @@ func (out *CSIDriver) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v1, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v1)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v2, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v2)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -210,24 +202,16 @@ func (out *CSIDriverList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v4, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v4)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v5, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v5)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -459,7 +443,7 @@ func (out *CSIDriverSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v12 := make([]VolumeLifecycleMode, 0)
+				v12 := make([]VolumeLifecycleMode, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -470,12 +454,8 @@ func (out *CSIDriverSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z13 VolumeLifecycleMode
 					v12 = append(v12, z13)
-					if !d.Null() {
-						v14, err := d.String()
-						if err != nil {
-							return err
-						}
-						v12[len(v12)-1] = VolumeLifecycleMode(v14)
+					if err := d.StringTo((*string)(&v12[len(v12)-1])); err != nil {
+						return err
 					}
 				}
 				out.VolumeLifecycleModes = v12
@@ -510,12 +490,8 @@ func (out *CSIDriverSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.FSGroupPolicy == nil {
 					out.FSGroupPolicy = new(FSGroupPolicy)
 				}
-				if !d.Null() {
-					v16, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.FSGroupPolicy) = FSGroupPolicy(v16)
+				if err := d.StringTo((*string)(&(*out.FSGroupPolicy))); err != nil {
+					return err
 				}
 			}
 		case "tokenRequests":
@@ -529,7 +505,7 @@ func (out *CSIDriverSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v17 := make([]TokenRequest, 0)
+				v17 := make([]TokenRequest, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -683,24 +659,16 @@ func (out *CSINode) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v22, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v22)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v23, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v23)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -807,24 +775,16 @@ func (out *CSINodeDriver) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v25, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Name = string(v25)
+			if err := d.StringTo(&out.Name); err != nil {
+				return err
 			}
 		case "nodeID":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v26, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.NodeID = string(v26)
+			if err := d.StringTo(&out.NodeID); err != nil {
+				return err
 			}
 		case "topologyKeys":
 			if seen[0]&(1<<2) != 0 {
@@ -837,7 +797,7 @@ func (out *CSINodeDriver) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v27 := make([]string, 0)
+				v27 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -848,12 +808,8 @@ func (out *CSINodeDriver) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					}
 					var z28 string
 					v27 = append(v27, z28)
-					if !d.Null() {
-						v29, err := d.String()
-						if err != nil {
-							return err
-						}
-						v27[len(v27)-1] = string(v29)
+					if err := d.StringTo(&v27[len(v27)-1]); err != nil {
+						return err
 					}
 				}
 				out.TopologyKeys = v27
@@ -964,24 +920,16 @@ func (out *CSINodeList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v31, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v31)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v32, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v32)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1157,14 +1105,14 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb41 [16]string
-			for i38, k39 := range jsontext.AppendSortedKeys(kb41[:0], in.Parameters) {
+			var kb41 [16]jsontext.Entry[string, string]
+			for i38, e42 := range jsontext.AppendSortedEntries(kb41[:0], in.Parameters) {
 				if i38 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k39)
+				b = jsontext.AppendString(b, e42.Key)
 				b = append(b, ':')
-				v40 := in.Parameters[k39]
+				v40 := e42.Value
 				b = jsontext.AppendString(b, v40)
 			}
 			b = append(b, '}')
@@ -1184,11 +1132,11 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i42 := range in.MountOptions {
-				if i42 > 0 {
+			for i43 := range in.MountOptions {
+				if i43 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, in.MountOptions[i42])
+				b = jsontext.AppendString(b, in.MountOptions[i43])
 			}
 			b = append(b, ']')
 		}
@@ -1215,11 +1163,11 @@ func (in *StorageClass) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i43 := range in.AllowedTopologies {
-				if i43 > 0 {
+			for i44 := range in.AllowedTopologies {
+				if i44 > 0 {
 					b = append(b, ',')
 				}
-				if b, err = in.AllowedTopologies[i43].AppendJSON(b); err != nil {
+				if b, err = in.AllowedTopologies[i44].AppendJSON(b); err != nil {
 					return b, err
 				}
 			}
@@ -1272,24 +1220,16 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v44, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v44)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v45, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v45)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1304,12 +1244,8 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 3
-			if !d.Null() {
-				v46, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Provisioner = string(v46)
+			if err := d.StringTo(&out.Provisioner); err != nil {
+				return err
 			}
 		case "parameters":
 			if seen[0]&(1<<4) != 0 {
@@ -1322,7 +1258,7 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v47 := make(map[string]string, d.Remaining(64))
+				v48 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -1331,18 +1267,14 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					k48 := d.Copy(name)
-					var e49 string
-					if !d.Null() {
-						v50, err := d.String()
-						if err != nil {
-							return err
-						}
-						e49 = string(v50)
+					k49 := d.Copy(name)
+					var e50 string
+					if err := d.StringTo(&e50); err != nil {
+						return err
 					}
-					v47[k48] = e49
+					v48[k49] = e50
 				}
-				out.Parameters = v47
+				out.Parameters = v48
 			}
 		case "reclaimPolicy":
 			if seen[0]&(1<<5) != 0 {
@@ -1355,12 +1287,8 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.ReclaimPolicy == nil {
 					out.ReclaimPolicy = new(corev1.PersistentVolumeReclaimPolicy)
 				}
-				if !d.Null() {
-					v51, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.ReclaimPolicy) = corev1.PersistentVolumeReclaimPolicy(v51)
+				if err := d.StringTo((*string)(&(*out.ReclaimPolicy))); err != nil {
+					return err
 				}
 			}
 		case "mountOptions":
@@ -1374,7 +1302,7 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v52 := make([]string, 0)
+				v53 := make([]string, 0, d.Remaining(64))
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1383,17 +1311,13 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z53 string
-					v52 = append(v52, z53)
-					if !d.Null() {
-						v54, err := d.String()
-						if err != nil {
-							return err
-						}
-						v52[len(v52)-1] = string(v54)
+					var z54 string
+					v53 = append(v53, z54)
+					if err := d.StringTo(&v53[len(v53)-1]); err != nil {
+						return err
 					}
 				}
-				out.MountOptions = v52
+				out.MountOptions = v53
 			}
 		case "allowVolumeExpansion":
 			if seen[0]&(1<<7) != 0 {
@@ -1407,11 +1331,11 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.AllowVolumeExpansion = new(bool)
 				}
 				if !d.Null() {
-					v55, err := d.Bool()
+					v56, err := d.Bool()
 					if err != nil {
 						return err
 					}
-					(*out.AllowVolumeExpansion) = bool(v55)
+					(*out.AllowVolumeExpansion) = bool(v56)
 				}
 			}
 		case "volumeBindingMode":
@@ -1425,12 +1349,8 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if out.VolumeBindingMode == nil {
 					out.VolumeBindingMode = new(VolumeBindingMode)
 				}
-				if !d.Null() {
-					v56, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.VolumeBindingMode) = VolumeBindingMode(v56)
+				if err := d.StringTo((*string)(&(*out.VolumeBindingMode))); err != nil {
+					return err
 				}
 			}
 		case "allowedTopologies":
@@ -1444,7 +1364,7 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v57 := make([]corev1.TopologySelectorTerm, 0)
+				v58 := make([]corev1.TopologySelectorTerm, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1453,13 +1373,13 @@ func (out *StorageClass) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z58 corev1.TopologySelectorTerm
-					v57 = append(v57, z58)
-					if err := v57[len(v57)-1].UnmarshalJSONFrom(d); err != nil {
+					var z59 corev1.TopologySelectorTerm
+					v58 = append(v58, z59)
+					if err := v58[len(v58)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.AllowedTopologies = v57
+				out.AllowedTopologies = v58
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1496,11 +1416,11 @@ func (in *StorageClassList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i59 := range in.Items {
-			if i59 > 0 {
+		for i60 := range in.Items {
+			if i60 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i59].AppendJSON(b); err != nil {
+			if b, err = in.Items[i60].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -1552,24 +1472,16 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v60, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v60)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v61, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v61)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1590,7 +1502,7 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v62 := make([]StorageClass, 0)
+				v63 := make([]StorageClass, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1599,13 +1511,13 @@ func (out *StorageClassList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z63 StorageClass
-					v62 = append(v62, z63)
-					if err := v62[len(v62)-1].UnmarshalJSONFrom(d); err != nil {
+					var z64 StorageClass
+					v63 = append(v63, z64)
+					if err := v63[len(v63)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v62
+				out.Items = v63
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -1679,12 +1591,8 @@ func (out *TokenRequest) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v64, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Audience = string(v64)
+			if err := d.StringTo(&out.Audience); err != nil {
+				return err
 			}
 		case "expirationSeconds":
 			if seen[0]&(1<<1) != 0 {
@@ -1698,11 +1606,11 @@ func (out *TokenRequest) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ExpirationSeconds = new(int64)
 				}
 				if !d.Null() {
-					v65, err := d.Int(64)
+					v66, err := d.Int(64)
 					if err != nil {
 						return err
 					}
-					(*out.ExpirationSeconds) = int64(v65)
+					(*out.ExpirationSeconds) = int64(v66)
 				}
 			}
 		default:
@@ -1791,24 +1699,16 @@ func (out *VolumeAttachment) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v66, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v66)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v67, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v67)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1869,11 +1769,11 @@ func (in *VolumeAttachmentList) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i68 := range in.Items {
-			if i68 > 0 {
+		for i69 := range in.Items {
+			if i69 > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Items[i68].AppendJSON(b); err != nil {
+			if b, err = in.Items[i69].AppendJSON(b); err != nil {
 				return b, err
 			}
 		}
@@ -1925,24 +1825,16 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v69, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.Kind = string(v69)
+			if err := d.StringTo(&out.TypeMeta.Kind); err != nil {
+				return err
 			}
 		case "apiVersion":
 			if seen[0]&(1<<1) != 0 {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v70, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.TypeMeta.APIVersion = string(v70)
+			if err := d.StringTo(&out.TypeMeta.APIVersion); err != nil {
+				return err
 			}
 		case "metadata":
 			if seen[0]&(1<<2) != 0 {
@@ -1963,7 +1855,7 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				if err := d.ArrayStart(); err != nil {
 					return err
 				}
-				v71 := make([]VolumeAttachment, 0)
+				v72 := make([]VolumeAttachment, 0)
 				for {
 					more, err := d.More()
 					if err != nil {
@@ -1972,13 +1864,13 @@ func (out *VolumeAttachmentList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					if !more {
 						break
 					}
-					var z72 VolumeAttachment
-					v71 = append(v71, z72)
-					if err := v71[len(v71)-1].UnmarshalJSONFrom(d); err != nil {
+					var z73 VolumeAttachment
+					v72 = append(v72, z73)
+					if err := v72[len(v72)-1].UnmarshalJSONFrom(d); err != nil {
 						return err
 					}
 				}
-				out.Items = v71
+				out.Items = v72
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2066,12 +1958,8 @@ func (out *VolumeAttachmentSource) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 				if out.PersistentVolumeName == nil {
 					out.PersistentVolumeName = new(string)
 				}
-				if !d.Null() {
-					v73, err := d.String()
-					if err != nil {
-						return err
-					}
-					(*out.PersistentVolumeName) = string(v73)
+				if err := d.StringTo(&(*out.PersistentVolumeName)); err != nil {
+					return err
 				}
 			}
 		case "inlineVolumeSpec":
@@ -2159,12 +2047,8 @@ func (out *VolumeAttachmentSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 0
-			if !d.Null() {
-				v74, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Attacher = string(v74)
+			if err := d.StringTo(&out.Attacher); err != nil {
+				return err
 			}
 		case "source":
 			if seen[0]&(1<<1) != 0 {
@@ -2179,12 +2063,8 @@ func (out *VolumeAttachmentSpec) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 2
-			if !d.Null() {
-				v75, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.NodeName = string(v75)
+			if err := d.StringTo(&out.NodeName); err != nil {
+				return err
 			}
 		default:
 			return jsontext.ErrUnsure
@@ -2210,15 +2090,15 @@ func (in *VolumeAttachmentStatus) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			var kb79 [16]string
-			for i76, k77 := range jsontext.AppendSortedKeys(kb79[:0], in.AttachmentMetadata) {
-				if i76 > 0 {
+			var kb80 [16]jsontext.Entry[string, string]
+			for i77, e81 := range jsontext.AppendSortedEntries(kb80[:0], in.AttachmentMetadata) {
+				if i77 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontext.AppendString(b, k77)
+				b = jsontext.AppendString(b, e81.Key)
 				b = append(b, ':')
-				v78 := in.AttachmentMetadata[k77]
-				b = jsontext.AppendString(b, v78)
+				v79 := e81.Value
+				b = jsontext.AppendString(b, v79)
 			}
 			b = append(b, '}')
 		}
@@ -2290,11 +2170,11 @@ func (out *VolumeAttachmentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 			}
 			seen[0] |= 1 << 0
 			if !d.Null() {
-				v80, err := d.Bool()
+				v82, err := d.Bool()
 				if err != nil {
 					return err
 				}
-				out.Attached = bool(v80)
+				out.Attached = bool(v82)
 			}
 		case "attachmentMetadata":
 			if seen[0]&(1<<1) != 0 {
@@ -2307,7 +2187,7 @@ func (out *VolumeAttachmentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 				if err := d.ObjectStart(); err != nil {
 					return err
 				}
-				v81 := make(map[string]string, d.Remaining(64))
+				v83 := make(map[string]string, d.Remaining(64))
 				for {
 					name, more, err := d.Key()
 					if err != nil {
@@ -2316,18 +2196,14 @@ func (out *VolumeAttachmentStatus) UnmarshalJSONFrom(d *jsontext.Decoder) error 
 					if !more {
 						break
 					}
-					k82 := d.Copy(name)
-					var e83 string
-					if !d.Null() {
-						v84, err := d.String()
-						if err != nil {
-							return err
-						}
-						e83 = string(v84)
+					k84 := d.Copy(name)
+					var e85 string
+					if err := d.StringTo(&e85); err != nil {
+						return err
 					}
-					v81[k82] = e83
+					v83[k84] = e85
 				}
-				out.AttachmentMetadata = v81
+				out.AttachmentMetadata = v83
 			}
 		case "attachError":
 			if seen[0]&(1<<2) != 0 {
@@ -2449,12 +2325,8 @@ func (out *VolumeError) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 				return jsontext.ErrUnsure
 			}
 			seen[0] |= 1 << 1
-			if !d.Null() {
-				v85, err := d.String()
-				if err != nil {
-					return err
-				}
-				out.Message = string(v85)
+			if err := d.StringTo(&out.Message); err != nil {
+				return err
 			}
 		case "errorCode":
 			if seen[0]&(1<<2) != 0 {
@@ -2468,11 +2340,11 @@ func (out *VolumeError) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.ErrorCode = new(int32)
 				}
 				if !d.Null() {
-					v86, err := d.Int(32)
+					v88, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.ErrorCode) = int32(v86)
+					(*out.ErrorCode) = int32(v88)
 				}
 			}
 		default:
@@ -2552,11 +2424,11 @@ func (out *VolumeNodeResources) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 					out.Count = new(int32)
 				}
 				if !d.Null() {
-					v87, err := d.Int(32)
+					v89, err := d.Int(32)
 					if err != nil {
 						return err
 					}
-					(*out.Count) = int32(v87)
+					(*out.Count) = int32(v89)
 				}
 			}
 		default:
