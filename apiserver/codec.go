@@ -113,12 +113,7 @@ func (sp splicedJSON) bytes() []byte {
 	if sp.at < 0 {
 		return sp.json
 	}
-	out := make([]byte, 0, sp.len())
-	out = append(out, sp.json[:sp.at]...)
-	out = append(out, rvMember...)
-	out = append(out, sp.rv...)
-	out = append(out, '"')
-	return append(out, sp.json[sp.at:]...)
+	return sp.appendTo(make([]byte, 0, sp.len()))
 }
 
 // writeTo writes the JSON to w, piece by piece.
@@ -141,6 +136,18 @@ func (sp splicedJSON) writeTo(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// appendTo appends the JSON to b.
+func (sp splicedJSON) appendTo(b []byte) []byte {
+	if sp.at < 0 {
+		return append(b, sp.json...)
+	}
+	b = append(b, sp.json[:sp.at]...)
+	b = append(b, rvMember...)
+	b = append(b, sp.rv...)
+	b = append(b, '"')
+	return append(b, sp.json[sp.at:]...)
 }
 
 // rvMemberBytes and quoteBytes are written by writeTo; nobody modifies
@@ -261,11 +268,16 @@ func decodeDeleteOptions(body []byte) (*metav1.DeleteOptions, error) {
 
 // watchFrame returns one newline-terminated watch event.
 func watchFrame(typ metav1.EventType, obj []byte) []byte {
-	b := make([]byte, 0, len(obj)+40)
+	return watchFrameJSON(typ, plainJSON(obj))
+}
+
+// watchFrameJSON is watchFrame of an object's JSON in pieces.
+func watchFrameJSON(typ metav1.EventType, obj splicedJSON) []byte {
+	b := make([]byte, 0, obj.len()+40)
 	b = append(b, `{"type":"`...)
 	b = append(b, typ...)
 	b = append(b, `","object":`...)
-	b = append(b, obj...)
+	b = obj.appendTo(b)
 	return append(b, "}\n"...)
 }
 

@@ -94,10 +94,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads a request body within the body limit.
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	return s.readBodyTo(nil, r)
+}
+
+// readBodyTo is readBody into buf's memory when the body declares a
+// length that fits it (see readAllTo).
+func (s *Server) readBodyTo(buf []byte, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	b, err := readAll(r.Body, r.ContentLength)
+	b, err := readAllTo(buf, r.Body, r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -112,11 +118,20 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 // unknown), reads it into one buffer of that size instead of growing one
 // from 512 bytes.
 func readAll(body io.Reader, length int64) ([]byte, error) {
+	return readAllTo(nil, body, length)
+}
+
+// readAllTo is readAll into buf's memory when the declared length fits
+// it, else into a new buffer.
+func readAllTo(buf []byte, body io.Reader, length int64) ([]byte, error) {
 	if length <= 0 || length > 16<<20 {
 		return io.ReadAll(body)
 	}
 	// One byte more, so that the final read sees EOF without growing.
-	b := make([]byte, 0, length+1)
+	b := buf[:0]
+	if int64(cap(b)) < length+1 {
+		b = make([]byte, 0, length+1)
+	}
 	for {
 		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -186,14 +187,14 @@ func (s *Server) writeList(w http.ResponseWriter, r *resource, res *listResult) 
 	}
 	// Each item's JSON is the cache's, encoded once and shared; it is
 	// copied into the response, not encoded again.
-	raws := make([][]byte, len(res.items))
+	raws := make([]splicedJSON, len(res.items))
 	size := 128 + len(mb)
 	for i, it := range res.items {
 		if raws[i], err = it.encoded(); err != nil {
 			s.writeError(w, errInternal(err))
 			return
 		}
-		size += len(raws[i]) + 1
+		size += raws[i].len() + 1
 	}
 	b := make([]byte, 0, size)
 	b = append(b, `{"kind":"`...)
@@ -207,7 +208,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *resource, res *listResult) 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, raw...)
+		b = raw.appendTo(b)
 	}
 	b = append(b, "]}"...)
 	writeRaw(w, http.StatusOK, b)
@@ -220,7 +221,10 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, ri *reques
 		s.writeError(w, err)
 		return
 	}
-	obj, err := s.readObject(r, ri.res, strict)
+	bp := getBodyBuf()
+	defer putBodyBuf(bp)
+	obj, body, err := s.readObjectBodyTo(*bp, r, ri.res, strict)
+	keepBodyBuf(bp, body)
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -245,15 +249,48 @@ func (s *Server) readObject(r *http.Request, res *resource, strict bool) (metav1
 
 // readObjectBody is readObject that also returns the body.
 func (s *Server) readObjectBody(r *http.Request, res *resource, strict bool) (metav1.Object, []byte, error) {
+	return s.readObjectBodyTo(nil, r, res, strict)
+}
+
+// readObjectBodyTo is readObjectBody that reads the body into buf's
+// memory when it fits (see readAllTo).
+func (s *Server) readObjectBodyTo(buf []byte, r *http.Request, res *resource, strict bool) (metav1.Object, []byte, error) {
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return nil, nil, err
 	}
-	body, err := s.readBody(r)
+	body, err := s.readBodyTo(buf, r)
 	if err != nil {
 		return nil, nil, err
 	}
 	obj, err := res.decodeBody(body, strict)
 	return obj, body, err
+}
+
+// bodyBufs holds the buffers that creates and updates read their bodies
+// into, of at most maxPooledBody bytes. A body is done with when its
+// handler returns: nothing keeps it once the object is decoded (decoding
+// copies what it keeps, as encoding/json requires of UnmarshalJSON
+// methods too).
+var bodyBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody is the largest body buffer kept for reuse: 64 KiB.
+const maxPooledBody = 64 << 10
+
+// getBodyBuf returns a buffer from bodyBufs.
+func getBodyBuf() *[]byte { return bodyBufs.Get().(*[]byte) }
+
+// keepBodyBuf makes body's memory bp's when the body did not fit bp.
+func keepBodyBuf(bp *[]byte, body []byte) {
+	if cap(body) > cap(*bp) {
+		*bp = body[:0]
+	}
+}
+
+// putBodyBuf gives bp back to bodyBufs, unless it is too large to keep.
+func putBodyBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooledBody {
+		bodyBufs.Put(bp)
+	}
 }
 
 // handleUpdate serves PUT of an object or of its status.
@@ -263,7 +300,10 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, ri *reques
 		s.writeError(w, err)
 		return
 	}
-	obj, body, err := s.readObjectBody(r, ri.res, strict)
+	bp := getBodyBuf()
+	defer putBodyBuf(bp)
+	obj, body, err := s.readObjectBodyTo(*bp, r, ri.res, strict)
+	keepBodyBuf(bp, body)
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -120,7 +120,7 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, ri *request
 				s.log.Error(err, "cannot encode a watch event", "key", it.obj.key)
 				return false
 			}
-			frame = watchFrame(it.typ, raw)
+			frame = watchFrameJSON(it.typ, raw)
 		}
 		_, err := w.Write(frame)
 		return err == nil

@@ -27,7 +27,10 @@ import (
 // server's goroutines. ServeHTTP may be called from any number of
 // goroutines at once.
 type Server struct {
-	store     store.Store
+	store store.Store
+	// owned is store when it can keep written values without copying
+	// them (see ownedWriter), else nil.
+	owned     ownedWriter
 	opts      Options
 	log       logr.Logger
 	metrics   *metrics
@@ -76,6 +79,7 @@ func New(st store.Store, opts Options) (*Server, error) {
 		groupVersions: map[string]*groupVersion{},
 		byGroupPlural: map[groupPlural]*resource{},
 	}
+	s.owned, _ = st.(ownedWriter)
 	if s.metrics, err = newMetrics(opts.Metrics); err != nil {
 		return nil, err
 	}

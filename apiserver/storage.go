@@ -29,6 +29,34 @@ type writeOptions struct {
 // tries before giving up with 409 AlreadyExists.
 const maxGenerateNameAttempts = 5
 
+// ownedWriter is an optional ability of a store.Store (store/mvcc has
+// it): Create and Update that keep the caller's value itself, not a copy.
+// The server uses them for the values encodeForStore returns, which are
+// new buffers that nothing modifies afterwards (the watch cache, offers
+// and responses only read them), so that one copy of each object's JSON
+// serves the store, the watch cache and the response.
+type ownedWriter interface {
+	CreateOwned(ctx context.Context, key string, value []byte, opts store.PutOptions) (store.WriteResponse, error)
+	UpdateOwned(ctx context.Context, key string, value []byte, opts store.UpdateOptions) (store.WriteResponse, error)
+}
+
+// storeCreate creates key with value, a buffer from encodeForStore that
+// nobody modifies afterwards: the store may keep it without a copy.
+func (s *Server) storeCreate(ctx context.Context, key string, value []byte, opts store.PutOptions) (store.WriteResponse, error) {
+	if s.owned != nil {
+		return s.owned.CreateOwned(ctx, key, value, opts)
+	}
+	return s.store.Create(ctx, key, value, opts)
+}
+
+// storeUpdate updates key to value, as storeCreate creates it.
+func (s *Server) storeUpdate(ctx context.Context, key string, value []byte, opts store.UpdateOptions) (store.WriteResponse, error) {
+	if s.owned != nil {
+		return s.owned.UpdateOwned(ctx, key, value, opts)
+	}
+	return s.store.Update(ctx, key, value, opts)
+}
+
 // now returns the current time at the second, as timestamps are stored.
 func (s *Server) now() time.Time { return s.opts.Now().Truncate(time.Second) }
 
@@ -128,7 +156,7 @@ func (s *Server) createEncoded(ctx context.Context, r *resource, ns string, obj 
 			return nil, splicedJSON{}, err
 		}
 		h := r.cache.offer(key, raw, obj)
-		resp, err := s.store.Create(ctx, key, raw, store.PutOptions{Lease: lease})
+		resp, err := s.storeCreate(ctx, key, raw, store.PutOptions{Lease: lease})
 		if err != nil && r.cache.settle(h, 0, splicedJSON{}) {
 			// The cache took obj for another write's identical bytes:
 			// go on with a copy of it.
@@ -308,7 +336,7 @@ func (s *Server) guaranteedUpdateEncoded(ctx context.Context, r *resource, ns, n
 			return nil, splicedJSON{}, false, err
 		}
 		h := r.cache.offer(key, raw, next)
-		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
+		wr, err := s.storeUpdate(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
 		if err != nil {
 			r.cache.settle(h, 0, splicedJSON{})
 		}
@@ -586,7 +614,7 @@ func (s *Server) delete(ctx context.Context, r *resource, ns, name string, opts 
 		if err != nil {
 			return nil, false, err
 		}
-		wr, err := s.store.Update(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
+		wr, err := s.storeUpdate(ctx, key, raw, store.UpdateOptions{ExpectedModRevision: resp.KV.ModRevision, Lease: lease})
 		if errors.Is(err, store.ErrConflict) || r.retryLease(lease, err, &leaseRetried) {
 			continue
 		}

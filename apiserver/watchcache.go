@@ -83,34 +83,48 @@ type cachedObject struct {
 	obj       metav1.Object // resourceVersion set
 	labels    labels.Set
 	fields    objectFields
-	// src, when set, is the write that handed obj over at rev; its
-	// result may already hold obj's JSON.
+	// src, when set, is the write that handed obj over at rev: its
+	// result may already hold obj's JSON, and its value is the stored
+	// bytes to make it from.
 	src *handoff
 	// rev is obj's mod revision: that of its last write (0 when not
 	// known).
 	rev int64
-	// raw is obj's JSON, encoded once on first use by encoded and shared
+	// json is obj's JSON, made once on first use by encoded and shared
 	// by every list and watch that sends the object.
-	rawOnce sync.Once
-	raw     []byte
-	rawErr  error
+	jsonOnce sync.Once
+	json     splicedJSON
+	jsonErr  error
 }
 
-// encoded returns the object's JSON, encoding it on the first call; the
-// bytes are shared and must not be modified. Any goroutine may call it.
-func (o *cachedObject) encoded() ([]byte, error) {
-	o.rawOnce.Do(func() {
-		if o.src != nil {
-			res := o.src.result.Load()
+// encoded returns the object's JSON, made on the first call: for an object
+// a write handed over, the writer's response body or else the stored
+// bytes with the resourceVersion spliced in (no copy of either), otherwise
+// obj encoded. The bytes are shared and must not be modified. Any
+// goroutine may call it.
+func (o *cachedObject) encoded() (splicedJSON, error) {
+	o.jsonOnce.Do(func() {
+		if h := o.src; h != nil {
 			o.src = nil // only read here: let the offer go
-			if res != nil && res.rev == o.rev {
-				o.raw = res.json.bytes()
+			if res := h.result.Load(); res != nil && res.rev == o.rev {
+				o.json = res.json
+				return
+			}
+			// The writer has not answered yet: its stored bytes are the
+			// store's value at o.rev (claim compared them).
+			if sp, ok := h.r.splice(h.value, o.obj); ok {
+				o.json = sp
 				return
 			}
 		}
-		o.raw, o.rawErr = marshalObject(o.obj)
+		raw, err := marshalObject(o.obj)
+		if err != nil {
+			o.jsonErr = err
+			return
+		}
+		o.json = plainJSON(raw)
 	})
-	return o.raw, o.rawErr
+	return o.json, o.jsonErr
 }
 
 // cacheEvent is one change. For a deletion, obj is the object's last state

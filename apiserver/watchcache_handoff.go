@@ -10,8 +10,9 @@ import (
 
 // A write hands the object it has just encoded to the watch cache, so that
 // the cache does not decode the stored bytes again when the store's event
-// for the write arrives (and, when the writer has encoded its response by
-// then, does not encode it again either).
+// for the write arrives, nor encode it again for lists and watches: its
+// JSON is the writer's response body when the writer has made it by then,
+// else the offered bytes with the resourceVersion spliced in.
 //
 // The store publishes a write's event before it answers the writer, so the
 // writer cannot key its offer by the revision it will get: it offers the
@@ -31,8 +32,12 @@ import (
 // failed after the cache claimed its object goes on with a shallow copy
 // (settle tells it).
 type handoff struct {
-	key   string
-	value []byte        // the bytes written to the store
+	r   *resource
+	key string
+	// value is the bytes written to the store (encodeForStore's, which
+	// nobody modifies); once the offer is claimed, the store's value at
+	// the claiming event's revision.
+	value []byte
 	obj   metav1.Object // the written object; shared once its resourceVersion is set
 	// result is set by the writer after a successful write: its revision
 	// and the object's JSON at that revision (the response body).
@@ -68,7 +73,7 @@ func (c *watchCache) offer(key string, value []byte, obj metav1.Object) *handoff
 	if c == nil {
 		return nil
 	}
-	h := &handoff{key: key, value: value, obj: obj}
+	h := &handoff{r: c.r, key: key, value: value, obj: obj}
 	c.pmu.Lock()
 	c.pending[key] = append(c.pending[key], h)
 	c.pmu.Unlock()
@@ -149,7 +154,6 @@ func (c *watchCache) claim(key string, value []byte, rev int64) (*handoff, metav
 		switch {
 		case found == nil && bytes.Equal(h.value, value):
 			h.claimed = true
-			h.value = nil // no other event will be compared with it
 			found = h
 			obj = h.objectAtLocked(c.r, rev)
 		case h.rev != 0 && h.rev <= rev:

@@ -100,11 +100,23 @@ func (ix *index) latest(key string) (indexEntry, bool) {
 func (ix *index) add(key string, e indexEntry) {
 	ki := ix.keys[key]
 	if ki == nil {
-		ki = &keyIndex{key: key}
+		// One allocation for the history and room for its first two
+		// entries (a key is usually written again: an update, a
+		// deletion).
+		n := &newKeyIndex{keyIndex: keyIndex{key: key}}
+		n.entries = n.first[:0]
+		ki = &n.keyIndex
 		ix.keys[key] = ki
 		ix.tree.ReplaceOrInsert(ki)
 	}
 	ki.entries = append(ki.entries, e)
+}
+
+// newKeyIndex is a new key's history with the array its first entries
+// are kept in.
+type newKeyIndex struct {
+	keyIndex
+	first [2]indexEntry
 }
 
 // ascend calls fn, in key order, for every key with prefix that is at or

@@ -174,20 +174,117 @@ func TestEmptyValue(t *testing.T) {
 	}
 }
 
-// TestValueCopied: the store keeps its own copy of a written value.
+// TestValueCopied: the store keeps its own copy of a value written with
+// Put, Create or Update: changing the caller's slice afterwards changes
+// neither reads, nor the response, nor the event watchers get.
 func TestValueCopied(t *testing.T) {
 	s := openTest(t, Options{})
-	v := []byte("before")
-	if _, err := s.Put(t.Context(), "k", v, store.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	copy(v, "AFTER!")
-	g, err := s.Get(t.Context(), "k", store.ReadOptions{})
+	ctx := t.Context()
+	w, err := s.Watch(ctx, "", store.WatchOptions{Revision: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(g.KV.Value) != "before" {
-		t.Errorf("value after the caller changed its slice: %q", g.KV.Value)
+	writes := []struct {
+		name  string
+		write func(v []byte) (store.WriteResponse, error)
+	}{
+		{"put", func(v []byte) (store.WriteResponse, error) { return s.Put(ctx, "k", v, store.PutOptions{}) }},
+		{"create", func(v []byte) (store.WriteResponse, error) { return s.Create(ctx, "c", v, store.PutOptions{}) }},
+		{"update", func(v []byte) (store.WriteResponse, error) { return s.Update(ctx, "k", v, store.UpdateOptions{}) }},
+	}
+	for _, tc := range writes {
+		v := []byte("before-" + tc.name)
+		r, err := tc.write(v)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		clear(v)
+		if want := "before-" + tc.name; string(r.KV.Value) != want {
+			t.Errorf("%s: response value after the caller changed its slice: %q, want %q", tc.name, r.KV.Value, want)
+		}
+		g, err := s.Get(ctx, r.KV.Key, store.ReadOptions{Revision: r.KV.ModRevision})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "before-" + tc.name; string(g.KV.Value) != want {
+			t.Errorf("%s: value after the caller changed its slice: %q, want %q", tc.name, g.KV.Value, want)
+		}
+	}
+	for _, tc := range writes {
+		ev := nextEvent(t, w)
+		if want := "before-" + tc.name; string(ev.KV.Value) != want {
+			t.Errorf("%s: watched value after the caller changed its slice: %q, want %q", tc.name, ev.KV.Value, want)
+		}
+	}
+}
+
+// nextEvent returns the next event of a watch, failing after 10 s.
+func nextEvent(t *testing.T, w <-chan store.WatchResponse) store.Event {
+	t.Helper()
+	for {
+		select {
+		case resp, ok := <-w:
+			if !ok || resp.Err != nil {
+				t.Fatalf("watch ended: %v", resp.Err)
+			}
+			if len(resp.Events) > 0 {
+				if len(resp.Events) != 1 {
+					t.Fatalf("%d events in one response, want 1", len(resp.Events))
+				}
+				return resp.Events[0]
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event within 10 s")
+		}
+	}
+}
+
+// TestOwnedWrites: CreateOwned and UpdateOwned keep the caller's slice
+// instead of a copy (the response shares it), store and fail as Create and
+// Update do, and store a nil value as empty.
+func TestOwnedWrites(t *testing.T) {
+	s := openTest(t, Options{Limits: store.Limits{MaxValueSize: 64}})
+	ctx := t.Context()
+	v := []byte("created")
+	c, err := s.CreateOwned(ctx, "k", v, store.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &c.KV.Value[0] != &v[0] {
+		t.Error("CreateOwned copied the value")
+	}
+	if _, err := s.CreateOwned(ctx, "k", []byte("again"), store.PutOptions{}); !errors.Is(err, store.ErrExists) {
+		t.Errorf("CreateOwned of an existing key: %v, want ErrExists", err)
+	}
+	if _, err := s.CreateOwned(ctx, "big", make([]byte, 65), store.PutOptions{}); !errors.Is(err, store.ErrTooLarge) {
+		t.Errorf("CreateOwned of a value over the limit: %v, want ErrTooLarge", err)
+	}
+	if _, err := s.UpdateOwned(ctx, "missing", []byte("x"), store.UpdateOptions{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateOwned of a missing key: %v, want ErrNotFound", err)
+	}
+	var conflict *store.ConflictError
+	if _, err := s.UpdateOwned(ctx, "k", []byte("x"), store.UpdateOptions{ExpectedModRevision: c.KV.ModRevision + 1}); !errors.As(err, &conflict) {
+		t.Errorf("UpdateOwned with a stale mod revision: %v, want a ConflictError", err)
+	}
+	u := []byte("updated")
+	r, err := s.UpdateOwned(ctx, "k", u, store.UpdateOptions{ExpectedModRevision: c.KV.ModRevision})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &r.KV.Value[0] != &u[0] || string(r.PrevKV.Value) != "created" || r.KV.Version != 2 {
+		t.Errorf("UpdateOwned = %+v, want the caller's slice, previous value \"created\", version 2", r)
+	}
+	if _, err := s.CreateOwned(ctx, "nil", nil, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"k": "updated", "nil": ""} {
+		g, err := s.Get(ctx, key, store.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.KV.Value == nil || string(g.KV.Value) != want {
+			t.Errorf("Get(%q) = %#v, want %q (not nil)", key, g.KV.Value, want)
+		}
 	}
 }
 

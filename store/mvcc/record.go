@@ -20,24 +20,81 @@ type record struct {
 	prev revision
 }
 
-// marshalRecord encodes r for the records bucket.
+// marshalRecord encodes r for the records bucket, in a new slice.
 func marshalRecord(r *record) ([]byte, error) {
-	m := &mvccpb.Record{
-		Key:            []byte(r.kv.Key),
-		Value:          r.kv.Value,
-		CreateRevision: r.kv.CreateRevision,
-		ModRevision:    r.kv.ModRevision,
-		Version:        r.kv.Version,
-		Lease:          int64(r.kv.Lease),
-		Tombstone:      r.tombstone,
-		PrevMain:       r.prev.main,
-		PrevSub:        r.prev.sub,
+	return appendRecord(make([]byte, 0, recordSize(r)), r), nil
+}
+
+// Field numbers of mvccpb.Record that appendRecord writes besides those of
+// the fast decoders below; they must match mvcc.proto
+// (TestAppendRecordMatchesProto checks).
+const (
+	fieldValue          protowire.Number = 2
+	fieldCreateRevision protowire.Number = 3
+	fieldModRevision    protowire.Number = 4
+	fieldVersion        protowire.Number = 5
+	fieldPrevMain       protowire.Number = 8
+	fieldPrevSub        protowire.Number = 9
+)
+
+// appendRecord appends r's encoding to b: byte for byte what proto.Marshal
+// writes for the mvccpb.Record of r (fields in number order, proto3's zero
+// values left out), without building the message or copying the value
+// more than once. recordSize(r) is its length.
+func appendRecord(b []byte, r *record) []byte {
+	b = appendBytesField(b, fieldKey, r.kv.Key)
+	b = appendBytesField(b, fieldValue, r.kv.Value)
+	b = appendVarintField(b, fieldCreateRevision, uint64(r.kv.CreateRevision))
+	b = appendVarintField(b, fieldModRevision, uint64(r.kv.ModRevision))
+	b = appendVarintField(b, fieldVersion, uint64(r.kv.Version))
+	b = appendVarintField(b, fieldLease, uint64(r.kv.Lease))
+	if r.tombstone {
+		b = appendVarintField(b, fieldTombstone, 1)
 	}
-	b, err := proto.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("mvcc: encode record of key %q at revision %d: %w", r.kv.Key, r.kv.ModRevision, err)
+	b = appendVarintField(b, fieldPrevMain, uint64(r.prev.main))
+	return appendVarintField(b, fieldPrevSub, uint64(r.prev.sub))
+}
+
+// recordSize returns the length of r's encoding.
+func recordSize(r *record) int {
+	n := bytesFieldSize(fieldKey, len(r.kv.Key)) + bytesFieldSize(fieldValue, len(r.kv.Value))
+	for _, v := range [...]int64{r.kv.CreateRevision, r.kv.ModRevision, r.kv.Version, int64(r.kv.Lease), r.prev.main, r.prev.sub} {
+		if v != 0 {
+			n += 1 + protowire.SizeVarint(uint64(v))
+		}
 	}
-	return b, nil
+	if r.tombstone {
+		n += 2
+	}
+	return n
+}
+
+// appendBytesField appends a length-delimited field unless v is empty.
+func appendBytesField[T string | []byte](b []byte, num protowire.Number, v T) []byte {
+	if len(v) == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+// bytesFieldSize is the length of a length-delimited field of n bytes as
+// appendBytesField writes it (the field numbers used fit a one-byte tag).
+func bytesFieldSize(num protowire.Number, n int) int {
+	if n == 0 {
+		return 0
+	}
+	return protowire.SizeTag(num) + protowire.SizeVarint(uint64(n)) + n
+}
+
+// appendVarintField appends a varint field unless v is zero.
+func appendVarintField(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
 }
 
 // unmarshalRecord decodes a value of the records bucket. The result owns

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -145,7 +146,7 @@ func errClosed() error { return fmt.Errorf("mvcc: %w", store.ErrClosed) }
 // only then answers each request.
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
-	b := &batch{s: s, overlay: make(map[string]*pending), revoked: make(map[store.LeaseID]bool)}
+	b := &batch{s: s, overlay: make(map[string]pending), revoked: make(map[store.LeaseID]bool)}
 	var tick <-chan time.Time
 	if s.deferring() {
 		t := s.opts.Clock.NewTicker(s.opts.SyncInterval)
@@ -259,7 +260,7 @@ type batch struct {
 	startRev int64 // committed revision before the batch
 	rev      int64 // revision after the requests applied so far
 	// overlay is the state of the keys this batch changed.
-	overlay map[string]*pending
+	overlay map[string]pending
 	changes []indexChange
 	events  []store.Event
 
@@ -288,7 +289,19 @@ type batch struct {
 	walRec []byte
 	pend   *unsynced
 	rtx    *bolt.Tx
+
+	// recBuf holds the bucket keys and encodings of the records written
+	// since the last transaction ended, one after another: bbolt keeps
+	// the slices it is given until the transaction commits or rolls
+	// back, so the buffer is reused (from its start) only by a batch that
+	// begins without an open transaction. When it grows, the slices
+	// already handed out keep the old array.
+	recBuf []byte
 }
+
+// maxKeptRecBuf is the largest record buffer a batch keeps for the next
+// one: 4 MiB.
+const maxKeptRecBuf = 4 << 20
 
 // grantedLease is a lease granted in this batch.
 type grantedLease struct {
@@ -315,6 +328,14 @@ func (s *Store) applyBatch(b *batch) {
 	b.metaDirty = false
 	b.applied = 0
 	b.written = b.written[:0]
+	if b.tx == nil {
+		// No transaction holds the records of earlier batches (with the
+		// write-ahead log, b.put copied them into the log record).
+		if cap(b.recBuf) > maxKeptRecBuf {
+			b.recBuf = nil
+		}
+		b.recBuf = b.recBuf[:0]
+	}
 	if s.wal != nil {
 		// Room for every key and value and the records' other fields,
 		// so that the record rarely grows.
@@ -588,7 +609,7 @@ func (b *batch) apply(r *request) response {
 // current returns key's state as of the requests applied so far: the
 // batch's own change if any, else the committed record.
 func (b *batch) current(key string) (kv *store.KeyValue, rev revision, err error) {
-	if p := b.overlay[key]; p != nil {
+	if p, ok := b.overlay[key]; ok {
 		if !p.live {
 			return nil, revision{}, nil
 		}
@@ -633,7 +654,7 @@ func (b *batch) writePut(rev revision, key string, value []byte, lease store.Lea
 	if err := b.writeRecord(&record{kv: kv, prev: prevRev}, rev); err != nil {
 		return kv, err
 	}
-	b.overlay[key] = &pending{kv: kv, live: true, rev: rev}
+	b.overlay[key] = pending{kv: kv, live: true, rev: rev}
 	b.changes = append(b.changes, indexChange{key: key, entry: indexEntry{rev: rev}})
 	b.events = append(b.events, store.Event{Type: store.EventPut, KV: kv, PrevKV: prev})
 	return kv, nil
@@ -646,19 +667,21 @@ func (b *batch) writeDelete(rev revision, key string, prev *store.KeyValue, prev
 	if err := b.writeRecord(&record{kv: kv, tombstone: true, prev: prevRev}, rev); err != nil {
 		return kv, err
 	}
-	b.overlay[key] = &pending{kv: kv, rev: rev}
+	b.overlay[key] = pending{kv: kv, rev: rev}
 	b.changes = append(b.changes, indexChange{key: key, entry: indexEntry{rev: rev, tombstone: true}})
 	b.events = append(b.events, store.Event{Type: store.EventDelete, KV: kv, PrevKV: prev})
 	return kv, nil
 }
 
-// writeRecord puts one record into the transaction.
+// writeRecord puts one record into the transaction. Its bucket key and
+// encoding are appended to b.recBuf (see there).
 func (b *batch) writeRecord(rec *record, rev revision) error {
-	data, err := marshalRecord(rec)
-	if err != nil {
-		return errBatch{err}
-	}
-	if err := b.put(walRecords, rev.key(), data); err != nil {
+	start := len(b.recBuf)
+	b.recBuf = rev.appendKey(slices.Grow(b.recBuf, revKeySize+recordSize(rec)))
+	b.recBuf = appendRecord(b.recBuf, rec)
+	key := b.recBuf[start : start+revKeySize : start+revKeySize]
+	data := b.recBuf[start+revKeySize : len(b.recBuf) : len(b.recBuf)]
+	if err := b.put(walRecords, key, data); err != nil {
 		return errBatch{fmt.Errorf("mvcc: write record of key %q at revision %d: %w", rec.kv.Key, rev.main, err)}
 	}
 	if b.s.deferring() {

@@ -1,11 +1,14 @@
 package mvcc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rigging-dev/rigging/store"
 )
@@ -111,5 +114,95 @@ func TestWriterOutOfOrderWaits(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+// TestRecordBufferReuse writes many batches, each of which encodes its
+// records into the buffer the batch before used (or, while a deferred
+// transaction stays open, after that batch's records), then reopens the
+// store without its record cache and reads every revision back from the
+// file: no record may have been overwritten before its transaction
+// committed. It covers a store committing every batch, one with the
+// write-ahead log, and a replicated one with deferred commits.
+func TestRecordBufferReuse(t *testing.T) {
+	value := func(w, i int) []byte {
+		return bytes.Repeat([]byte(fmt.Sprintf("w%d-i%d;", w, i)), 1+(w*7+i)%40)
+	}
+	const writers, rounds = 8, 25
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"commit", Options{}},
+		{"wal", Options{WriteAheadLog: true}},
+		{"deferred", Options{Replicated: true, SyncInterval: time.Hour}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			opts.Path = filepath.Join(t.TempDir(), "db")
+			s, err := Open(t.Context(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[int64][]byte{} // value by mod revision
+			var mu sync.Mutex
+			if opts.Replicated {
+				index := uint64(0)
+				for i := range rounds {
+					var cmds []Command
+					for w := range writers {
+						index++
+						cmds = append(cmds, Command{Index: index, Kind: CommandPut, Key: fmt.Sprintf("k%d", w), Value: value(w, i)})
+					}
+					for j, r := range s.ApplyReplicated(cmds) {
+						if r.Err != nil {
+							t.Fatal(r.Err)
+						}
+						want[r.Write.KV.ModRevision] = cmds[j].Value
+					}
+				}
+			} else {
+				var wg sync.WaitGroup
+				for w := range writers {
+					wg.Go(func() {
+						for i := range rounds {
+							v := value(w, i)
+							buf := bytes.Clone(v)
+							r, err := s.Put(t.Context(), fmt.Sprintf("k%d", w), buf, store.PutOptions{})
+							if err != nil {
+								t.Error(err)
+								return
+							}
+							clear(buf) // the store copied it
+							mu.Lock()
+							want[r.KV.ModRevision] = v
+							mu.Unlock()
+						}
+					})
+				}
+				wg.Wait()
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			opts.CacheBytes = -1
+			s, err = Open(t.Context(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := len(want); got != writers*rounds {
+				t.Fatalf("%d writes, want %d", got, writers*rounds)
+			}
+			for rev, v := range want {
+				evs, _, err := s.readEvents("", rev, rev, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(evs) != 1 || !bytes.Equal(evs[0].KV.Value, v) || evs[0].KV.ModRevision != rev {
+					t.Fatalf("revision %d read back as %+v, want value %q", rev, evs, v)
+				}
+			}
+		})
 	}
 }
