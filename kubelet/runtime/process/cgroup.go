@@ -30,6 +30,10 @@ type cgroupHost struct {
 	v1      map[string]string
 	// v1 maps a limit controller that is only in a cgroup v1 hierarchy to
 	// the runtime's parent directory in that hierarchy.
+	// v1Own maps the same controllers to the runtime process's own
+	// cgroup directory in that hierarchy (where v1's directory was made,
+	// and where a thread moved into a container's cgroup goes back).
+	v1Own map[string]string
 
 	// dirs are root and the directories of v1, held open so that the
 	// cgroups below them are made, removed and opened by short relative
@@ -116,7 +120,7 @@ func detectCgroups(cgroupRoot string) (*cgroupHost, error) {
 	if err != nil {
 		return nil, fmt.Errorf("process: read /proc/self/cgroup: %w: %w", err, kubelet.ErrUnsupported)
 	}
-	h := &cgroupHost{v2: map[string]bool{}, v1: map[string]string{}}
+	h := &cgroupHost{v2: map[string]bool{}, v1: map[string]string{}, v1Own: map[string]string{}}
 	v1Mounts := map[string]mountEntry{}
 	for _, m := range mounts {
 		switch m.fstype {
@@ -202,6 +206,7 @@ func detectCgroups(cgroupRoot string) (*cgroupHost, error) {
 			made = append(made, d)
 		}
 		h.v1[c] = d
+		h.v1Own[c] = filepath.Join(m.point, own)
 	}
 	// Only the runtime's own directory of each hierarchy is removed by
 	// Close; parents made on the way to it stay.

@@ -2,6 +2,7 @@ package process
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 
 	"github.com/rigging-dev/rigging/kubelet"
 )
@@ -36,9 +38,13 @@ func TestRemovePodSandboxReleasesEverything(t *testing.T) {
 	sbCfg.Linux.Namespaces.NetNSPath = netns
 	sbCfg.Linux.CgroupParent = "burstable"
 	sb := runSandbox(t, r, sbCfg)
-	cfg := shContainer("a", `sleep 1000 & sleep 1000 & exec sleep 1000`)
+	// sh reports through a fifo once it has forked both background
+	// sleeps, so that they are in the container's cgroup when it is read.
+	ready := waitReady(t)
+	cfg := shContainer("a", `sleep 1000 & sleep 1000 & echo forked > `+ready.path+`; exec sleep 1000`)
 	cfg.Mounts = []kubelet.Mount{{HostPath: src, ContainerPath: target}}
 	a := startContainer(t, r, sb, sbCfg, cfg)
+	ready.wait(t, "forked\n")
 	b := startContainer(t, r, sb, sbCfg, shContainer("b", `exit 0`))
 	waitExited(t, r, b)
 	s, _ := r.getSandbox(sb)
@@ -112,6 +118,44 @@ func TestRemovePodSandboxReleasesEverything(t *testing.T) {
 	}
 	if err := r.StopPodSandbox(ctx, sb); err != nil {
 		t.Errorf("stop after remove: %v", err)
+	}
+}
+
+// readyFifo is a fifo that a container's script writes to when it is
+// ready; the test holds it open for reading and writing, so that the
+// script's open never blocks and the test's read waits for the data.
+type readyFifo struct {
+	path string
+	f    *os.File
+}
+
+// waitReady makes a readyFifo in a new temporary directory.
+func waitReady(t *testing.T) *readyFifo {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ready")
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return &readyFifo{path: path, f: f}
+}
+
+// wait reads want from the fifo, failing t after 30 s.
+func (r *readyFifo) wait(t *testing.T, want string) {
+	t.Helper()
+	if err := r.f.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, len(want))
+	if _, err := io.ReadFull(r.f, buf); err != nil {
+		t.Fatalf("wait for the container to report %q: %v", want, err)
+	}
+	if string(buf) != want {
+		t.Fatalf("the container reported %q, want %q", buf, want)
 	}
 }
 

@@ -32,9 +32,13 @@ type container struct {
 	// image, or a container an earlier runtime created). Never changes.
 	execPath string
 
-	mu        sync.Mutex // guards rec, pidfd, recovered, removed
-	rec       containerRecord
-	pidfd     int  // main process while running; -1 otherwise
+	mu    sync.Mutex // guards rec, pidfd, pidfdFile, recovered, removed
+	rec   containerRecord
+	pidfd int // main process while running; -1 otherwise
+	// pidfdFile, for a container this runtime started, owns pidfd: it
+	// is non-blocking and registered with Go's poller, which the
+	// monitor waits on for the process's exit. Nil otherwise.
+	pidfdFile *os.File
 	recovered bool // running when an earlier runtime left it: not our child
 	removed   bool
 	// done is closed once the container has exited (never, if it is
@@ -303,12 +307,12 @@ func (r *Runtime) joins(s *sandbox, mainPidfd int) (join []nsJoin, release func(
 // needs mounts, directly otherwise.
 func (r *Runtime) containerLaunch(rec containerRecord, ic initConfig, join []nsJoin, flags uintptr, stdout, stderr io.Writer) launchSpec {
 	spec := launchSpec{
-		join: join, cloneflags: flags, cgroupDir: rec.Cgroup.V2, cg: r.cg, stdin: r.devNull,
-		stdout: stdout, stderr: stderr, setsid: true,
+		join: join, cloneflags: flags, cgroupDir: rec.Cgroup.V2, cg: r.cg, home: r.home,
+		stdin: r.devNull, stdout: stdout, stderr: stderr, setsid: true,
 	}
 	for _, c := range limitControllers {
 		if d := rec.Cgroup.V1[c]; d != "" {
-			spec.v1Dirs = append(spec.v1Dirs, d)
+			spec.v1Dirs = append(spec.v1Dirs, v1Dir{ctrl: c, dir: d})
 		}
 	}
 	if ic.PrivateMounts {
@@ -391,15 +395,16 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 		return fmt.Errorf("start container %s: %w", containerID, err)
 	}
 	pid := cmd.Process.Pid
-	pidfd, perr := unix.PidfdOpen(pid, 0)
-	if perr != nil {
-		pidfd = -1
+	pidfd := -1
+	var pidfdFile *os.File
+	if fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK); err == nil {
+		pidfd, pidfdFile = fd, os.NewFile(uintptr(fd), "pidfd")
 	}
 	start, _ := procStart(pid)
 	c.mu.Lock()
 	c.rec.State, c.rec.StartedAt, c.rec.PID, c.rec.PIDStart = kubelet.ContainerRunning, startedAt, pid, start
-	c.pidfd = pidfd
-	perr = r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus)
+	c.pidfd, c.pidfdFile = pidfd, pidfdFile
+	perr := r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus)
 	c.mu.Unlock()
 	if perr != nil {
 		r.log.Error(perr, "persist container state", "container", containerID)
@@ -409,7 +414,7 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	copiers.Add(2)
 	go func() { defer copiers.Done(); copyLines(lf, "stdout", outR, r.opts.LogMaxLineSize); outR.Close() }()
 	go func() { defer copiers.Done(); copyLines(lf, "stderr", errR, r.opts.LogMaxLineSize); errR.Close() }()
-	go r.monitor(c, cmd, lf, &copiers)
+	go r.monitor(c, cmd, pidfdFile, lf, &copiers)
 	r.log.V(1).Info("container started", "container", containerID, "pid", pid)
 	return nil
 }
@@ -432,10 +437,11 @@ func outputPipe() (r, w *os.File, err error) {
 	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
 }
 
-// monitor waits for a container's main process, then kills whatever else
-// is left in its cgroup, drains its output and records how it ended.
-func (r *Runtime) monitor(c *container, cmd *exec.Cmd, lf *logFile, copiers *sync.WaitGroup) {
-	err := cmd.Wait()
+// monitor waits for a container's main process (on the poller, through
+// pidfd when not nil), then kills whatever else is left in its cgroup,
+// drains its output and records how it ended.
+func (r *Runtime) monitor(c *container, cmd *exec.Cmd, pidfd *os.File, lf *logFile, copiers *sync.WaitGroup) {
+	err := waitCmd(cmd, pidfd)
 	finished := time.Now()
 	code := int32(0)
 	if cmd.ProcessState != nil {
@@ -473,10 +479,7 @@ func (r *Runtime) monitor(c *container, cmd *exec.Cmd, lf *logFile, copiers *syn
 	default:
 		c.rec.Reason = kubelet.ReasonError
 	}
-	if c.pidfd >= 0 {
-		unix.Close(c.pidfd)
-		c.pidfd = -1
-	}
+	c.closePidfd()
 	if !c.removed {
 		if err := r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus); err != nil {
 			r.log.Error(err, "persist container state", "container", c.rec.ID)
@@ -485,6 +488,17 @@ func (r *Runtime) monitor(c *container, cmd *exec.Cmd, lf *logFile, copiers *syn
 	close(c.done)
 	c.mu.Unlock()
 	r.log.V(1).Info("container exited", "container", c.rec.ID, "exitCode", code, "reason", c.rec.Reason)
+}
+
+// closePidfd closes the main process's pidfd; c.mu must be held.
+func (c *container) closePidfd() {
+	switch {
+	case c.pidfdFile != nil:
+		c.pidfdFile.Close()
+	case c.pidfd >= 0:
+		unix.Close(c.pidfd)
+	}
+	c.pidfd, c.pidfdFile = -1, nil
 }
 
 // refresh notices that a recovered container's process has gone.
@@ -502,10 +516,7 @@ func (r *Runtime) refresh(c *container) {
 		c.rec.ExitCode, c.rec.Reason = 255, kubelet.ReasonError
 		c.rec.Message = "exit status unknown: the process ended while no runtime was watching it"
 	}
-	if c.pidfd >= 0 {
-		unix.Close(c.pidfd)
-		c.pidfd = -1
-	}
+	c.closePidfd()
 	if !c.removed {
 		_ = r.j.putContainerStatus(c.rec.ID, &c.rec.containerStatus)
 	}
@@ -530,14 +541,17 @@ func (r *Runtime) stopContainer(ctx context.Context, c *container, timeout time.
 	c.mu.Lock()
 	running := c.rec.State == kubelet.ContainerRunning
 	pidfd, cg, recovered := c.pidfd, c.rec.Cgroup, c.recovered
-	sigName := c.rec.Config.StopSignal
+	if running && timeout > 0 && pidfd >= 0 {
+		// Under c.mu: the monitor closes the pidfd when the process
+		// exits, and its number may be reused at once.
+		sig, _ := stopSignal(c.rec.Config.StopSignal)
+		_ = unix.PidfdSendSignal(pidfd, sig, nil, 0)
+	}
 	c.mu.Unlock()
 	if !running {
 		return nil
 	}
 	if timeout > 0 && pidfd >= 0 {
-		sig, _ := stopSignal(sigName)
-		_ = unix.PidfdSendSignal(pidfd, sig, nil, 0)
 		t := time.NewTimer(timeout)
 		if recovered {
 			_ = waitPidfdTimeout(ctx, pidfd, timeout)

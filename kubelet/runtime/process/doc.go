@@ -46,7 +46,7 @@
 //     reaping orphans. The sandbox is Ready while the pause process lives.
 //   - PID mode Container (each container its own PID namespace, the
 //     kubelet's default) or Node (the host's): no process is needed. The
-//     UTS and IPC namespaces are made on a throw-away thread and bound on
+//     UTS and IPC namespaces are made on a borrowed thread and bound on
 //     the files RootDir/ns/<id>.uts and <id>.ipc (hard links of one empty
 //     file, so making them allocates no inode), as `ip netns` keeps
 //     network namespaces; containers join them with setns(2) just as
@@ -105,11 +105,16 @@
 //
 // A Go program is multi-threaded, so it cannot move itself into
 // namespaces, and a mount namespace cannot be joined at all by a
-// multi-threaded process. The runtime therefore locks a goroutine to a
-// fresh OS thread, joins the pod's namespaces with setns(2) on that thread
-// only (for the PID namespace this affects only children), and starts the
-// child from that thread; the thread is never unlocked, so Go discards it
-// afterwards and no other goroutine runs in those namespaces. The child is
+// multi-threaded process. The runtime therefore locks a goroutine to an
+// OS thread (not the main one), joins the pod's namespaces with setns(2)
+// on that thread only (for the PID namespace this affects only children),
+// and, on a hybrid host, the container's cgroup v1 directories, and starts
+// the child from that thread. Then it moves the thread back into the
+// runtime's own namespaces (descriptors of /proc/self/ns/{net,uts,ipc,pid}
+// held since New) and cgroup v1 directories, and unlocks it for reuse; if
+// any of that fails, the thread stays locked and Go ends it, so no other
+// goroutine ever runs in a pod's namespaces. (Starting and ending a thread
+// per container start cost more than the moves back.) The child is
 // the runtime's own binary, /proc/self/exe, whose package init (in this
 // package, so in any binary that imports it, test binaries included) sees
 // the environment variable _RIGGING_PROCESS_HELPER and, instead of running

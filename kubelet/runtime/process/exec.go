@@ -92,7 +92,7 @@ func (r *Runtime) ExecSync(ctx context.Context, containerID string, cmd []string
 		return res, fmt.Errorf("exec %q in container %s: %w", cmd[0], containerID, err)
 	}
 	waited := make(chan error, 1)
-	go func() { waited <- p.Wait() }()
+	go func() { waited <- waitCmd(p, nil) }()
 	var timer <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)

@@ -133,6 +133,7 @@ func newTestRuntime(t testing.TB, opts Options) *Runtime {
 			t.Errorf("cleanup: Close: %v", err)
 		}
 		checkOwnNamespaces(t)
+		checkThreadsHome(t)
 	})
 	return r
 }

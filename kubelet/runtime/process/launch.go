@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -35,11 +34,14 @@ type launchSpec struct {
 	path       string
 	join       []nsJoin
 	cloneflags uintptr
-	cgroupDir  string   // cgroup v2 directory the process starts in
-	v1Dirs     []string // cgroup v1 directories it starts in
+	cgroupDir  string  // cgroup v2 directory the process starts in
+	v1Dirs     []v1Dir // cgroup v1 directories it starts in
 	// cg opens the cgroup directories and files (relative to the
 	// runtime's held root directories).
 	cg *cgroupHost
+	// home is where the thread that starts the process returns to
+	// afterwards (nil: the thread is thrown away).
+	home *threadHome
 	// stdin, when set, is the process's standard input (an open
 	// /dev/null shared by every start: exec would open one each time).
 	stdin   *os.File
@@ -52,6 +54,11 @@ type launchSpec struct {
 	waitDelay time.Duration
 }
 
+// v1Dir is a cgroup v1 directory of a controller.
+type v1Dir struct {
+	ctrl, dir string
+}
+
 // launch starts a process in the requested namespaces and cgroups. In a
 // helper mode it starts the runtime's own binary and waits until the
 // helper reports that it is ready (pause) or has exec'd the target (init);
@@ -59,20 +66,22 @@ type launchSpec struct {
 //
 // Why this way: a Go process is multi-threaded, so it cannot change its
 // own namespaces, and setns(2) on one thread only affects that thread. We
-// lock a goroutine to a fresh OS thread (never the main thread, see
-// onDisposableThread), setns that thread into the pod's UTS, IPC, network
+// lock a goroutine to an OS thread (never the main thread, see
+// threadHome.run), setns that thread into the pod's UTS, IPC, network
 // and PID namespaces (PID: for children only), move it into the
 // container's cgroup v1 directories (hybrid hosts), and fork-exec the child
-// from it, so the child is born in those namespaces and cgroups. The
-// thread is never unlocked: when the goroutine returns, Go destroys it, so
-// no other goroutine ever runs in the borrowed namespaces. The child
-// starts directly in its cgroup v2 directory too (clone3 with
-// CLONE_INTO_CGROUP, via SysProcAttr.UseCgroupFD), so nothing it forks can
-// escape. A mount namespace cannot be joined by a multi-threaded process
-// at all, so a container with mounts or a root filesystem gets a new
-// private one (CLONE_NEWNS) and the init helper makes its mounts there
-// before exec; every other container skips the helper and is exec'd
-// directly (cheaper: no second program start).
+// from it, so the child is born in those namespaces and cgroups. Then the
+// thread is moved back into the runtime's own namespaces and cgroups and
+// unlocked for reuse; if that fails, it stays locked and Go destroys it
+// when the goroutine returns, so no other goroutine ever runs in the
+// borrowed namespaces. The child starts directly in its cgroup v2
+// directory too (clone3 with CLONE_INTO_CGROUP, via
+// SysProcAttr.UseCgroupFD), so nothing it forks can escape. A mount
+// namespace cannot be joined by a multi-threaded process at all, so a
+// container with mounts or a root filesystem gets a new private one
+// (CLONE_NEWNS) and the init helper makes its mounts there before exec;
+// every other container skips the helper and is exec'd directly (cheaper:
+// no second program start).
 func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 	var cmd *exec.Cmd
 	var cfgR, cfgW, stR, stW *os.File
@@ -133,34 +142,31 @@ func launch(spec launchSpec, timeout time.Duration) (*exec.Cmd, error) {
 		cmd.SysProcAttr.CgroupFD = cgfd
 	}
 
-	errc := make(chan error, 1)
-	onDisposableThread(func() bool {
-		tainted := false
-		if len(spec.v1Dirs) > 0 {
-			// cgroup v1 membership is per thread and inherited by the
-			// thread's children. "0" names the writing thread: for it
-			// the kernel skips the global cgroup_threadgroup_rwsem (whose
-			// write lock waits for an RCU grace period), which a thread
-			// ID would take: ~2 ms per write, serialised machine-wide.
-			tainted = true
-			for _, d := range spec.v1Dirs {
-				if err := spec.cg.writeFile(filepath.Join(d, "tasks"), "0"); err != nil {
-					errc <- fmt.Errorf("join cgroup %s: %w", d, err)
-					return true
-				}
+	var startErr error
+	spec.home.run(func() (ch threadChange) {
+		// cgroup v1 membership is per thread and inherited by the
+		// thread's children. "0" names the writing thread: for it the
+		// kernel skips the global cgroup_threadgroup_rwsem (whose write
+		// lock waits for an RCU grace period), which a thread ID would
+		// take: ~2 ms per write, serialised machine-wide.
+		for _, d := range spec.v1Dirs {
+			ch.v1 = append(ch.v1, d.ctrl)
+			if err := spec.cg.writeFile(filepath.Join(d.dir, "tasks"), "0"); err != nil {
+				startErr = fmt.Errorf("join cgroup %s: %w", d.dir, err)
+				return ch
 			}
 		}
 		for _, j := range spec.join {
-			tainted = true
+			ch.ns |= j.flags
 			if err := unix.Setns(j.fd, j.flags); err != nil {
-				errc <- fmt.Errorf("join namespaces (flags %#x): %w", j.flags, err)
-				return true
+				startErr = fmt.Errorf("join namespaces (flags %#x): %w", j.flags, err)
+				return ch
 			}
 		}
-		errc <- cmd.Start()
-		return tainted
+		startErr = cmd.Start()
+		return ch
 	})
-	if err := <-errc; err != nil {
+	if err := startErr; err != nil {
 		if spec.mode == "" {
 			return nil, err
 		}
@@ -291,30 +297,4 @@ func pidfdExited(fd int) bool {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(fds, 0)
 	return err == nil && n > 0
-}
-
-// onDisposableThread runs f on an OS thread locked for it, one that is not
-// the process's main thread. When f returns true (it changed the thread,
-// by setns for example) the thread is thrown away: the goroutine exits
-// still locked, which makes Go terminate the thread. The main thread is
-// avoided because Go cannot terminate it and would only park it, keeping
-// the namespaces it joined alive (and /proc/<pid>/ns of the process
-// pointing at them) for the life of the process.
-func onDisposableThread(f func() (tainted bool)) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		if unix.Gettid() == unix.Getpid() {
-			// Holding the main thread, run f elsewhere: the nested
-			// goroutine cannot be scheduled on this locked thread.
-			onDisposableThread(f)
-			runtime.UnlockOSThread()
-			return
-		}
-		if !f() {
-			runtime.UnlockOSThread()
-		}
-	}()
-	<-done
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // logFile writes CRI log entries ("<RFC3339Nano> <stream> <F|P> <text>\n")
@@ -30,7 +32,7 @@ func openLogFile(path string, maxSize int64, maxFiles int) (*logFile, error) {
 	// Mostly the file is new and its directory exists: one openat(2)
 	// makes it, without a stat of the directory first or an fstat after
 	// (a file just made is empty).
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o640)
+	f, err := openLog(path, unix.O_EXCL)
 	if err == nil {
 		return &logFile{path: path, maxSize: maxSize, maxFiles: maxFiles, now: time.Now, f: f}, nil
 	}
@@ -41,7 +43,7 @@ func openLogFile(path string, maxSize int64, maxFiles int) (*logFile, error) {
 	} else if !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("open log file: %w", err)
 	}
-	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	f, err = openLog(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open log file: %w", err)
 	}
@@ -51,6 +53,24 @@ func openLogFile(path string, maxSize int64, maxFiles int) (*logFile, error) {
 		return nil, fmt.Errorf("stat log file: %w", err)
 	}
 	return &logFile{path: path, maxSize: maxSize, maxFiles: maxFiles, now: time.Now, f: f, size: st.Size()}, nil
+}
+
+// openLog opens (creating it, mode 0640) the log file path for appending,
+// with extra open flags, and returns the errors os.OpenFile would. Unlike
+// os.OpenFile it does not try to register the file with Go's poller
+// (which refuses regular files, after four fcntl(2) calls and an
+// epoll_ctl(2) per open).
+func openLog(path string, flags int) (*os.File, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_CLOEXEC|flags, 0o640)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		}
+		return os.NewFile(uintptr(fd), path), nil
+	}
 }
 
 // writeEntry writes one entry; tag is "F" for a full line or "P" for part
@@ -102,7 +122,7 @@ func (l *logFile) rotateLocked() error {
 			return err
 		}
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	f, err := openLog(l.path, 0)
 	if err != nil {
 		return err
 	}

@@ -114,15 +114,17 @@ func newNetns(t *testing.T) (path string, withIP bool) {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
-	onDisposableThread(func() bool {
+	// A thread that is not moved back (nil home): thrown away after.
+	(*threadHome)(nil).run(func() threadChange {
+		gone := threadChange{ns: unix.CLONE_NEWNET}
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			errc <- err
-			return true
+			return gone
 		}
 		src := "/proc/self/task/" + itoa(unix.Gettid()) + "/ns/net"
 		if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
 			errc <- err
-			return true
+			return gone
 		}
 		// Commands started from this thread are born in the new netns.
 		if ip, err := exec.LookPath("ip"); err == nil {
@@ -132,12 +134,12 @@ func newNetns(t *testing.T) (path string, withIP bool) {
 			}
 			if err != nil {
 				errc <- errors.New(string(out))
-				return true
+				return gone
 			}
 			withIP = true
 		}
 		errc <- nil
-		return true
+		return gone
 	})
 	if err := <-errc; err != nil {
 		t.Fatalf("create netns: %v", err)

@@ -82,12 +82,13 @@ func makeMountTarget(path, anchor string) error {
 // bindNamespaces makes the new namespaces of a sandbox without a pause
 // process (flags: CLONE_NEWUTS and/or CLONE_NEWIPC), binds each on
 // file(name) (made with makeMountTarget from anchor), and returns them
-// opened for joining. It does it on a throw-away thread that first joins
-// the network namespace netFD (when >= 0), so that the hostname and the
-// sysctls (kernel.* in the IPC or UTS namespace, net.* in the network
-// namespace) are set where the containers will see them, as the pause
-// process does. On failure nothing is left mounted or open.
-func bindNamespaces(file func(name string) string, anchor string, flags int, netFD int, hostname string, sysctls map[string]string) ([]nsJoin, error) {
+// opened for joining. It does it on a borrowed thread (returned to home
+// afterwards, see threadHome.run) that first joins the network namespace
+// netFD (when >= 0), so that the hostname and the sysctls (kernel.* in
+// the IPC or UTS namespace, net.* in the network namespace) are set where
+// the containers will see them, as the pause process does. On failure
+// nothing is left mounted or open.
+func bindNamespaces(home *threadHome, file func(name string) string, anchor string, flags int, netFD int, hostname string, sysctls map[string]string) ([]nsJoin, error) {
 	var paths []string
 	for _, n := range boundNamespaces {
 		if flags&n.flag == 0 {
@@ -101,59 +102,61 @@ func bindNamespaces(file func(name string) string, anchor string, flags int, net
 		paths = append(paths, p)
 	}
 	var joins []nsJoin
-	errc := make(chan error, 1)
-	onDisposableThread(func() bool {
-		if netFD >= 0 {
-			if err := unix.Setns(netFD, unix.CLONE_NEWNET); err != nil {
-				errc <- fmt.Errorf("join network namespace: %w", err)
-				return true
-			}
-		}
-		if flags != 0 {
-			if err := unix.Unshare(flags); err != nil {
-				errc <- fmt.Errorf("unshare (flags %#x): %w", flags, err)
-				return true
-			}
-		}
-		if hostname != "" {
-			if err := unix.Sethostname([]byte(hostname)); err != nil {
-				errc <- fmt.Errorf("set hostname %q: %w", hostname, err)
-				return true
-			}
-		}
-		for k, v := range sysctls {
-			p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
-			if err := os.WriteFile(p, []byte(v), 0); err != nil {
-				errc <- fmt.Errorf("set sysctl %s=%s: %w", k, v, err)
-				return true
-			}
-		}
-		for _, n := range boundNamespaces {
-			if flags&n.flag == 0 {
-				continue
-			}
-			src := fmt.Sprintf("/proc/self/task/%d/ns/%s", unix.Gettid(), n.name)
-			if err := unix.Mount(src, file(n.name), "", unix.MS_BIND, ""); err != nil {
-				errc <- fmt.Errorf("bind %s namespace: %w", n.name, err)
-				return true
-			}
-			fd, err := unix.Open(src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				errc <- fmt.Errorf("open %s namespace: %w", n.name, err)
-				return true
-			}
-			joins = append(joins, nsJoin{fd: fd, flags: n.flag})
-		}
-		errc <- nil
-		// The thread is in the pod's namespaces now: throw it away.
-		return netFD >= 0 || flags != 0
+	var err error
+	home.run(func() (ch threadChange) {
+		err = makeNamespaces(&ch, file, &joins, flags, netFD, hostname, sysctls)
+		return ch
 	})
-	if err := <-errc; err != nil {
+	if err != nil {
 		closeJoins(joins)
 		_ = unbindNamespaces(paths...)
 		return nil, err
 	}
 	return joins, nil
+}
+
+// makeNamespaces is the part of bindNamespaces that runs on the borrowed
+// thread; it records in ch how it changed the thread, and appends the
+// namespaces it bound to joins.
+func makeNamespaces(ch *threadChange, file func(name string) string, joins *[]nsJoin, flags int, netFD int, hostname string, sysctls map[string]string) error {
+	if netFD >= 0 {
+		ch.ns |= unix.CLONE_NEWNET
+		if err := unix.Setns(netFD, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("join network namespace: %w", err)
+		}
+	}
+	if flags != 0 {
+		ch.ns |= flags
+		if err := unix.Unshare(flags); err != nil {
+			return fmt.Errorf("unshare (flags %#x): %w", flags, err)
+		}
+	}
+	if hostname != "" {
+		if err := unix.Sethostname([]byte(hostname)); err != nil {
+			return fmt.Errorf("set hostname %q: %w", hostname, err)
+		}
+	}
+	for k, v := range sysctls {
+		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			return fmt.Errorf("set sysctl %s=%s: %w", k, v, err)
+		}
+	}
+	for _, n := range boundNamespaces {
+		if flags&n.flag == 0 {
+			continue
+		}
+		src := "/proc/thread-self/ns/" + n.name
+		if err := unix.Mount(src, file(n.name), "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind %s namespace: %w", n.name, err)
+		}
+		fd, err := unix.Open(src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open %s namespace: %w", n.name, err)
+		}
+		*joins = append(*joins, nsJoin{fd: fd, flags: n.flag})
+	}
+	return nil
 }
 
 // openNamespaces opens the namespaces bound on file(name) (flags as for

@@ -56,6 +56,8 @@ type Runtime struct {
 	// devNull is /dev/null, open for reading: the standard input of
 	// every process the runtime starts.
 	devNull *os.File
+	// home is what threads that start processes in pods return to.
+	home *threadHome
 
 	// cgMu keeps removing empty cgroup parents (write lock) apart from
 	// making pod cgroups (read lock: pods are made in parallel), so one
@@ -131,12 +133,13 @@ func New(opts Options) (*Runtime, error) {
 		return nil, fmt.Errorf("process: %w", err)
 	}
 	r := &Runtime{
-		opts: opts, log: opts.Logger, cg: cg, devNull: devNull,
+		opts: opts, log: opts.Logger, cg: cg, devNull: devNull, home: newThreadHome(cg.v1Own),
 		nsAnchor:  filepath.Join(opts.RootDir, "ns", nsAnchorName),
 		sandboxes: map[string]*sandbox{}, containers: map[string]*container{},
 	}
 	if err := r.recover(); err != nil {
 		devNull.Close()
+		r.home.close()
 		return nil, fmt.Errorf("process: recover state from %s: %w", opts.RootDir, err)
 	}
 	ok = true
@@ -247,6 +250,7 @@ func (r *Runtime) migrateLegacy(st *journalState) error {
 func (r *Runtime) Close() error {
 	r.cgMu.Lock()
 	defer r.cgMu.Unlock()
+	r.home.close()
 	return errors.Join(r.j.Close(), r.cg.close(), r.devNull.Close())
 }
 
@@ -390,7 +394,7 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 			return "", fmt.Errorf("run sandbox %s/%s: open network namespace: %w: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err, kubelet.ErrInvalid)
 		}
 		netFD = fd
-		rec.IPs = netnsIPs(fd)
+		rec.IPs = netnsIPs(r.home, fd)
 	}
 	pidfd := -1
 	if rec.NoPause {
@@ -399,7 +403,7 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 			nsfds = append(nsfds, nsJoin{fd: netFD, flags: unix.CLONE_NEWNET})
 		}
 		file := func(name string) string { return r.nsFile(&rec, name) }
-		bound, err := bindNamespaces(file, r.nsAnchor, int(flags), netFD, pc.Hostname, pc.Sysctls)
+		bound, err := bindNamespaces(r.home, file, r.nsAnchor, int(flags), netFD, pc.Hostname, pc.Sysctls)
 		if err != nil {
 			return "", fmt.Errorf("run sandbox %s/%s: make namespaces: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
 		}
@@ -441,12 +445,12 @@ func (r *Runtime) startPause(ctx context.Context, rec *sandboxRecord, pc pauseCo
 	}
 	cmd, err := launch(launchSpec{
 		mode: helperPause, config: pc, join: join, cloneflags: flags,
-		cgroupDir: rec.PauseCg.V2, cg: r.cg, stdin: r.devNull, setsid: true,
+		cgroupDir: rec.PauseCg.V2, cg: r.cg, home: r.home, stdin: r.devNull, setsid: true,
 	}, launchTimeout(ctx))
 	if err != nil {
 		return -1, fmt.Errorf("start pause process: %w", err)
 	}
-	go func() { _ = cmd.Wait() }() // reap; state is read through the pidfd
+	go func() { _ = waitCmd(cmd, nil) }() // reap; state is read through the pidfd
 	rec.PausePID = cmd.Process.Pid
 	rec.PauseStart, _ = procStart(rec.PausePID)
 	pidfd, err := unix.PidfdOpen(rec.PausePID, 0)
@@ -490,13 +494,14 @@ func (r *Runtime) openSandboxNamespaces(rec *sandboxRecord) ([]nsJoin, bool) {
 	return append(out, bound...), true
 }
 
-// netnsIPs lists the global unicast addresses in the network namespace fd.
-func netnsIPs(fd int) []string {
-	ch := make(chan []string, 1)
-	onDisposableThread(func() bool {
+// netnsIPs lists the global unicast addresses in the network namespace
+// fd, looked up from a thread borrowed from home.
+func netnsIPs(home *threadHome, fd int) []string {
+	var ips []string
+	home.run(func() threadChange {
+		moved := threadChange{ns: unix.CLONE_NEWNET}
 		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			ch <- nil
-			return true
+			return moved
 		}
 		addrs, _ := net.InterfaceAddrs()
 		var v4, v6 []string
@@ -511,10 +516,10 @@ func netnsIPs(fd int) []string {
 				v6 = append(v6, ipn.IP.String())
 			}
 		}
-		ch <- append(v4, v6...)
-		return true
+		ips = append(v4, v6...)
+		return moved
 	})
-	return <-ch
+	return ips
 }
 
 func (r *Runtime) getSandbox(id string) (*sandbox, error) {
