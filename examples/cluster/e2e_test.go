@@ -460,22 +460,30 @@ func (e *e2eCluster) testKilledContainerRestarts(t *testing.T) {
 // attempt of the container makes the file its probes test, so the test's
 // removing it fails exactly one attempt: the next one is healthy, stays up
 // (restartCount exactly 1) and makes the pod Ready again.
+//
+// The first liveness probe runs as soon as the kubelet sees an attempt
+// running, which can be before the attempt's shell has made the file: on
+// a loaded machine it was, and the probe restarted a healthy attempt. A
+// startup probe on the same file holds the liveness probe back until the
+// attempt has made it (as Kubernetes does), so only the test's removal
+// fails the liveness probe.
 func (e *e2eCluster) testLivenessFailureRestarts(t *testing.T) {
 	const name = "e2e-liveness"
 	dir := t.TempDir()
 	healthy := filepath.Join(dir, "healthy")
-	probe := func() *corev1.Probe {
+	probe := func(failures int32) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"test", "-e", healthy}}},
 			PeriodSeconds:    1,
-			FailureThreshold: 1,
+			FailureThreshold: failures,
 		}
 	}
 	e.createPod(t, name, e.podSpec(corev1.Container{
 		Name:           "main",
 		Command:        []string{"/bin/sh", "-c", fmt.Sprintf("date +%%s.%%N > %s; exec sleep 3600", healthy)},
-		LivenessProbe:  probe(),
-		ReadinessProbe: probe(), // Ready proves the probe ran and passed
+		StartupProbe:   probe(120), // as long as the waits below
+		LivenessProbe:  probe(1),
+		ReadinessProbe: probe(1), // Ready proves the probe ran and passed
 	}))
 	p := e.waitPod(t, name, "ready", 2*time.Minute, func(p *corev1.Pod) bool { return podReady(p) && running("main", 0)(p) })
 	firstID := container(p, "main").ContainerID

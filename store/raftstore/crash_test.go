@@ -71,7 +71,10 @@ func engineAt(t *testing.T, path string) (uint64, int64) {
 // it: the engine file without the uncommitted writes (bbolt writes a
 // transaction's pages only at commit), the raft log as fsynced. Every
 // replica restarts from that image at once; each must serve every
-// acknowledged write, at the same revisions as before.
+// acknowledged write, at the same revisions as before. A write whose
+// outcome is unknown (leadership moved while it was in flight, as a
+// stalled process on a loaded machine makes happen) is resolved by reading
+// it back, and made again only if it was not applied (putResolved).
 func TestEngineCrashRecovery(t *testing.T) {
 	ctx := testCtx(t)
 	c := newClusterOpts(t, 3, clusterOptions{engineSync: time.Hour})
@@ -79,14 +82,14 @@ func TestEngineCrashRecovery(t *testing.T) {
 	var last store.WriteResponse
 	for i := range 60 {
 		key := fmt.Sprintf("k%02d", i%20)
-		r, err := c.nodes[i%3].Put(ctx, key, []byte(fmt.Sprint(i)), store.PutOptions{})
+		r, err := putResolved(ctx, t, c.nodes[i%3], key, []byte(fmt.Sprint(i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		acked[key] = r
 		last = r
 	}
-	if _, err := c.nodes[1].Delete(ctx, "k19", store.DeleteOptions{}); err != nil {
+	if _, err := deleteResolved(ctx, t, c.nodes[1], "k19"); err != nil {
 		t.Fatal(err)
 	}
 	delete(acked, "k19")
@@ -135,7 +138,7 @@ func TestEngineCrashRecovery(t *testing.T) {
 			}
 		}
 	}
-	r, err := c.nodes[2].Put(ctx, "after", []byte("x"), store.PutOptions{})
+	r, err := putResolved(ctx, t, c.nodes[2], "after", []byte("x"))
 	if err != nil {
 		t.Fatal(err)
 	}

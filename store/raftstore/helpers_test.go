@@ -1,17 +1,23 @@
 package raftstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/hashicorp/raft"
 
+	"github.com/rigging-dev/rigging/store"
 	"github.com/rigging-dev/rigging/store/mvcc"
 )
 
@@ -39,6 +45,48 @@ type cluster struct {
 	dirs  []string
 	addrs []string
 	nodes []*Store
+	// logs holds the replicas' and raft's latest log lines, printed when
+	// the test fails (elections and step-downs explain most failures).
+	logs *logTail
+}
+
+// logTail keeps the last lines logged; safe for concurrent use.
+type logTail struct {
+	mu    sync.Mutex // guards lines and dropped
+	lines []string
+	// dropped counts the lines dropped from the front.
+	dropped int
+}
+
+// logTailLines bounds a logTail (raft logs a few lines per election).
+const logTailLines = 2000
+
+func (l *logTail) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == logTailLines {
+		l.lines = append(l.lines[:0], l.lines[logTailLines/2:]...)
+		l.dropped += logTailLines / 2
+	}
+	l.lines = append(l.lines, line)
+}
+
+// logf is a funcr output function: raft's lines (hclog's, carrying their
+// own time) are added unquoted, the replicas' own lines with the time.
+func (l *logTail) logf(prefix, args string) {
+	if m, ok := strings.CutPrefix(args, `"level"=1 "msg"=`); ok {
+		if u, err := strconv.Unquote(m); err == nil {
+			l.add(strings.TrimSpace(u))
+			return
+		}
+	}
+	l.add(time.Now().UTC().Format("2006-01-02T15:04:05.000Z ") + prefix + " " + args)
+}
+
+func (l *logTail) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprintf("(%d earlier lines dropped)\n%s", l.dropped, strings.Join(l.lines, "\n"))
 }
 
 func nodeID(i int) string { return fmt.Sprintf("n%d", i) }
@@ -62,13 +110,18 @@ func newCluster(t testing.TB, n int) *cluster {
 
 func newClusterOpts(t testing.TB, n int, o clusterOptions) *cluster {
 	t.Helper()
-	c := &cluster{t: t, opts: o, dirs: make([]string, n), addrs: make([]string, n), nodes: make([]*Store, n)}
+	c := &cluster{t: t, opts: o, dirs: make([]string, n), addrs: make([]string, n), nodes: make([]*Store, n), logs: &logTail{}}
 	base := t.TempDir()
 	for i := range n {
 		c.dirs[i] = filepath.Join(base, nodeID(i))
 		c.addrs[i] = "127.0.0.1:0"
 	}
 	t.Cleanup(c.closeAll)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replica logs:\n%s", c.logs)
+		}
+	})
 	c.start(0, true)
 	lead := c.waitLeader()
 	for i := 1; i < n; i++ {
@@ -90,6 +143,7 @@ func (c *cluster) config(i int, bootstrap bool) Config {
 		Raft:               testRaftConfig(),
 		Engine:             mvcc.Options{ProgressInterval: cmp.Or(c.opts.progress, 100*time.Millisecond)},
 		EngineSyncInterval: c.opts.engineSync,
+		Logger:             funcr.New(c.logs.logf, funcr.Options{Verbosity: 1}),
 	}
 	if c.opts.tls != nil {
 		cfg.TLS = c.opts.tls(i)
@@ -211,4 +265,81 @@ func (c *cluster) waitConverged() {
 		}
 		return true
 	})
+}
+
+// putResolved puts key=value through s like Put, and resolves an outcome
+// Put could not learn. A write fails with ErrIndeterminate when leadership
+// moves while it is in flight (a leader that no quorum answered for the
+// lease timeout steps down: a stall of the whole process under -race on a
+// loaded machine does that). value must be unique to this write, and
+// nothing else may write key meanwhile: a linearizable read of key then
+// tells whether it was applied (the read's leader has committed an entry
+// of a later term, so an entry of the lost term that it does not hold can
+// never commit). Applied, it is answered as Put would have (KV and
+// Revision; PrevKV is not known); not applied, it is made again.
+// ErrNoLeader means not applied: it is made again too.
+func putResolved(ctx context.Context, t testing.TB, s *Store, key string, value []byte) (store.WriteResponse, error) {
+	t.Helper()
+	return writeResolved(ctx, t, s, key,
+		func() (store.WriteResponse, error) { return s.Put(ctx, key, value, store.PutOptions{}) },
+		func(g store.GetResponse, err error) (store.WriteResponse, bool, error) {
+			switch {
+			case err == nil && bytes.Equal(g.KV.Value, value):
+				return store.WriteResponse{KV: g.KV, Revision: g.KV.ModRevision}, true, nil
+			case err == nil, errors.Is(err, store.ErrNotFound):
+				return store.WriteResponse{}, false, nil
+			}
+			return store.WriteResponse{}, false, err
+		})
+}
+
+// deleteResolved deletes key through s like Delete, resolving an unknown
+// outcome as putResolved does: key must exist, and nothing else may write
+// it meanwhile, so finding it gone means the delete was applied. Then the
+// store's revision, read with it, is the delete's (nothing else writes
+// meanwhile either).
+func deleteResolved(ctx context.Context, t testing.TB, s *Store, key string) (store.WriteResponse, error) {
+	t.Helper()
+	return writeResolved(ctx, t, s, key,
+		func() (store.WriteResponse, error) { return s.Delete(ctx, key, store.DeleteOptions{}) },
+		func(g store.GetResponse, err error) (store.WriteResponse, bool, error) {
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				l, err := s.List(ctx, key, store.ListOptions{Limit: 1})
+				if err != nil {
+					return store.WriteResponse{}, false, err
+				}
+				return store.WriteResponse{KV: store.KeyValue{Key: key, ModRevision: l.Revision}, Revision: l.Revision}, true, nil
+			case err == nil:
+				return store.WriteResponse{}, false, nil
+			}
+			return store.WriteResponse{}, false, err
+		})
+}
+
+// writeResolved makes a write with do until its outcome is known; applied
+// says, from a linearizable Get of key, whether a write of unknown outcome
+// was applied, and with which response. Each resolution is logged.
+func writeResolved(ctx context.Context, t testing.TB, s *Store, key string, do func() (store.WriteResponse, error),
+	applied func(store.GetResponse, error) (store.WriteResponse, bool, error)) (store.WriteResponse, error) {
+	t.Helper()
+	for {
+		r, err := do()
+		switch {
+		case err == nil:
+			return r, nil
+		case errors.Is(err, ErrNoLeader) && ctx.Err() == nil:
+			continue
+		case !errors.Is(err, ErrIndeterminate) || ctx.Err() != nil:
+			return r, err
+		}
+		r, ok, rerr := applied(s.Get(ctx, key, store.ReadOptions{}))
+		if rerr != nil {
+			return store.WriteResponse{}, fmt.Errorf("%w; then, learning its outcome: %w", err, rerr)
+		}
+		t.Logf("write of %q through %s: %v; read back: applied %v", key, s.ID(), err, ok)
+		if ok {
+			return r, nil
+		}
+	}
 }
