@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,22 +32,8 @@ func BenchmarkHeapPerPod(b *testing.B) {
 				w = startFrameCounter(b, e.s, podsPath("bench")+"?watch=true&resourceVersion=0", b.N)
 			}
 			before := liveHeap()
-			var next atomic.Int64
-			b.SetParallelism(benchInFlight)
 			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				c := newBenchClient(e.s, "POST", podsPath("bench"))
-				for pb.Next() {
-					c.buf = append(c.buf[:0], benchPodBefore...)
-					c.buf = strconv.AppendInt(append(c.buf, "nginx-"...), next.Add(1), 10)
-					c.buf = append(c.buf, benchPodAfter...)
-					c.buf = append(c.buf, '}')
-					if code := c.do(c.buf); code != http.StatusCreated {
-						b.Errorf("create: %d: %s", code, c.w.body.Bytes())
-						return
-					}
-				}
-			})
+			createBenchPods(b, e.s)
 			b.StopTimer()
 			if w != nil {
 				w.wait(b)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rigging-dev/rigging/internal/testpods"
 )
 
 // The write path's micro-benchmarks: the handler (ServeHTTP called
@@ -22,23 +24,10 @@ import (
 //
 //	go test -run '^$' -bench 'BenchmarkWrite' -benchmem -benchtime 5000x -count 5 ./apiserver/
 
-// benchPodJSON is the pod of bench/apiserver (as `kubectl run` or a
-// Deployment would create it), split around its name.
-const (
-	benchPodBefore = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"`
-	benchPodAfter  = `","namespace":"bench",` +
-		`"labels":{"app":"web","tier":"frontend","pod-template-hash":"7d9c6b8f5d","app.kubernetes.io/name":"nginx","app.kubernetes.io/version":"1.27.3"},` +
-		`"annotations":{"kubectl.kubernetes.io/default-container":"nginx","prometheus.io/scrape":"true","prometheus.io/port":"9113"}},` +
-		`"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx:1.27.3","imagePullPolicy":"IfNotPresent",` +
-		`"ports":[{"name":"http","containerPort":80,"protocol":"TCP"},{"name":"metrics","containerPort":9113,"protocol":"TCP"}],` +
-		`"env":[{"name":"NGINX_WORKER_PROCESSES","value":"2"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],` +
-		`"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},` +
-		`"livenessProbe":{"httpGet":{"path":"/healthz","port":80},"initialDelaySeconds":10,"periodSeconds":10},` +
-		`"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},` +
-		`"volumeMounts":[{"name":"config","mountPath":"/etc/nginx/conf.d","readOnly":true}]}],` +
-		`"volumes":[{"name":"config","configMap":{"name":"nginx-config"}}],` +
-		`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst"}`
-)
+// benchPodBefore and benchPodAfter surround the name of the pod of
+// bench/apiserver (as `kubectl run` or a Deployment would create it), in
+// namespace bench; the pod object is left open after its spec.
+const benchPodBefore, benchPodAfter = testpods.Before, testpods.After
 
 // benchBody is a reusable request body.
 type benchBody struct{ bytes.Reader }
@@ -129,13 +118,24 @@ func benchPodCreate(b *testing.B, watched bool) {
 	if watched {
 		w = startFrameCounter(b, e.s, podsPath("bench")+"?watch=true&resourceVersion=0", b.N)
 	}
-	var next atomic.Int64
-	b.SetParallelism(benchInFlight)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuNow()
+	createBenchPods(b, e.s)
+	if w != nil {
+		w.wait(b)
+	}
+	b.ReportMetric(float64(cpuNow()-cpu0)/1e3/float64(b.N), "cpu-µs/op")
+}
+
+// createBenchPods creates b.N pods of bench/apiserver, named nginx-<n>, in
+// namespace bench through s's handler, benchInFlight per GOMAXPROCS at a
+// time (so that the store group-commits them as under load).
+func createBenchPods(b *testing.B, s *Server) {
+	var next atomic.Int64
+	b.SetParallelism(benchInFlight)
 	b.RunParallel(func(pb *testing.PB) {
-		c := newBenchClient(e.s, "POST", podsPath("bench"))
+		c := newBenchClient(s, "POST", podsPath("bench"))
 		for pb.Next() {
 			c.buf = append(c.buf[:0], benchPodBefore...)
 			c.buf = strconv.AppendInt(append(c.buf, "nginx-"...), next.Add(1), 10)
@@ -147,10 +147,6 @@ func benchPodCreate(b *testing.B, watched bool) {
 			}
 		}
 	})
-	if w != nil {
-		w.wait(b)
-	}
-	b.ReportMetric(float64(cpuNow()-cpu0)/1e3/float64(b.N), "cpu-µs/op")
 }
 
 // BenchmarkWritePodStatus is the kubelet's status write: PUT of a whole

@@ -7,22 +7,12 @@ import (
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	"github.com/rigging-dev/rigging/api/defaults"
 	"github.com/rigging-dev/rigging/api/validation"
+	"github.com/rigging-dev/rigging/internal/testpods"
 )
 
-// benchPodJSON is the pod bench/apiserver creates (its podJSON): nginx with
-// labels, annotations, resources, ports, probes, env and a volume.
-const benchPodJSON = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"nginx-000-000000","namespace":"bench",` +
-	`"labels":{"app":"web","tier":"frontend","pod-template-hash":"7d9c6b8f5d","app.kubernetes.io/name":"nginx","app.kubernetes.io/version":"1.27.3"},` +
-	`"annotations":{"kubectl.kubernetes.io/default-container":"nginx","prometheus.io/scrape":"true","prometheus.io/port":"9113"}},` +
-	`"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx:1.27.3","imagePullPolicy":"IfNotPresent",` +
-	`"ports":[{"name":"http","containerPort":80,"protocol":"TCP"},{"name":"metrics","containerPort":9113,"protocol":"TCP"}],` +
-	`"env":[{"name":"NGINX_WORKER_PROCESSES","value":"2"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],` +
-	`"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},` +
-	`"livenessProbe":{"httpGet":{"path":"/healthz","port":80},"initialDelaySeconds":10,"periodSeconds":10},` +
-	`"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},` +
-	`"volumeMounts":[{"name":"config","mountPath":"/etc/nginx/conf.d","readOnly":true}]}],` +
-	`"volumes":[{"name":"config","configMap":{"name":"nginx-config"}}],` +
-	`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst"}}`
+// benchPodJSON is the pod bench/apiserver creates: nginx with labels,
+// annotations, resources, ports, probes, env and a volume.
+const benchPodJSON = testpods.Bench
 
 // richPodJSON is a bigger pod: an init container, a sidecar and two
 // application containers with ports, environment from several sources,

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/rigging-dev/rigging/apiserver"
+	"github.com/rigging-dev/rigging/internal/testpods"
 	"github.com/rigging-dev/rigging/store/mvcc"
 )
 
@@ -155,21 +156,9 @@ func newClient() *http.Client {
 }
 
 // podJSON is a pod as `kubectl run`/a Deployment would create it: nginx
-// with labels, annotations, resources, ports, probes, env and a volume.
-func podJSON(ns, name string) []byte {
-	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"namespace":%q,`+
-		`"labels":{"app":"web","tier":"frontend","pod-template-hash":"7d9c6b8f5d","app.kubernetes.io/name":"nginx","app.kubernetes.io/version":"1.27.3"},`+
-		`"annotations":{"kubectl.kubernetes.io/default-container":"nginx","prometheus.io/scrape":"true","prometheus.io/port":"9113"}},`+
-		`"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx:1.27.3","imagePullPolicy":"IfNotPresent",`+
-		`"ports":[{"name":"http","containerPort":80,"protocol":"TCP"},{"name":"metrics","containerPort":9113,"protocol":"TCP"}],`+
-		`"env":[{"name":"NGINX_WORKER_PROCESSES","value":"2"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],`+
-		`"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},`+
-		`"livenessProbe":{"httpGet":{"path":"/healthz","port":80},"initialDelaySeconds":10,"periodSeconds":10},`+
-		`"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},`+
-		`"volumeMounts":[{"name":"config","mountPath":"/etc/nginx/conf.d","readOnly":true}]}],`+
-		`"volumes":[{"name":"config","configMap":{"name":"nginx-config"}}],`+
-		`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst"}}`, name, ns)
-}
+// with labels, annotations, resources, ports, probes, env and a volume
+// (the pod every benchmark of the project creates).
+func podJSON(ns, name string) []byte { return testpods.JSON(ns, name) }
 
 // create posts one pod and returns an error unless the server answered 201.
 func create(c *http.Client, base, ns, name string) error {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
+	"github.com/rigging-dev/rigging/internal/testpods"
 )
 
 // benchPod is a pod as a client creates it, with a status as the kubelet
@@ -22,21 +23,10 @@ const benchPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-5d8f7c
 	`"hostIP":"10.0.0.7","podIP":"10.244.1.9","startTime":"2024-05-01T10:00:01Z",` +
 	`"containerStatuses":[{"name":"web","state":{"running":{"startedAt":"2024-05-01T10:00:03Z"}},"ready":true,"restartCount":0,"image":"nginx:1.27","imageID":"sha256:abc","containerID":"containerd://def"}]}}`
 
-// createPod is the body bench/apiserver posts for each pod it creates
-// (its podJSON): what the API server decodes, defaults, validates and
-// encodes on every create.
-const createPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"nginx-000-000000","namespace":"bench",` +
-	`"labels":{"app":"web","tier":"frontend","pod-template-hash":"7d9c6b8f5d","app.kubernetes.io/name":"nginx","app.kubernetes.io/version":"1.27.3"},` +
-	`"annotations":{"kubectl.kubernetes.io/default-container":"nginx","prometheus.io/scrape":"true","prometheus.io/port":"9113"}},` +
-	`"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx:1.27.3","imagePullPolicy":"IfNotPresent",` +
-	`"ports":[{"name":"http","containerPort":80,"protocol":"TCP"},{"name":"metrics","containerPort":9113,"protocol":"TCP"}],` +
-	`"env":[{"name":"NGINX_WORKER_PROCESSES","value":"2"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],` +
-	`"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},` +
-	`"livenessProbe":{"httpGet":{"path":"/healthz","port":80},"initialDelaySeconds":10,"periodSeconds":10},` +
-	`"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},` +
-	`"volumeMounts":[{"name":"config","mountPath":"/etc/nginx/conf.d","readOnly":true}]}],` +
-	`"volumes":[{"name":"config","configMap":{"name":"nginx-config"}}],` +
-	`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst"}}`
+// createPod is the body bench/apiserver posts for each pod it creates:
+// what the API server decodes, defaults, validates and encodes on every
+// create.
+const createPod = testpods.Bench
 
 func benchPodValue(b *testing.B) *corev1.Pod {
 	var p corev1.Pod
