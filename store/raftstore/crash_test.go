@@ -155,7 +155,7 @@ func TestEngineBehindSnapshot(t *testing.T) {
 	ctx := testCtx(t)
 	c := newCluster(t, 3)
 	for i := range 20 {
-		if _, err := c.nodes[i%3].Put(ctx, fmt.Sprintf("a%02d", i), []byte(fmt.Sprint(i)), store.PutOptions{}); err != nil {
+		if _, err := putResolved(ctx, t, c.nodes[i%3], fmt.Sprintf("a%02d", i), []byte(fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,7 +167,7 @@ func TestEngineBehindSnapshot(t *testing.T) {
 	early := filepath.Join(t.TempDir(), "early.db")
 	copyTree(t, filepath.Join(c.dirs[f], engineFile), early)
 	for i := range 20 {
-		if _, err := c.nodes[i%3].Put(ctx, fmt.Sprintf("b%02d", i), []byte(fmt.Sprint(i)), store.PutOptions{}); err != nil {
+		if _, err := putResolved(ctx, t, c.nodes[i%3], fmt.Sprintf("b%02d", i), []byte(fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -33,6 +33,9 @@ type fsm struct {
 	advMu sync.Mutex
 	adv   chan struct{}
 
+	// restores counts the snapshots installed (Restore).
+	restores atomic.Uint64
+
 	// waitMu guards waiters: results this replica's callers wait for, by
 	// request ID of commands it proposed.
 	waitMu  sync.Mutex
@@ -197,6 +200,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("raftstore: restore snapshot: reopen: %w", err)
 	}
 	f.db = db
+	f.restores.Add(1)
 	f.setApplied(db.AppliedIndex())
 	return nil
 }

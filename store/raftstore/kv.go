@@ -21,9 +21,12 @@ var (
 	// call's deadline; a write that fails with it was not applied.
 	ErrNoLeader = errors.New("raftstore: no leader")
 	// ErrIndeterminate is returned when a write was handed to raft but its
-	// outcome is unknown (leadership was lost, or the connection to the
-	// leader broke, before it was acknowledged): it may or may not be
-	// applied, as with any store whose caller stops waiting.
+	// outcome could not be learned, as with any store whose caller stops
+	// waiting: the call's deadline passed, the store closed, or the
+	// connection to the leader broke before it answered. A write whose
+	// leader lost leadership after appending it is not answered with it
+	// unless the outcome stays unknown: the replica learns from the next
+	// leader whether it was applied, and makes it again if not.
 	ErrIndeterminate = errors.New("raftstore: outcome of write unknown")
 )
 
@@ -78,7 +81,10 @@ func (s *Store) retryWait(ctx context.Context, attempt int) error {
 }
 
 // propose replicates cmd and returns the result of applying it on this
-// replica (so the caller reads its own write here).
+// replica (so the caller reads its own write here). A command whose leader
+// lost leadership after appending it (so it may or may not commit) has its
+// outcome learned from the next leader (see resolve), and is proposed
+// again if it was not applied.
 func (s *Store) propose(ctx context.Context, cmd *raftpb.Command) (mvcc.CommandResult, error) {
 	if err := s.callErr(ctx); err != nil {
 		return mvcc.CommandResult{}, err
@@ -86,6 +92,25 @@ func (s *Store) propose(ctx context.Context, cmd *raftpb.Command) (mvcc.CommandR
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 	cmd.Origin = s.cfg.ID
+	for {
+		r, err := s.proposeOnce(ctx, cmd)
+		if !errors.Is(err, errNotApplied) {
+			return r, err
+		}
+	}
+}
+
+// errNotApplied marks a proposal that lost its leader and is known never
+// to be applied: it is made again.
+var errNotApplied = errors.New("raftstore: not applied")
+
+// errLeadershipLost marks a proposal the leader appended to its log and
+// then lost leadership before it committed: it commits if the next leader
+// holds it, and never otherwise.
+var errLeadershipLost = errors.New("raftstore: leadership lost")
+
+// proposeOnce is one attempt of propose, under a new request ID.
+func (s *Store) proposeOnce(ctx context.Context, cmd *raftpb.Command) (mvcc.CommandResult, error) {
 	cmd.RequestId = s.reqSeq.Add(1)
 	ch := s.fsm.register(cmd.RequestId)
 	defer s.fsm.unregister(cmd.RequestId)
@@ -93,7 +118,11 @@ func (s *Store) propose(ctx context.Context, cmd *raftpb.Command) (mvcc.CommandR
 	if err != nil {
 		return mvcc.CommandResult{}, fmt.Errorf("raftstore: encode command: %w", err)
 	}
+	restores := s.fsm.restores.Load()
 	if err := s.submit(ctx, data, cmd); err != nil {
+		if errors.Is(err, errLeadershipLost) {
+			return s.resolve(ctx, ch, restores, err)
+		}
 		return mvcc.CommandResult{}, err
 	}
 	select {
@@ -106,6 +135,33 @@ func (s *Store) propose(ctx context.Context, cmd *raftpb.Command) (mvcc.CommandR
 	}
 }
 
+// resolve learns the outcome of a proposal whose leader lost leadership
+// after appending it (cause). It waits until this replica has applied
+// everything a ready leader of a later term has committed: that leader
+// committed an entry of its own term first, which commits the proposal
+// along with it if its log holds it; if it does not, the proposal can
+// never commit (a log never holds an entry of an older term after one of
+// a newer term). So the result is here by then, or it never comes
+// (errNotApplied). A snapshot installed meanwhile could have carried the
+// proposal without its result reaching this replica's caller: then, and
+// when no leader answers in time, the outcome stays unknown (cause).
+func (s *Store) resolve(ctx context.Context, ch <-chan mvcc.CommandResult, restores uint64, cause error) (mvcc.CommandResult, error) {
+	if err := s.catchUp(ctx); err != nil {
+		return mvcc.CommandResult{}, fmt.Errorf("%w; learning its outcome: %w", cause, err)
+	}
+	select {
+	case r := <-ch:
+		s.log.V(1).Info("a write whose leader lost leadership was applied")
+		return r, nil
+	default:
+	}
+	if s.fsm.restores.Load() != restores {
+		return mvcc.CommandResult{}, fmt.Errorf("%w; a snapshot was installed meanwhile", cause)
+	}
+	s.log.V(1).Info("a write whose leader lost leadership was not applied; making it again")
+	return mvcc.CommandResult{}, errNotApplied
+}
+
 // submit appends data to the log through the leader, retrying while
 // there is none or it moved (when the command certainly was not appended).
 func (s *Store) submit(ctx context.Context, data []byte, cmd *raftpb.Command) error {
@@ -116,14 +172,15 @@ func (s *Store) submit(ctx context.Context, data []byte, cmd *raftpb.Command) er
 		addr, id := s.raft.LeaderWithID()
 		switch {
 		case string(id) == s.cfg.ID:
-			timeout := time.Until(deadline(ctx))
-			err := s.futureErr(ctx, s.raft.Apply(data, timeout))
+			_, err := s.applyAsLeader(ctx, data)
 			switch {
 			case err == nil:
 				return nil
 			case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 			case errors.Is(err, raft.ErrRaftShutdown):
 				return fmt.Errorf("raftstore: %w", store.ErrClosed)
+			case errors.Is(err, raft.ErrLeadershipLost):
+				return fmt.Errorf("%w: %w: %w", ErrIndeterminate, errLeadershipLost, err)
 			default:
 				return fmt.Errorf("%w: %w", ErrIndeterminate, err)
 			}
@@ -138,6 +195,8 @@ func (s *Store) submit(ctx context.Context, data []byte, cmd *raftpb.Command) er
 				return nil
 			case status.Code(err) == codes.FailedPrecondition:
 			case status.Code(err) == codes.Unavailable && isDialFailure(err):
+			case isLeadershipLost(err):
+				return fmt.Errorf("%w: %w: leader %s at %s", ErrIndeterminate, errLeadershipLost, id, addr)
 			default:
 				return fmt.Errorf("%w: forward to leader %s at %s: %w", ErrIndeterminate, id, addr, err)
 			}
@@ -146,6 +205,19 @@ func (s *Store) submit(ctx context.Context, data []byte, cmd *raftpb.Command) er
 			return err
 		}
 	}
+}
+
+// applyAsLeader appends data to the log of this replica, the leader, and
+// waits until it commits; it returns the entry's index.
+func (s *Store) applyAsLeader(ctx context.Context, data []byte) (uint64, error) {
+	if h := s.testHookApply.Load(); h != nil {
+		return (*h)(ctx, data)
+	}
+	fut := s.raft.Apply(data, time.Until(deadline(ctx)))
+	if err := s.futureErr(ctx, fut); err != nil {
+		return 0, err
+	}
+	return fut.Index(), nil
 }
 
 // futureErr waits for f's result, or for ctx to end or the store to
@@ -200,6 +272,12 @@ func (s *Store) linearize(ctx context.Context) error {
 	if isSerializable(ctx) {
 		return nil
 	}
+	return s.catchUp(ctx)
+}
+
+// catchUp is linearize whatever ctx says: it waits until this replica has
+// applied every write committed before the call.
+func (s *Store) catchUp(ctx context.Context) error {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {

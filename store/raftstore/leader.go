@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -19,7 +20,7 @@ import (
 // replica commits a barrier (an entry of its own term, so its commit index
 // is current and every earlier entry is applied here), restarts every
 // lease's TTL in full (keep-alives went to the old leader), and only then
-// serves leader reads and lease calls.
+// serves leader reads and lease calls, in that term only.
 func (s *Store) watchLeadership() {
 	ch := s.raft.LeaderCh()
 	for {
@@ -28,67 +29,109 @@ func (s *Store) watchLeadership() {
 			return
 		case <-ch:
 		}
-		s.setReady(false)
-		if s.raft.State() != raft.Leader {
-			continue
-		}
+		s.ready.clear()
 		for s.raft.State() == raft.Leader && !s.closed() {
+			term := s.raft.CurrentTerm()
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 			err := s.futureErr(ctx, s.raft.Barrier(s.cfg.RequestTimeout))
 			cancel()
-			if err == nil {
+			// A barrier that committed after leadership was lost and
+			// regained belongs to the later term: commit one that is
+			// known to be of the term readiness is granted for.
+			if err == nil && s.raft.State() == raft.Leader && s.raft.CurrentTerm() == term {
 				s.engine().RenewLeases()
-				s.setReady(true)
+				s.ready.set(term)
 				break
 			}
 		}
 	}
 }
 
-func (s *Store) setReady(ok bool) {
-	s.readyMu.Lock()
-	defer s.readyMu.Unlock()
-	if s.readyCh == nil {
-		s.readyCh = make(chan struct{})
+// readiness is the term in which this replica became a ready leader. A
+// replica that loses leadership and wins it again before watchLeadership
+// sees the change must not serve as ready in the new term on the strength
+// of the old term's barrier: entries committed by another leader in
+// between may not be applied here yet. So readiness names its term, and is
+// only good while the replica's current term is that term.
+type readiness struct {
+	mu   sync.Mutex
+	term uint64        // 0: not ready
+	ch   chan struct{} // closed when term is set; replaced by clear
+}
+
+// set marks the replica ready in term.
+func (r *readiness) set(term uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch == nil {
+		r.ch = make(chan struct{})
 	}
-	if ok {
-		select {
-		case <-s.readyCh:
-		default:
-			close(s.readyCh)
-		}
+	r.term = term
+	select {
+	case <-r.ch:
+	default:
+		close(r.ch)
+	}
+}
+
+// clear marks the replica not ready.
+func (r *readiness) clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.term = 0
+	if r.ch == nil {
+		r.ch = make(chan struct{})
 		return
 	}
 	select {
-	case <-s.readyCh:
-		s.readyCh = make(chan struct{})
+	case <-r.ch:
+		r.ch = make(chan struct{})
 	default:
 	}
+}
+
+// state returns the term the replica is ready in (0 for none) and a
+// channel closed once it is ready in some term.
+func (r *readiness) state() (uint64, <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch == nil {
+		r.ch = make(chan struct{})
+	}
+	return r.term, r.ch
+}
+
+// readyIn reports whether the replica is ready in term.
+func (r *readiness) readyIn(term uint64) bool {
+	t, _ := r.state()
+	return t != 0 && t == term
 }
 
 // waitReady waits until this replica serves as a ready leader; it fails
 // with errRetry if leadership is lost meanwhile.
 func (s *Store) waitReady(ctx context.Context) error {
 	for {
-		s.readyMu.Lock()
-		if s.readyCh == nil {
-			s.readyCh = make(chan struct{})
-		}
-		ch := s.readyCh
-		s.readyMu.Unlock()
+		term, ch := s.ready.state()
 		if s.raft.State() != raft.Leader {
 			return errRetry
 		}
+		if term != 0 && term == s.raft.CurrentTerm() {
+			return nil
+		}
+		if term != 0 {
+			// Ready in an earlier term: watchLeadership has not yet seen
+			// this one begin. It clears readiness when it does.
+			ch = nil
+		}
 		select {
 		case <-ch:
-			return nil
 		case <-ctx.Done():
 			return fmt.Errorf("%w: leader not ready: %w", ErrNoLeader, ctx.Err())
 		case <-s.stop:
 			return fmt.Errorf("raftstore: %w", store.ErrClosed)
 		case <-time.After(50 * time.Millisecond):
-			// Re-check leadership: readiness is never signalled if it was
-			// lost before the barrier committed.
+			// Re-check leadership and term: readiness is never signalled
+			// if leadership was lost before the barrier committed.
 		}
 	}
 }
@@ -123,20 +166,7 @@ func (s *Store) expireLeases() {
 }
 
 func (s *Store) isReadyLeader() bool {
-	if s.raft.State() != raft.Leader {
-		return false
-	}
-	s.readyMu.Lock()
-	defer s.readyMu.Unlock()
-	if s.readyCh == nil {
-		return false
-	}
-	select {
-	case <-s.readyCh:
-		return true
-	default:
-		return false
-	}
+	return s.raft.State() == raft.Leader && s.ready.readyIn(s.raft.CurrentTerm())
 }
 
 // Grant grants a lease, replicated; see store.Lessor.
@@ -262,6 +292,19 @@ type forwardServer struct {
 
 var errNotLeader = status.Error(codes.FailedPrecondition, "raftstore: not the leader")
 
+// leadershipLostMsg is the message of the Aborted status Propose answers
+// when the leader appended the command and then lost leadership (so it
+// may still commit); other failures to apply are Aborted with other
+// messages.
+const leadershipLostMsg = "raftstore: leadership lost before the command committed"
+
+// isLeadershipLost reports whether a forwarded Propose failed with
+// leadershipLostMsg.
+func isLeadershipLost(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.Aborted && st.Message() == leadershipLostMsg
+}
+
 func (f *forwardServer) Propose(ctx context.Context, req *raftpb.ProposeRequest) (*raftpb.ProposeResponse, error) {
 	s := f.s
 	if s.raft.State() != raft.Leader {
@@ -273,14 +316,17 @@ func (f *forwardServer) Propose(ctx context.Context, req *raftpb.ProposeRequest)
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	fut := s.raft.Apply(data, time.Until(deadline(ctx)))
-	if err := s.futureErr(ctx, fut); err != nil {
+	idx, err := s.applyAsLeader(ctx, data)
+	if err != nil {
 		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
 			return nil, errNotLeader
 		}
+		if errors.Is(err, raft.ErrLeadershipLost) {
+			return nil, status.Error(codes.Aborted, leadershipLostMsg)
+		}
 		return nil, status.Errorf(codes.Aborted, "raftstore: apply: %v", err)
 	}
-	return &raftpb.ProposeResponse{Index: fut.Index()}, nil
+	return &raftpb.ProposeResponse{Index: idx}, nil
 }
 
 func (f *forwardServer) ReadIndex(ctx context.Context, _ *raftpb.ReadIndexRequest) (*raftpb.ReadIndexResponse, error) {

@@ -158,12 +158,14 @@ type Store struct {
 	clientsMu sync.Mutex
 	clients   map[string]*grpc.ClientConn
 
-	// ready is the term this replica, as leader, has committed its first
-	// entry in (and renewed leases for); reads and lease calls served as
+	// ready says in which term this replica, as leader, has committed its
+	// first entry (and renewed leases); reads and lease calls served as
 	// leader wait for it.
-	readyMu   sync.Mutex
-	readyTerm uint64
-	readyCh   chan struct{}
+	ready readiness
+
+	// testHookApply, when set, replaces applyAsLeader's append and wait
+	// (tests make a leader report a lost leadership with it).
+	testHookApply atomic.Pointer[func(ctx context.Context, data []byte) (uint64, error)]
 
 	stop      chan struct{}
 	wg        sync.WaitGroup

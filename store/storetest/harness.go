@@ -85,7 +85,7 @@ func (h *harness) create(key, value string, opts store.PutOptions) store.WriteRe
 	h.t.Helper()
 	r, err := h.s.Create(h.ctx, key, []byte(value), opts)
 	if err != nil {
-		h.t.Fatalf("Create(%q, %q, %+v): %v", key, value, opts, err)
+		h.t.Fatalf("Create(%s, %s, %+v): %v", short(key), short(value), opts, err)
 	}
 	return r
 }
@@ -94,7 +94,7 @@ func (h *harness) put(key, value string, opts store.PutOptions) store.WriteRespo
 	h.t.Helper()
 	r, err := h.s.Put(h.ctx, key, []byte(value), opts)
 	if err != nil {
-		h.t.Fatalf("Put(%q, %q, %+v): %v", key, value, opts, err)
+		h.t.Fatalf("Put(%s, %s, %+v): %v", short(key), short(value), opts, err)
 	}
 	return r
 }
@@ -103,7 +103,7 @@ func (h *harness) update(key, value string, opts store.UpdateOptions) store.Writ
 	h.t.Helper()
 	r, err := h.s.Update(h.ctx, key, []byte(value), opts)
 	if err != nil {
-		h.t.Fatalf("Update(%q, %q, %+v): %v", key, value, opts, err)
+		h.t.Fatalf("Update(%s, %s, %+v): %v", short(key), short(value), opts, err)
 	}
 	return r
 }
@@ -311,3 +311,13 @@ func newDeadline(d time.Duration) deadline { return deadline(time.Now().Add(d)) 
 
 // left returns the time until the deadline, or 0 once it has passed.
 func (d deadline) left() time.Duration { return max(0, time.Until(time.Time(d))) }
+
+// short quotes s for a failure message, shortened when long: the limits
+// tests write keys and values of megabytes.
+func short(s string) string {
+	const keep = 64
+	if len(s) <= keep {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q... (%d bytes)", s[:keep], len(s))
+}
