@@ -11,7 +11,11 @@
 //     time goes, as p50s: created to scheduled (seen by a watch), to the
 //     kubelet's RunPodSandbox call, RunPodSandbox's and
 //     CreateContainer+StartContainer's durations, and StartContainer's
-//     return to Running seen by a watch (the status write).
+//     return to Running seen by a watch (the status write), that last
+//     split in three: to the kubelet's status write reaching the API
+//     server, the write in the server, and the server's answer to
+//     Running seen by the watch; and cpu-busy, the CPUs this process
+//     kept busy (user+system CPU time per wall time) while timed.
 //
 // Run from the bench directory:
 //
