@@ -62,7 +62,7 @@ func (p *namespaceLifecycle) Validate(ctx context.Context, a *Attributes) error 
 func (s *Server) lookupObject(ctx context.Context, r *resource, ns, name string) (metav1.Object, error) {
 	if r.cache != nil && s.cacheHasOwnWrites(ctx, r) {
 		if co, _ := r.cache.get(r.key(ns, name)); co != nil {
-			return co.obj, nil
+			return co.object(r)
 		}
 	}
 	obj, err := s.get(ctx, r, ns, name, "")

@@ -45,7 +45,9 @@ func (p *priorityAdmission) classes() []*schedulingv1.PriorityClass {
 	items, _ := r.cache.list(watchRequest{label: labels.Everything(), field: fields.Everything()})
 	out := make([]*schedulingv1.PriorityClass, 0, len(items))
 	for _, it := range items {
-		out = append(out, it.obj.(*schedulingv1.PriorityClass))
+		if obj, err := it.object(r); err == nil {
+			out = append(out, obj.(*schedulingv1.PriorityClass))
+		}
 	}
 	return out
 }
@@ -63,7 +65,11 @@ func (p *priorityAdmission) globalDefault() *schedulingv1.PriorityClass {
 	items, rev := r.cache.list(watchRequest{label: labels.Everything(), field: fields.Everything()})
 	var def *schedulingv1.PriorityClass
 	for _, it := range items {
-		pc := it.obj.(*schedulingv1.PriorityClass)
+		obj, err := it.object(r)
+		if err != nil {
+			continue
+		}
+		pc := obj.(*schedulingv1.PriorityClass)
 		if pc.GlobalDefault && (def == nil || pc.Value < def.Value) {
 			def = pc
 		}

@@ -465,10 +465,14 @@ func (q *quotaAdmission) prepareQuota(ctx context.Context, obj, old metav1.Objec
 			return err
 		}
 		for _, it := range res.items {
-			if !quotaMatches(rq, r, it.obj) {
+			obj, err := it.object(r)
+			if err != nil {
+				return err
+			}
+			if !quotaMatches(rq, r, obj) {
 				continue
 			}
-			for k, v := range quotaUsage(r, it.obj) {
+			for k, v := range quotaUsage(r, obj) {
 				if _, ok := hard[k]; ok {
 					t := used[k]
 					t.Add(v)

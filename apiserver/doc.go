@@ -56,7 +56,11 @@
 // Options.WatchCacheSize events in memory, each object decoded once and
 // encoded once however many clients list or watch it, and costs one store
 // watch however many clients watch. A write hands the object it stored to
-// the cache, which then does not decode the store's event again. Lists
+// the cache, which then does not decode the store's event again. The cache
+// of a namespaced kind keeps an object decoded only while its write is
+// among those recent events; after that it keeps the object's JSON and
+// what selectors read, and decodes the JSON again for the few readers
+// that need a typed object (see watchcache_packed.go). Lists
 // without a resourceVersion are consistent reads from the cache, as in
 // Kubernetes: the store's current revision is read and the cache waits
 // until it has caught up with it (asking the store for a progress

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +32,13 @@ type expiryEnv struct {
 
 func newExpiryEnv(t *testing.T) *expiryEnv {
 	t.Helper()
+	return newExpiryEnvCache(t, 0)
+}
+
+// newExpiryEnvCache is newExpiryEnv with Options.WatchCacheSize
+// cacheSize (0: the default).
+func newExpiryEnvCache(t *testing.T, cacheSize int) *expiryEnv {
+	t.Helper()
 	x := &expiryEnv{releasedCh: make(chan struct{}, 100)}
 	x.fc = mvcc.NewFakeClock(time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC))
 	st, err := mvcc.Open(context.Background(), mvcc.Options{Dir: t.TempDir(), Clock: x.fc})
@@ -38,7 +46,7 @@ func newExpiryEnv(t *testing.T) *expiryEnv {
 		t.Fatalf("mvcc.Open: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	s, err := New(st, Options{EventTTL: time.Second, Now: func() time.Time { return x.fc.Now().Add(time.Duration(x.skew.Load())) }})
+	s, err := New(st, Options{EventTTL: time.Second, Now: func() time.Time { return x.fc.Now().Add(time.Duration(x.skew.Load())) }, WatchCacheSize: cacheSize})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -83,9 +91,18 @@ func (x *expiryEnv) quotaUsed(q string, name corev1.ResourceName) string {
 }
 
 // TestEventExpiryReleasesQuota checks that events the store deletes when
-// their lease expires give their quota back, as deleted ones do.
+// their lease expires give their quota back, as deleted ones do: with the
+// default watch cache, where both events are still decoded when they
+// expire, and with a window of one event, where a is packed by then (see
+// watchcache_packed.go) and its last state is decoded from its JSON.
 func TestEventExpiryReleasesQuota(t *testing.T) {
-	x := newExpiryEnv(t)
+	for _, size := range []int{0, 1} {
+		t.Run("WatchCacheSize="+strconv.Itoa(size), func(t *testing.T) { testEventExpiryReleasesQuota(t, size) })
+	}
+}
+
+func testEventExpiryReleasesQuota(t *testing.T, cacheSize int) {
+	x := newExpiryEnvCache(t, cacheSize)
 	x.must(http.StatusCreated, http.MethodPost, "/api/v1/namespaces/default/resourcequotas",
 		`{"metadata":{"name":"q"},"spec":{"hard":{"count/events":"2"}}}`, nil)
 	x.createEvent("a")
@@ -96,6 +113,12 @@ func TestEventExpiryReleasesQuota(t *testing.T) {
 	code, b := x.do(http.MethodPost, eventsPath, testEvent("c"))
 	if code != http.StatusForbidden {
 		t.Fatalf("third event over the quota: %d %s, want 403", code, b)
+	}
+	if cacheSize == 1 {
+		r := x.s.lookup("", "events")
+		if co, _ := r.cache.get(r.key("default", "a")); co == nil || co.obj != nil {
+			t.Fatalf("event a is not cached packed: %+v", co)
+		}
 	}
 
 	x.fc.Advance(2 * time.Second)

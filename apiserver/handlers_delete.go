@@ -105,8 +105,7 @@ func (s *Server) handleDeleteCollection(w http.ResponseWriter, r *http.Request, 
 	}
 	out := &listResult{rev: res.rev, items: []*cachedObject{}}
 	for _, it := range res.items {
-		m := it.obj.GetObjectMeta()
-		obj, _, err := s.delete(r.Context(), ri.res, m.Namespace, m.Name, opts, wo)
+		obj, _, err := s.delete(r.Context(), ri.res, it.fields.namespace, it.fields.name, opts, wo)
 		if err != nil {
 			if st := asStatus(err); st.Reason == metav1.StatusReasonNotFound {
 				continue

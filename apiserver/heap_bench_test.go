@@ -13,7 +13,8 @@ import (
 )
 
 // BenchmarkHeapPerPod reports the live heap each stored pod costs the
-// process (heap-B/pod): the watch cache's decoded object and JSON, the
+// process (heap-B/pod): the watch cache's entry (the object packed, or
+// decoded while its write is among the recent events) and JSON, the
 // store's index, record cache and watch history, after b.N pods of
 // bench/apiserver were created through the handler (benchInFlight per
 // GOMAXPROCS at a time, so that writes are group-committed as under load).

@@ -146,7 +146,7 @@ func (lr *listRequest) validate(watch bool) field.ErrorList {
 
 // matches reports whether an object is selected by the request.
 func (lr *listRequest) matches(o *cachedObject) bool {
-	return lr.label.Matches(o.labels) && lr.field.Matches(&o.fields)
+	return lr.label.Matches(o.labelSet()) && lr.field.Matches(&o.fields)
 }
 
 // listResult is one page of a list.

@@ -283,6 +283,9 @@ type objectFields struct {
 	name, namespace string
 	namespaced      bool
 	strategy        fields.Set // read only
+	// packed holds the strategy's fields instead of strategy in a packed
+	// cached object (see watchcache_packed.go).
+	packed flatSet
 }
 
 var _ fields.Fields = (*objectFields)(nil)
@@ -292,12 +295,18 @@ func (f *objectFields) Has(field string) bool {
 	if _, ok := f.strategy[field]; ok {
 		return true
 	}
+	if f.packed.Has(field) {
+		return true
+	}
 	return field == "metadata.name" || (f.namespaced && field == "metadata.namespace")
 }
 
 // Get returns the field's value, "" when it has none.
 func (f *objectFields) Get(field string) string {
 	if v, ok := f.strategy[field]; ok {
+		return v
+	}
+	if v, ok := f.packed.lookup(field); ok {
 		return v
 	}
 	switch {

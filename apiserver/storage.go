@@ -226,7 +226,11 @@ func (s *Server) get(ctx context.Context, r *resource, ns, name, rv string) (met
 			if co == nil {
 				return nil, errNotFound(r, name)
 			}
-			return co.obj, nil
+			obj, err := co.object(r)
+			if err != nil {
+				return nil, errInternal(err)
+			}
+			return obj, nil
 		}
 	}
 	resp, err := s.store.Get(ctx, key, store.ReadOptions{})

@@ -345,7 +345,11 @@ func TestWatchSlowClientIsEnded(t *testing.T) {
 				}
 				return
 			}
-			got = append(got, it.obj.obj.GetObjectMeta().Name)
+			obj, err := it.obj.object(c.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, obj.GetObjectMeta().Name)
 		case <-deadline:
 			t.Fatalf("slow watcher not ended; got %v", got)
 		}

@@ -44,6 +44,10 @@ type watchCache struct {
 	readyCh chan struct{} // closed when the first load finished
 	once    sync.Once
 
+	// packs says whether the cache keeps its objects packed (the
+	// resource is namespaced; see watchcache_packed.go).
+	packs bool
+
 	mu sync.RWMutex // guards every field below; the run goroutine alone writes them
 	// rev is the revision the cache is current to: every change of the
 	// resource up to rev has been applied.
@@ -77,11 +81,17 @@ type watchCache struct {
 
 // cachedObject is one object as the cache keeps it. It is shared by every
 // reader and must not be modified.
+//
+// A packed object (see watchcache_packed.go) has no obj and no labels
+// map: its JSON is made when it is cached, its labels are in plabels and
+// its strategy's fields in fields.packed. Read the object with object and
+// its labels with labelSet.
 type cachedObject struct {
 	key       string
 	namespace string
-	obj       metav1.Object // resourceVersion set
-	labels    labels.Set
+	obj       metav1.Object // resourceVersion set; nil when packed
+	labels    labels.Set    // nil when packed
+	plabels   flatSet       // the labels of a packed object
 	fields    objectFields
 	// src, when set, is the write that handed obj over at rev: its
 	// result may already hold obj's JSON, and its value is the stored
@@ -161,6 +171,7 @@ func newWatchCache(s *Server, r *resource) *watchCache {
 		s:        s,
 		r:        r,
 		readyCh:  make(chan struct{}),
+		packs:    r.info.Namespaced,
 		objects:  map[string]*cachedObject{},
 		tree:     newObjectTree(),
 		ring:     make([]*cacheEvent, s.opts.WatchCacheSize),
@@ -324,7 +335,8 @@ func (c *watchCache) follow(ctx context.Context, ch <-chan store.WatchResponse) 
 	}
 }
 
-// newCachedObject decodes a stored value.
+// newCachedObject decodes a stored value, and packs it when the cache
+// packs its objects.
 func (c *watchCache) newCachedObject(key string, value []byte, rev int64) (*cachedObject, error) {
 	obj, err := c.r.decode(value, rev)
 	if err != nil {
@@ -332,6 +344,9 @@ func (c *watchCache) newCachedObject(key string, value []byte, rev int64) (*cach
 	}
 	co := c.r.newCachedObjectLazy(key, obj)
 	co.rev = rev
+	if c.packs {
+		c.r.pack(co, value)
+	}
 	return co, nil
 }
 
@@ -375,6 +390,8 @@ func (c *watchCache) apply(events []store.Event) {
 			var co *cachedObject
 			if h, obj := c.claim(key, e.KV.Value, e.KV.ModRevision); h != nil {
 				// The writer's object: no need to decode the bytes again.
+				// Kept decoded while the write is in the window
+				// (see packEvicted).
 				co = c.r.newCachedObjectFromHandoff(h, obj, e.KV.ModRevision)
 			} else {
 				var err error
@@ -390,6 +407,29 @@ func (c *watchCache) apply(events []store.Event) {
 			evs = append(evs, &cacheEvent{typ: typ, rev: e.KV.ModRevision, obj: co, prev: prev})
 			pending[key] = co
 		case store.EventDelete:
+			if prev != nil && prev.obj == nil {
+				// A packed object: its last state is its JSON with the
+				// deletion's resourceVersion, decoded only should the
+				// deletion be an expiry to release.
+				co := packedDeletion(prev, e.KV.ModRevision)
+				if d := c.r.deletes; d != nil {
+					expired := e.PrevKV != nil && c.r.leases.expired(e.PrevKV.Lease, c.s.opts.Now())
+					var last metav1.Object
+					if expired {
+						var err error
+						if last, err = co.object(c.r); err != nil {
+							c.s.log.Error(err, "skipping undecodable deleted object", "key", key)
+							continue
+						}
+					}
+					if d.observe(key, e.KV.ModRevision, last, expired) {
+						c.s.expiry.push(c.r, last)
+					}
+				}
+				evs = append(evs, &cacheEvent{typ: metav1.Deleted, rev: e.KV.ModRevision, obj: co, prev: prev})
+				pending[key] = nil
+				continue
+			}
 			var last metav1.Object
 			var err error
 			switch {
@@ -412,6 +452,11 @@ func (c *watchCache) apply(events []store.Event) {
 			if err != nil {
 				c.s.log.Error(err, "skipping unencodable deleted object", "key", key)
 				continue
+			}
+			if c.packs && prev == nil {
+				// Decoded from the previous value: pack it like
+				// the objects it was not cached as.
+				c.r.pack(co, e.PrevKV.Value)
 			}
 			if prev == nil {
 				prev = co
@@ -454,10 +499,12 @@ func (c *watchCache) push(ev *cacheEvent) {
 	}
 	if len(c.ring) == 0 {
 		c.windowFrom = ev.rev
+		c.packEvicted(ev)
 		return
 	}
 	if c.n == len(c.ring) {
 		c.windowFrom = c.ring[c.head].rev
+		c.packEvicted(c.ring[c.head])
 		c.ring[c.head] = nil
 		c.head = (c.head + 1) % len(c.ring)
 		c.n--
@@ -488,7 +535,7 @@ func (w *cacheWatcher) matches(o *cachedObject) bool {
 	if w.namespace != "" && o.namespace != w.namespace {
 		return false
 	}
-	return w.label.Matches(o.labels) && w.field.Matches(&o.fields)
+	return w.label.Matches(o.labelSet()) && w.field.Matches(&o.fields)
 }
 
 // convert returns what the watcher sees of ev: an object that starts
@@ -675,7 +722,8 @@ func (c *watchCache) get(key string) (*cachedObject, int64) {
 
 // getAt returns the cached object under key when it is the one of mod
 // revision rev (the store's value at rev, decoded or handed over by its
-// writer), else nil. The object is shared: callers must not modify it.
+// writer) and the cache keeps it decoded (it is not packed), else nil.
+// The object is shared: callers must not modify it.
 func (c *watchCache) getAt(key string, rev int64) metav1.Object {
 	if c == nil || rev == 0 {
 		return nil

@@ -119,7 +119,11 @@ func (c *watchCache) settle(h *handoff, rev int64, sp splicedJSON) bool {
 	if h == nil {
 		return false
 	}
-	if rev > 0 && sp.valid() {
+	// A packing cache (see watchcache_packed.go) does not need the
+	// result of a splice: it makes the same splice of the offered bytes
+	// itself (cachedObject.encoded, resource.pack). Not storing it saves
+	// an allocation per write.
+	if rev > 0 && sp.valid() && !(c.packs && sp.at >= 0) {
 		h.result.Store(&handoffResult{rev: rev, json: sp})
 	}
 	c.pmu.Lock()

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -611,11 +612,22 @@ func testUpdateLeavesCachedObject(t *testing.T, opts Options) {
 	if co == nil || co.rev == 0 {
 		t.Fatalf("cached pod %+v", co)
 	}
-	before, err := json.Marshal(co.obj)
+	// The pod, just written, is still cached decoded (see packEvicted);
+	// neither it nor its JSON may change.
+	obj, err := co.object(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.cache.getAt(podKey("web"), co.rev) != co.obj || r.cache.getAt(podKey("web"), co.rev+1) != nil {
+	before, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := co.encoded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	beforeJSON := bytes.Clone(sp.bytes())
+	if r.cache.getAt(podKey("web"), co.rev) != co.obj || co.obj == nil || r.cache.getAt(podKey("web"), co.rev+1) != nil {
 		t.Fatalf("getAt does not find the cached pod at its revision only")
 	}
 	next := created.DeepCopy()
@@ -639,11 +651,17 @@ func testUpdateLeavesCachedObject(t *testing.T, opts Options) {
 	if got.Labels["patched"] != "yes" || got.Labels["tier"] != "front" {
 		t.Errorf("patch: labels %v", got.Labels)
 	}
-	after, err := json.Marshal(co.obj)
+	if obj, err = co.object(r); err != nil {
+		t.Fatal(err)
+	}
+	after, err := json.Marshal(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(before) != string(after) {
 		t.Errorf("the cached object changed:\nbefore %s\nafter  %s", before, after)
+	}
+	if sp, err = co.encoded(); err != nil || !bytes.Equal(sp.bytes(), beforeJSON) {
+		t.Errorf("the cached JSON changed (%v):\nbefore %s\nafter  %s", err, beforeJSON, sp.bytes())
 	}
 }
