@@ -48,12 +48,15 @@ func appendFlatPair(b []byte, k, v string) []byte {
 func (f *flatSet) lookup(k string) (string, bool) {
 	s := f.s
 	for len(s) > 0 {
-		n, w := uvarintString(s)
-		key := s[w : w+n]
-		s = s[w+n:]
-		n, w = uvarintString(s)
-		v := s[w : w+n]
-		s = s[w+n:]
+		key, rest, ok := flatField(s)
+		if !ok {
+			break
+		}
+		v, rest, ok := flatField(rest)
+		if !ok {
+			break
+		}
+		s = rest
 		if key == k {
 			return v, true
 		}
@@ -73,20 +76,26 @@ func (f *flatSet) Get(k string) string {
 	return v
 }
 
-// uvarintString decodes a uvarint at the start of s (which flatSet's
-// encoder wrote) and returns it with its width.
-func uvarintString(s string) (int, int) {
-	var x uint64
+// flatField splits one length-prefixed field (a uvarint length, then the
+// bytes) off the front of s. ok is false if s is truncated, which only a
+// bug in appendFlatPair could cause: the set then reads as ending there,
+// rather than the cache failing.
+func flatField(s string) (field, rest string, ok bool) {
+	var n uint64
 	var shift uint
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s) && shift < 64; i++ {
 		c := s[i]
+		n |= uint64(c&0x7f) << shift
 		if c < 0x80 {
-			return int(x | uint64(c)<<shift), i + 1
+			s = s[i+1:]
+			if n > uint64(len(s)) {
+				return "", "", false
+			}
+			return s[:n], s[n:], true
 		}
-		x |= uint64(c&0x7f) << shift
 		shift += 7
 	}
-	panic("apiserver: truncated flatSet") // never: the encoder wrote s
+	return "", "", false
 }
 
 // labelSet returns the object's labels for a selector.

@@ -44,6 +44,20 @@ func TestFlatSet(t *testing.T) {
 			t.Errorf("Get(%q) = %q, want %q", tt.key, got, tt.want)
 		}
 	}
+	// A truncated set (only a bug in appendFlatPair could make one) reads
+	// as ending where it breaks off, at every cut: no panic, and a pair
+	// before the cut is still found.
+	for cut := range len(b) {
+		tf := flatSet{string(b[:cut])}
+		_ = tf.Has("missing")
+		_ = tf.Get("a")
+		if cut >= len(appendFlatPair(nil, "app", "web")) && tf.Get("app") != "web" {
+			t.Errorf("cut at %d: Get(app) = %q, want web", cut, tf.Get("app"))
+		}
+	}
+	if got := (&flatSet{"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"}).Get("x"); got != "" {
+		t.Errorf("an overlong length: Get = %q", got)
+	}
 	var zero flatSet
 	if zero.Has("") || zero.Get("app") != "" {
 		t.Error("the zero flatSet is not empty")
