@@ -167,14 +167,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, ri *requestI
 		return
 	}
 	if v := tableVersion(r.Header.Get("Accept")); v != "" {
-		objs := make([]metav1.Object, len(res.items))
-		for i, it := range res.items {
-			if objs[i], err = it.object(ri.res); err != nil {
-				s.writeError(w, errInternal(err))
-				return
-			}
-		}
-		s.writeTable(w, r, v, ri.res, objs, metav1.ListMeta{ResourceVersion: formatRV(res.rev), Continue: res.cont, RemainingItemCount: res.remaining})
+		s.writeTableItems(w, r, v, ri.res, res.items, metav1.ListMeta{ResourceVersion: formatRV(res.rev), Continue: res.cont, RemainingItemCount: res.remaining})
 		return
 	}
 	s.writeList(w, ri.res, res)

@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,7 +10,9 @@ import (
 
 	appsv1 "github.com/rigging-dev/rigging/api/apps/v1"
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
+	"github.com/rigging-dev/rigging/api/jsoncodec"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/jsontext"
 )
 
 // Server-side printing: a get or list that asks for
@@ -31,20 +32,6 @@ type tableColumn struct {
 	Format      string `json:"format"`
 	Description string `json:"description"`
 	Priority    int32  `json:"priority"`
-}
-
-// tableRow is a meta.k8s.io TableRow.
-type tableRow struct {
-	Cells  []any           `json:"cells"`
-	Object json.RawMessage `json:"object,omitempty"`
-}
-
-// table is a meta.k8s.io Table.
-type table struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ListMeta   `json:"metadata"`
-	ColumnDefinitions []tableColumn `json:"columnDefinitions"`
-	Rows              []tableRow    `json:"rows"`
 }
 
 // tableVersion returns the meta.k8s.io version of Table an Accept header
@@ -82,6 +69,12 @@ func tableVersion(accept string) string {
 type printer struct {
 	columns []tableColumn
 	cells   func(obj metav1.Object, now time.Time) []any
+	// partial, when set, decodes from an object's JSON only what cells
+	// reads, and returns that object and the JSON of its metadata, so
+	// that a Table of packed objects (see watchcache_packed.go) decodes
+	// none of them whole. An error (unexpected input) makes the caller
+	// decode the object whole instead.
+	partial func(r *resource, data []byte) (metav1.Object, []byte, error)
 }
 
 // column returns a column definition; priority 1 columns show with -o wide.
@@ -164,6 +157,11 @@ func printerFor(r *resource) printer {
 			m := obj.GetObjectMeta()
 			return []any{m.Name, age(m, now)}
 		},
+		partial: func(r *resource, data []byte) (metav1.Object, []byte, error) {
+			obj := r.newObject()
+			meta, err := decodeForRow(data, obj.GetObjectMeta(), nil)
+			return obj, meta, err
+		},
 	}
 }
 
@@ -203,6 +201,7 @@ var printers = map[string]printer{
 			return []any{p.Name, fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), podStatus(p), restarts, age(&p.ObjectMeta, now),
 				noneIfEmpty(p.Status.PodIP), noneIfEmpty(p.Spec.NodeName), noneIfEmpty(p.Status.NominatedNodeName), gates}
 		},
+		partial: partialPod,
 	},
 	"/nodes": {
 		columns: []tableColumn{nameColumn,
@@ -423,8 +422,21 @@ func podStatus(p *corev1.Pod) string {
 	return reason
 }
 
-// writeTable answers a get or list with a Table of objs.
+// writeTable answers a get with a Table of objs.
 func (s *Server) writeTable(w http.ResponseWriter, r *http.Request, version string, res *resource, objs []metav1.Object, meta metav1.ListMeta) {
+	items := make([]*cachedObject, len(objs))
+	for i, obj := range objs {
+		items[i] = &cachedObject{obj: obj}
+	}
+	s.writeTableItems(w, r, version, res, items, meta)
+}
+
+// writeTableItems answers a get or list with a Table of items. A packed
+// item (see watchcache_packed.go) is decoded only as far as its printer's
+// cells need (printer.partial), and its row's object is cut from its JSON
+// rather than encoded again. The Table is encoded by hand, byte for byte
+// as encoding/json would encode a table (TestTableEncoding).
+func (s *Server) writeTableItems(w http.ResponseWriter, r *http.Request, version string, res *resource, items []*cachedObject, meta metav1.ListMeta) {
 	include := r.URL.Query().Get("includeObject")
 	switch include {
 	case "", "Metadata", "Object", "None":
@@ -434,29 +446,314 @@ func (s *Server) writeTable(w http.ResponseWriter, r *http.Request, version stri
 	}
 	p := printerFor(res)
 	now := s.opts.Now()
-	t := table{
-		TypeMeta:          metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/" + version},
-		ListMeta:          meta,
-		ColumnDefinitions: p.columns,
-		Rows:              make([]tableRow, 0, len(objs)),
+	apiVersion := jsontext.AppendString(nil, "meta.k8s.io/"+version)
+	b := make([]byte, 0, 512+len(items)*512)
+	b = append(b, `{"kind":"Table","apiVersion":`...)
+	b = append(b, apiVersion...)
+	b = append(b, `,"metadata":`...)
+	b, err := jsontext.AppendMarshal(b, meta)
+	if err == nil {
+		b = append(b, `,"columnDefinitions":`...)
+		b, err = jsontext.AppendMarshal(b, p.columns)
 	}
-	for _, obj := range objs {
-		row := tableRow{Cells: p.cells(obj, now)}
-		var err error
+	if err != nil {
+		s.writeError(w, errInternal(err))
+		return
+	}
+	b = append(b, `,"rows":[`...)
+	var data []byte // a packed item's JSON
+	for i, it := range items {
+		var obj metav1.Object
+		var metaJSON []byte // a packed item's metadata, in data
+		if it.obj == nil && p.partial != nil {
+			if sp, err := it.encoded(); err == nil {
+				data = sp.appendTo(data[:0])
+				if obj, metaJSON, err = p.partial(res, data); err != nil {
+					obj, metaJSON = nil, nil
+				}
+			}
+		}
+		if obj == nil {
+			if obj, err = it.object(res); err != nil {
+				s.writeError(w, errInternal(err))
+				return
+			}
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"cells":`...)
+		if b, err = appendCells(b, p.cells(obj, now)); err != nil {
+			s.writeError(w, errInternal(err))
+			return
+		}
 		switch include {
 		case "", "Metadata":
-			row.Object, err = json.Marshal(struct {
-				metav1.TypeMeta `json:",inline"`
-				Metadata        *metav1.ObjectMeta `json:"metadata"`
-			}{metav1.TypeMeta{Kind: "PartialObjectMetadata", APIVersion: "meta.k8s.io/" + version}, obj.GetObjectMeta()})
+			b = append(b, `,"object":{"kind":"PartialObjectMetadata","apiVersion":`...)
+			b = append(b, apiVersion...)
+			b = append(b, `,"metadata":`...)
+			if metaJSON != nil {
+				b = append(b, metaJSON...)
+			} else {
+				b, err = jsoncodec.Append(b, obj.GetObjectMeta())
+			}
+			b = append(b, '}')
 		case "Object":
-			row.Object, err = marshalObject(obj)
+			b = append(b, `,"object":`...)
+			if metaJSON != nil {
+				b = append(b, data...)
+			} else {
+				var raw []byte
+				raw, err = marshalObject(obj)
+				b = append(b, raw...)
+			}
 		}
 		if err != nil {
 			s.writeError(w, errInternal(err))
 			return
 		}
-		t.Rows = append(t.Rows, row)
+		b = append(b, '}')
 	}
-	writeJSON(w, http.StatusOK, t)
+	b = append(b, "]}"...)
+	writeRaw(w, http.StatusOK, b)
+}
+
+// appendCells appends a row's cells as encoding/json encodes them.
+func appendCells(b []byte, cells []any) ([]byte, error) {
+	if cells == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, c := range cells {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		switch v := c.(type) {
+		case string:
+			b = jsontext.AppendString(b, v)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		default:
+			var err error
+			if b, err = jsontext.AppendMarshal(b, v); err != nil {
+				return b, err
+			}
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// decodeForRow reads an object's JSON for a Table row: the name and
+// timestamps of its metadata into m, and each other top-level member
+// through member (nil: none), which reports whether it consumed the value
+// (else it is skipped, its syntax checked). It returns the JSON of the
+// metadata. A member name that encoding/json would match only by case
+// folding gives jsontext.ErrUnsure, as does an object without metadata.
+func decodeForRow(data []byte, m *metav1.ObjectMeta, member func(d *jsontext.Decoder, key []byte) (bool, error)) ([]byte, error) {
+	d := jsontext.NewDecoder(data)
+	if err := d.ObjectStart(); err != nil {
+		return nil, err
+	}
+	var meta []byte
+	for {
+		key, more, err := d.Key()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		switch {
+		case string(key) == "metadata":
+			if meta, err = d.Raw(); err != nil {
+				return nil, err
+			}
+		case foldsTo(key, "metadata"):
+			return nil, jsontext.ErrUnsure
+		default:
+			used := false
+			if member != nil {
+				if used, err = member(d, key); err != nil {
+					return nil, err
+				}
+			}
+			if !used {
+				if _, err := d.Raw(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := d.End(); err != nil {
+		return nil, err
+	}
+	if len(meta) == 0 || meta[0] != '{' {
+		return nil, jsontext.ErrUnsure
+	}
+	return meta, decodeRowMeta(meta, m)
+}
+
+// decodeRowMeta decodes the name, creationTimestamp and deletionTimestamp
+// of an object's metadata JSON into m.
+func decodeRowMeta(meta []byte, m *metav1.ObjectMeta) error {
+	d := jsontext.NewDecoder(meta)
+	if err := d.ObjectStart(); err != nil {
+		return err
+	}
+	for {
+		key, more, err := d.Key()
+		if err != nil {
+			return err
+		}
+		if !more {
+			return d.End()
+		}
+		switch string(key) {
+		case "name":
+			err = d.StringTo(&m.Name)
+		case "creationTimestamp":
+			var raw []byte
+			if raw, err = d.Raw(); err == nil {
+				err = m.CreationTimestamp.UnmarshalJSON(raw)
+			}
+		case "deletionTimestamp":
+			if d.Null() {
+				m.DeletionTimestamp = nil
+				break
+			}
+			var raw []byte
+			if raw, err = d.Raw(); err == nil {
+				m.DeletionTimestamp = new(metav1.Time)
+				err = m.DeletionTimestamp.UnmarshalJSON(raw)
+			}
+		default:
+			if foldsTo(key, "name", "creationTimestamp", "deletionTimestamp") {
+				return jsontext.ErrUnsure
+			}
+			_, err = d.Raw()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// foldsTo reports whether key equals one of names under case folding,
+// as encoding/json matches member names to fields when no name is exact.
+func foldsTo(key []byte, names ...string) bool {
+	for _, n := range names {
+		if len(key) == len(n) && strings.EqualFold(string(key), n) {
+			return true
+		}
+	}
+	return false
+}
+
+// partialPod decodes what the pod printer's cells read: the metadata's
+// name and timestamps, the spec's number of containers and init
+// containers (as that many empty ones), node name and readiness gates,
+// and the whole status. Keep it in step with the cells
+// (TestTablePartialDecode compares rows from both).
+func partialPod(_ *resource, data []byte) (metav1.Object, []byte, error) {
+	p := &corev1.Pod{}
+	meta, err := decodeForRow(data, &p.ObjectMeta, func(d *jsontext.Decoder, key []byte) (bool, error) {
+		switch {
+		case string(key) == "spec":
+			return true, decodePodSpecForRow(d, &p.Spec)
+		case string(key) == "status":
+			return true, p.Status.UnmarshalJSONFrom(d)
+		case foldsTo(key, "spec", "status"):
+			return false, jsontext.ErrUnsure
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, meta, nil
+}
+
+// decodePodSpecForRow decodes the fields of a pod's spec that its Table
+// row shows (see partialPod) and skips the others.
+func decodePodSpecForRow(d *jsontext.Decoder, s *corev1.PodSpec) error {
+	if d.Null() {
+		return nil
+	}
+	if err := d.ObjectStart(); err != nil {
+		return err
+	}
+	for {
+		key, more, err := d.Key()
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+		switch string(key) {
+		case "containers":
+			var n int
+			if n, err = countElements(d); err == nil {
+				s.Containers = make([]corev1.Container, n)
+			}
+		case "initContainers":
+			var n int
+			if n, err = countElements(d); err == nil {
+				s.InitContainers = make([]corev1.Container, n)
+			}
+		case "nodeName":
+			err = d.StringTo(&s.NodeName)
+		case "readinessGates":
+			s.ReadinessGates = nil
+			if d.Null() {
+				break
+			}
+			if err = d.ArrayStart(); err != nil {
+				return err
+			}
+			for {
+				more, err := d.More()
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+				var g corev1.PodReadinessGate
+				if err := g.UnmarshalJSONFrom(d); err != nil {
+					return err
+				}
+				s.ReadinessGates = append(s.ReadinessGates, g)
+			}
+		default:
+			if foldsTo(key, "containers", "initContainers", "nodeName", "readinessGates") {
+				return jsontext.ErrUnsure
+			}
+			_, err = d.Raw()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// countElements skips an array (or null: 0) and returns its length.
+func countElements(d *jsontext.Decoder) (int, error) {
+	if d.Null() {
+		return 0, nil
+	}
+	if err := d.ArrayStart(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		more, err := d.More()
+		if err != nil || !more {
+			return n, err
+		}
+		if _, err := d.Raw(); err != nil {
+			return n, err
+		}
+		n++
+	}
 }
