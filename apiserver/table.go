@@ -447,7 +447,7 @@ func (s *Server) writeTableItems(w http.ResponseWriter, r *http.Request, version
 	p := printerFor(res)
 	now := s.opts.Now()
 	apiVersion := jsontext.AppendString(nil, "meta.k8s.io/"+version)
-	b := make([]byte, 0, 512+len(items)*512)
+	b := make([]byte, 0, 512)
 	b = append(b, `{"kind":"Table","apiVersion":`...)
 	b = append(b, apiVersion...)
 	b = append(b, `,"metadata":`...)
@@ -461,6 +461,7 @@ func (s *Server) writeTableItems(w http.ResponseWriter, r *http.Request, version
 		return
 	}
 	b = append(b, `,"rows":[`...)
+	rowsAt := len(b)
 	var data []byte // a packed item's JSON
 	for i, it := range items {
 		var obj metav1.Object
@@ -513,6 +514,11 @@ func (s *Server) writeTableItems(w http.ResponseWriter, r *http.Request, version
 			return
 		}
 		b = append(b, '}')
+		if i == 0 && len(items) > 1 {
+			// Room for the other rows, sized after the first (at most
+			// 16 MiB ahead: a large first object must not reserve much).
+			b = slices.Grow(b, min((len(b)-rowsAt)*(len(items)-1), 16<<20)+2)
+		}
 	}
 	b = append(b, "]}"...)
 	writeRaw(w, http.StatusOK, b)
