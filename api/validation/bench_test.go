@@ -99,6 +99,32 @@ func BenchmarkValidatePod(b *testing.B) {
 	}
 }
 
+// BenchmarkValidatePodCold validates each of coldPods distinct copies of
+// a pod in turn, as the API server validates each create's freshly
+// decoded pod: the pod's memory (some 50 small allocations), the
+// validators' maps and the branch history are no longer warm from the
+// validation before, as BenchmarkValidatePod's single pod is. The
+// difference between the two is what cache misses cost, not code.
+func BenchmarkValidatePodCold(b *testing.B) {
+	const coldPods = 4096
+	for _, bc := range []struct{ name, js string }{{"bench", benchPodJSON}, {"rich", richPodJSON}} {
+		b.Run(bc.name, func(b *testing.B) {
+			pods := make([]*corev1.Pod, coldPods)
+			for i := range pods {
+				pods[i] = defaultedPod(b, bc.js)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if errs := validation.Pod(pods[i]); len(errs) != 0 {
+					b.Fatal(errs)
+				}
+				i = (i + 1) % coldPods
+			}
+		})
+	}
+}
+
 // TestValidatePodAllocs guards the cost of validating a valid pod: field
 // paths are built on the stack and nothing is formatted unless an error is
 // reported, so only the pod's volume map and a few small maps allocate

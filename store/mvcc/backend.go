@@ -48,9 +48,10 @@ const formatVersion = 1
 // only ever grow, so pages are never split by inserts in the middle.
 const recordsFillPercent = 0.9
 
-// openBolt opens (creating if needed) the database file at path, retrying
-// while another process holds its lock until ctx is done.
-func openBolt(ctx context.Context, path string, mmapSize int) (*bolt.DB, error) {
+// openBolt opens (creating if needed, with pages of pageSize bytes, 0
+// for the system's) the database file at path, retrying while another
+// process holds its lock until ctx is done.
+func openBolt(ctx context.Context, path string, mmapSize, pageSize int) (*bolt.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("mvcc: create directory of %s: %w", path, err)
 	}
@@ -60,6 +61,7 @@ func openBolt(ctx context.Context, path string, mmapSize int) (*bolt.DB, error) 
 			NoFreelistSync:  true,
 			FreelistType:    bolt.FreelistMapType,
 			InitialMmapSize: mmapSize,
+			PageSize:        pageSize,
 		})
 		if err == nil {
 			return db, nil

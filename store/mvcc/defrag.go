@@ -50,6 +50,7 @@ func (s *Store) defrag(ctx context.Context) error {
 		NoSync:         true, // one fsync at the end instead of one per transaction
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		PageSize:       src.Info().PageSize, // the file keeps its page size
 	})
 	if err != nil {
 		return fmt.Errorf("mvcc: create %s: %w", tmp, err)
@@ -77,7 +78,7 @@ func (s *Store) defrag(ctx context.Context) error {
 	if renameErr == nil {
 		renameErr = syncDir(filepath.Dir(path))
 	}
-	db, err := openBolt(context.Background(), path, s.opts.InitialMmapSize)
+	db, err := openBolt(context.Background(), path, s.opts.InitialMmapSize, 0)
 	if err != nil {
 		err = fmt.Errorf("mvcc: reopen %s after defrag: %w", path, err)
 		s.fail(err)

@@ -49,6 +49,10 @@ func TestOptionsValidation(t *testing.T) {
 		{MaxBatch: -1},
 		{MaxBatch: 1 << 20},
 		{InitialMmapSize: -1},
+		{PageSize: -1},
+		{PageSize: 1024},
+		{PageSize: 6000},
+		{PageSize: 128 << 10},
 		{Limits: store.Limits{MaxKeySize: -1}},
 	} {
 		o.Dir = t.TempDir()

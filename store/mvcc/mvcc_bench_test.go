@@ -140,9 +140,15 @@ func BenchmarkCreateParallel(b *testing.B) {
 		name     string
 		wal      bool
 		interval time.Duration
-	}{{"wal=off", false, 0}, {"wal=on/sync=10ms", true, 10 * time.Millisecond}, {"wal=on/sync=100ms", true, 100 * time.Millisecond}} {
+		pageSize int
+	}{
+		{"wal=off", false, 0, 0},
+		{"wal=off/page=8192", false, 0, 8192},
+		{"wal=on/sync=10ms", true, 10 * time.Millisecond, 0},
+		{"wal=on/sync=100ms", true, 100 * time.Millisecond, 0},
+	} {
 		b.Run(fmt.Sprintf("writers=%d/%s", writers, c.name), func(b *testing.B) {
-			s := openTest(b, Options{WriteAheadLog: c.wal, SyncInterval: c.interval})
+			s := openTest(b, Options{WriteAheadLog: c.wal, SyncInterval: c.interval, PageSize: c.pageSize})
 			ctx := b.Context()
 			var next atomic.Int64
 			var wg sync.WaitGroup

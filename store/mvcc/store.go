@@ -115,7 +115,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openBolt(ctx, opts.Path, opts.InitialMmapSize)
+	db, err := openBolt(ctx, opts.Path, opts.InitialMmapSize, opts.PageSize)
 	if err != nil {
 		return nil, err
 	}
