@@ -49,7 +49,10 @@ type cgroupHost struct {
 }
 
 // cgroup is one cgroup of the runtime: its cgroup v2 directory, plus its
-// directories in cgroup v1 hierarchies on hybrid hosts.
+// directories in cgroup v1 hierarchies on hybrid hosts. A pod's V1 names
+// its directory in a v1 pids hierarchy even while that does not exist:
+// it is made with the first of the pod's containers that has a pids
+// limit (see childPids), and removing a missing directory is fine.
 type cgroup struct {
 	V2 string            `json:"v2"`
 	V1 map[string]string `json:"v1,omitempty"`
@@ -311,7 +314,19 @@ const (
 	// childNew: fail with an error wrapping os.ErrExist when the cgroup
 	// (its cgroup v2 directory) exists, instead of adopting it.
 	childNew
+	// childPids: make the cgroup's directory in a cgroup v1 pids
+	// hierarchy too (a container with a pids limit), and its parents
+	// there when missing. Without it a leaf cgroup has none (its
+	// processes stay in the runtime's own v1 pids cgroup), and a parent
+	// (childParent) only records where its directory goes.
+	childPids
 )
+
+// onDemandV1 is the cgroup v1 controller whose directories are only
+// made for the containers that set a limit with it (childPids): nothing
+// else reads its files, and each directory costs a mkdir, an rmdir and
+// two moves of the launching thread per container.
+const onDemandV1 = "pids"
 
 // child creates (or adopts, when it exists) the cgroup rel below parent,
 // and its directories in parent's cgroup v1 hierarchies.
@@ -341,6 +356,12 @@ func (h *cgroupHost) child(parent cgroup, rel string, flags int) (cgroup, error)
 	}
 	for c, d := range parent.V1 {
 		cd := filepath.Join(d, rel)
+		if c == onDemandV1 && flags&childPids == 0 {
+			if flags&childParent != 0 {
+				cg.V1[c] = cd
+			}
+			continue
+		}
 		// Mostly the parent exists: one mkdir, not MkdirAll's stats.
 		err := h.mkdir(cd)
 		if errors.Is(err, os.ErrNotExist) {

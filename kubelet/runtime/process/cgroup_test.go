@@ -3,6 +3,7 @@ package process
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,4 +149,146 @@ func containsLine(s, line string) bool {
 		}
 	}
 	return false
+}
+
+// TestPidsCgroupOnDemand checks the cgroup v1 pids layout of a hybrid
+// host: only a container with a pids limit gets a directory there (and
+// its pod and CgroupParent one, made with it); one without stays in the
+// runtime's own v1 pids cgroup. Either way removing the pod, by this
+// runtime or by one started again on the same state, leaves no directory.
+// On a host with pids in cgroup v2 it checks that the limit is set.
+func TestPidsCgroupOnDemand(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		limit     int64
+		restarted bool // remove the pod from a runtime started again
+	}{
+		{"no limit", 0, false},
+		{"limit", 100, false},
+		{"no limit, restarted", 0, true},
+		{"limit, restarted", 100, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newTestRuntime(t, Options{})
+			ctx := t.Context()
+			sbCfg := sandboxConfig(t, "pids")
+			sbCfg.Linux.CgroupParent = "burstable"
+			sbCfg.Linux.Namespaces.PID = kubelet.NamespaceModeContainer
+			sb := runSandbox(t, r, sbCfg)
+			cfg := shContainer("c", "exec sleep 1000")
+			cfg.Resources.PidsLimit = tc.limit
+			id := startContainer(t, r, sb, sbCfg, cfg)
+			s, _ := r.getSandbox(sb)
+			c, _ := r.getContainer(id)
+			podCg, ctrCg := s.rec.Cgroup, c.rec.Cgroup
+			st, err := r.ContainerStatus(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pidsRoot := r.cg.v1["pids"]
+			if pidsRoot == "" {
+				if !r.cg.v2["pids"] {
+					t.Fatal("no pids controller in cgroup v2 or v1")
+				}
+				if tc.limit > 0 {
+					data, err := os.ReadFile(filepath.Join(ctrCg.V2, "pids.max"))
+					if err != nil || strings.TrimSpace(string(data)) != "100" {
+						t.Errorf("pids.max = %q, %v; want 100", data, err)
+					}
+				}
+			} else {
+				podDir := filepath.Join(pidsRoot, "burstable", filepath.Base(podCg.V2))
+				ctrDir := filepath.Join(podDir, filepath.Base(ctrCg.V2))
+				// Recorded where it goes, made only with a limited container.
+				if podCg.V1["pids"] != podDir {
+					t.Errorf("the pod's recorded v1 pids directory is %q, want %q", podCg.V1["pids"], podDir)
+				}
+				exists := func(d string) bool { _, err := os.Stat(d); return err == nil }
+				wantDir := tc.limit > 0
+				if got := exists(podDir); got != wantDir {
+					t.Errorf("pod's v1 pids directory %s exists: %v, want %v", podDir, got, wantDir)
+				}
+				if got := exists(ctrDir); got != wantDir {
+					t.Errorf("container's v1 pids directory %s exists: %v, want %v", ctrDir, got, wantDir)
+				}
+				if got, want := ctrCg.V1["pids"], map[bool]string{true: ctrDir}[wantDir]; got != want {
+					t.Errorf("container's recorded v1 pids directory is %q, want %q", got, want)
+				}
+				// The other v1 controllers are made for every container.
+				for ctrl, d := range r.cg.v1 {
+					if ctrl != "pids" && !exists(filepath.Join(d, "burstable", filepath.Base(podCg.V2), filepath.Base(ctrCg.V2))) {
+						t.Errorf("container has no v1 %s directory", ctrl)
+					}
+				}
+				// Where the process is: its own directory, or the runtime's.
+				ownLine := func(pid string) string {
+					data, err := os.ReadFile("/proc/" + pid + "/cgroup")
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, l := range strings.Split(string(data), "\n") {
+						if f := strings.SplitN(l, ":", 3); len(f) == 3 && slices.Contains(strings.Split(f[1], ","), "pids") {
+							return f[2]
+						}
+					}
+					t.Fatalf("no pids line in /proc/%s/cgroup", pid)
+					return ""
+				}
+				got := ownLine(itoa(st.PID))
+				want := ownLine("self")
+				if wantDir {
+					want = "/" + relToPidsMount(t, ctrDir)
+					data, _ := os.ReadFile(filepath.Join(ctrDir, "pids.max"))
+					if strings.TrimSpace(string(data)) != "100" {
+						t.Errorf("pids.max = %q, want 100", data)
+					}
+				}
+				if got != want {
+					t.Errorf("the container's v1 pids cgroup is %s, want %s", got, want)
+				}
+			}
+			rm := r
+			if tc.restarted {
+				rm = newTestRuntime(t, Options{RootDir: r.opts.RootDir, CgroupRoot: r.cg.root})
+			}
+			if err := rm.RemovePodSandbox(ctx, sb); err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, d := range append(append([]string{podCg.V2, ctrCg.V2}, mapValues(podCg.V1)...), mapValues(ctrCg.V1)...) {
+				if _, err := os.Stat(d); err == nil {
+					left = append(left, d)
+				}
+			}
+			for _, root := range append([]string{r.cg.root}, mapValues(r.cg.v1)...) {
+				if _, err := os.Stat(filepath.Join(root, "burstable")); err == nil {
+					left = append(left, filepath.Join(root, "burstable"))
+				}
+			}
+			if len(left) > 0 {
+				t.Errorf("cgroups left after RemovePodSandbox: %v", left)
+			}
+		})
+	}
+}
+
+// relToPidsMount returns dir relative to the mount point of the cgroup v1
+// pids hierarchy.
+func relToPidsMount(t *testing.T, dir string) string {
+	t.Helper()
+	mounts, err := readMountinfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mounts {
+		if m.fstype == "cgroup" && slices.Contains(m.opts, "pids") {
+			rel, err := filepath.Rel(m.point, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rel
+		}
+	}
+	t.Fatal("no cgroup v1 pids mount")
+	return ""
 }

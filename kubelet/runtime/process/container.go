@@ -232,7 +232,17 @@ func (r *Runtime) CreateContainer(ctx context.Context, sandboxID string, config 
 	} else {
 		rec.LogPath = filepath.Join(r.containerDir(id), "container.log")
 	}
-	if rec.Cgroup, err = r.cg.child(sbRec.Cgroup, "ctr-"+id, 0); err != nil {
+	if cfg.Resources.PidsLimit > 0 {
+		// The pod's (and its CgroupParent's) v1 pids directory may be
+		// made here: not while an empty parent is being removed.
+		r.cgMu.RLock()
+		rec.Cgroup, err = r.cg.child(sbRec.Cgroup, "ctr-"+id, childPids)
+		r.cgMu.RUnlock()
+		s.v1Pids = true // even on failure: the pod's directory may be made
+	} else {
+		rec.Cgroup, err = r.cg.child(sbRec.Cgroup, "ctr-"+id, 0)
+	}
+	if err != nil {
 		return "", fmt.Errorf("create container %q: %w", cfg.Metadata.Name, err)
 	}
 	fail := func(err error) (string, error) {
@@ -279,6 +289,12 @@ func (r *Runtime) joins(s *sandbox, mainPidfd int) (join []nsJoin, release func(
 				closeJoins(join)
 				return nil, nil, err
 			}
+		}
+		// Under s.mu while live: StopPodSandbox cannot unbind them.
+		join, err = openBound(func(name string) string { return r.nsFile(&s.rec, name) }, sandboxNSFlags(ns), join)
+		if err != nil {
+			closeJoins(join)
+			return nil, nil, fmt.Errorf("sandbox %s: %w", s.rec.ID, err)
 		}
 	} else {
 		flags := unix.CLONE_NEWNET // the pause process's network: NetNSPath or the host's
@@ -399,6 +415,11 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	var pidfdFile *os.File
 	if fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK); err == nil {
 		pidfd, pidfdFile = fd, os.NewFile(uintptr(fd), "pidfd")
+		// The monitor waits through this pidfd and reaps the process
+		// itself (waitReleased): Go's own handle of the process, a
+		// second pidfd, would only be copied at every later fork and
+		// closed at every exec.
+		_ = cmd.Process.Release()
 	}
 	start, _ := procStart(pid)
 	c.mu.Lock()
@@ -414,7 +435,7 @@ func (r *Runtime) StartContainer(ctx context.Context, containerID string) error 
 	copiers.Add(2)
 	go func() { defer copiers.Done(); copyLines(lf, "stdout", outR, r.opts.LogMaxLineSize); outR.Close() }()
 	go func() { defer copiers.Done(); copyLines(lf, "stderr", errR, r.opts.LogMaxLineSize); errR.Close() }()
-	go r.monitor(c, cmd, pidfdFile, lf, &copiers)
+	go r.monitor(c, cmd, pid, pidfdFile, lf, &copiers)
 	r.log.V(1).Info("container started", "container", containerID, "pid", pid)
 	return nil
 }
@@ -437,24 +458,38 @@ func outputPipe() (r, w *os.File, err error) {
 	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
 }
 
-// monitor waits for a container's main process (on the poller, through
-// pidfd when not nil), then kills whatever else is left in its cgroup,
-// drains its output and records how it ended.
-func (r *Runtime) monitor(c *container, cmd *exec.Cmd, pidfd *os.File, lf *logFile, copiers *sync.WaitGroup) {
-	err := waitCmd(cmd, pidfd)
-	finished := time.Now()
+// monitor waits for a container's main process pid (on the poller,
+// through pidfd when not nil: then cmd.Process was released, which
+// clears its Pid, and the monitor reaps the process itself), then kills
+// whatever else is left in its cgroup, drains its output and records how
+// it ended.
+func (r *Runtime) monitor(c *container, cmd *exec.Cmd, pid int, pidfd *os.File, lf *logFile, copiers *sync.WaitGroup) {
 	code := int32(0)
-	if cmd.ProcessState != nil {
-		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if pidfd != nil {
+		ws, err := waitReleased(pid, pidfd)
 		switch {
+		case err != nil:
+			code = 255
 		case ws.Signaled():
 			code = 128 + int32(ws.Signal())
 		case ws.Exited():
 			code = int32(ws.ExitStatus())
 		}
-	} else if err != nil {
-		code = 255
+	} else {
+		err := waitCmd(cmd, nil)
+		if cmd.ProcessState != nil {
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			switch {
+			case ws.Signaled():
+				code = 128 + int32(ws.Signal())
+			case ws.Exited():
+				code = int32(ws.ExitStatus())
+			}
+		} else if err != nil {
+			code = 255
+		}
 	}
+	finished := time.Now()
 	c.mu.Lock()
 	cg := c.rec.Cgroup
 	c.mu.Unlock()

@@ -50,8 +50,11 @@
 //     the files RootDir/ns/<id>.uts and <id>.ipc (hard links of one empty
 //     file, so making them allocates no inode), as `ip netns` keeps
 //     network namespaces; containers join them with setns(2) just as
-//     they join a pause process's. This saves starting a program (this binary) per pod,
-//     most of a sandbox's cost when many pods start at once. The sandbox is Ready
+//     they join a pause process's, opening the files for each start (a
+//     running pod holds no descriptor of them: every descriptor the
+//     runtime holds is copied at each fork and closed at each exec).
+//     This saves starting a program (this binary) per pod, most of a
+//     sandbox's cost when many pods start at once. The sandbox is Ready
 //     until it is stopped; StopPodSandbox and RemovePodSandbox unmount and
 //     remove the files, and a restarted runtime finds them again (after a
 //     reboot they are gone and the sandbox is not ready).
@@ -67,7 +70,12 @@
 // a cgroup v1 hierarchy instead (this repository's test machine is one),
 // those limits go into a parallel v1 tree (cpu.cfs_quota_us, cpu.shares,
 // memory.limit_in_bytes, pids.max) at CgroupRoot's path relative to the
-// cgroup2 mount, under the runtime's own cgroup in that hierarchy. The process starts directly in
+// cgroup2 mount, under the runtime's own cgroup in that hierarchy. In a
+// v1 pids hierarchy only a container with a pids limit gets a directory
+// (and its pod one, made with the first such container): nothing reads
+// the others' pids files, so a container without a limit stays in the
+// runtime's own v1 pids cgroup (its cgroup v2 directory still counts
+// and kills all of its processes). The process starts directly in
 // its cgroup v2 directory (clone3 with CLONE_INTO_CGROUP) and joins its v1
 // directories before it execs, so nothing it forks escapes either.
 //

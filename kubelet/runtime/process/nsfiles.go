@@ -80,15 +80,18 @@ func makeMountTarget(path, anchor string) error {
 }
 
 // bindNamespaces makes the new namespaces of a sandbox without a pause
-// process (flags: CLONE_NEWUTS and/or CLONE_NEWIPC), binds each on
-// file(name) (made with makeMountTarget from anchor), and returns them
-// opened for joining. It does it on a borrowed thread (returned to home
+// process (flags: CLONE_NEWUTS and/or CLONE_NEWIPC) and binds each on
+// file(name) (made with makeMountTarget from anchor). They are not kept
+// open: a container start opens the files (openBound), so that a running
+// pod holds no descriptor for them (every descriptor the runtime holds is
+// copied at each fork and closed again at each exec). It does it on a
+// borrowed thread (returned to home
 // afterwards, see threadHome.run) that first joins the network namespace
 // netFD (when >= 0), so that the hostname and the sysctls (kernel.* in
 // the IPC or UTS namespace, net.* in the network namespace) are set where
 // the containers will see them, as the pause process does. On failure
-// nothing is left mounted or open.
-func bindNamespaces(home *threadHome, file func(name string) string, anchor string, flags int, netFD int, hostname string, sysctls map[string]string) ([]nsJoin, error) {
+// nothing is left mounted.
+func bindNamespaces(home *threadHome, file func(name string) string, anchor string, flags int, netFD int, hostname string, sysctls map[string]string) error {
 	var paths []string
 	for _, n := range boundNamespaces {
 		if flags&n.flag == 0 {
@@ -97,28 +100,25 @@ func bindNamespaces(home *threadHome, file func(name string) string, anchor stri
 		p := file(n.name)
 		if err := makeMountTarget(p, anchor); err != nil {
 			_ = unbindNamespaces(paths...)
-			return nil, err
+			return err
 		}
 		paths = append(paths, p)
 	}
-	var joins []nsJoin
 	var err error
 	home.run(func() (ch threadChange) {
-		err = makeNamespaces(&ch, file, &joins, flags, netFD, hostname, sysctls)
+		err = makeNamespaces(&ch, file, flags, netFD, hostname, sysctls)
 		return ch
 	})
 	if err != nil {
-		closeJoins(joins)
 		_ = unbindNamespaces(paths...)
-		return nil, err
+		return err
 	}
-	return joins, nil
+	return nil
 }
 
 // makeNamespaces is the part of bindNamespaces that runs on the borrowed
-// thread; it records in ch how it changed the thread, and appends the
-// namespaces it bound to joins.
-func makeNamespaces(ch *threadChange, file func(name string) string, joins *[]nsJoin, flags int, netFD int, hostname string, sysctls map[string]string) error {
+// thread; it records in ch how it changed the thread.
+func makeNamespaces(ch *threadChange, file func(name string) string, flags int, netFD int, hostname string, sysctls map[string]string) error {
 	if netFD >= 0 {
 		ch.ns |= unix.CLONE_NEWNET
 		if err := unix.Setns(netFD, unix.CLONE_NEWNET); err != nil {
@@ -150,13 +150,28 @@ func makeNamespaces(ch *threadChange, file func(name string) string, joins *[]ns
 		if err := unix.Mount(src, file(n.name), "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind %s namespace: %w", n.name, err)
 		}
-		fd, err := unix.Open(src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("open %s namespace: %w", n.name, err)
-		}
-		*joins = append(*joins, nsJoin{fd: fd, flags: n.flag})
 	}
 	return nil
+}
+
+// openBound opens the namespaces bound on file(name) (flags as for
+// bindNamespaces) for joining, appending them to joins. Unlike
+// openNamespaces it does not check that each file is still a namespace:
+// the caller knows the sandbox's files are bound (setns on the empty
+// file under one would fail).
+func openBound(file func(name string) string, flags int, joins []nsJoin) ([]nsJoin, error) {
+	for _, n := range boundNamespaces {
+		if flags&n.flag == 0 {
+			continue
+		}
+		path := file(n.name)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return joins, fmt.Errorf("open namespace %s: %w", path, err)
+		}
+		joins = append(joins, nsJoin{fd: fd, flags: n.flag})
+	}
+	return joins, nil
 }
 
 // openNamespaces opens the namespaces bound on file(name) (flags as for

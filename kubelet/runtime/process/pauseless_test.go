@@ -168,3 +168,40 @@ func TestPauselessSandboxAfterReboot(t *testing.T) {
 		t.Errorf("sandbox state left: %v", err)
 	}
 }
+
+// TestPauselessSandboxHoldsNoBoundNamespace checks that the runtime keeps
+// no descriptor of a pauseless sandbox's bound UTS and IPC namespaces
+// (it opens the files for each start), while its containers still join
+// them.
+func TestPauselessSandboxHoldsNoBoundNamespace(t *testing.T) {
+	r := newTestRuntime(t, Options{})
+	sbCfg := sandboxConfig(t, "nofds")
+	sbCfg.Linux.Namespaces.PID = kubelet.NamespaceModeContainer
+	sb := runSandbox(t, r, sbCfg)
+	a := startContainer(t, r, sb, sbCfg, shContainer("a", `exec sleep 1000`))
+	b := startContainer(t, r, sb, sbCfg, shContainer("b", `exec sleep 1000`))
+	sa, _ := r.ContainerStatus(t.Context(), a)
+	sbSt, _ := r.ContainerStatus(t.Context(), b)
+	held := map[string]bool{}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil {
+			held[l] = true
+		}
+	}
+	for _, ns := range []string{"uts", "ipc"} {
+		link := nsLink(t, sa.PID, ns)
+		if link == nsLink(t, os.Getpid(), ns) {
+			t.Errorf("container a is in the host's %s namespace", ns)
+		}
+		if got := nsLink(t, sbSt.PID, ns); got != link {
+			t.Errorf("containers a and b are in different %s namespaces: %s, %s", ns, link, got)
+		}
+		if held[link] {
+			t.Errorf("the runtime holds a descriptor of the pod's %s namespace %s", ns, link)
+		}
+	}
+}

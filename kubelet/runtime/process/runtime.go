@@ -72,13 +72,21 @@ type Runtime struct {
 // sandbox is a live sandbox.
 type sandbox struct {
 	opMu sync.Mutex // serialises Stop/Remove and container creation
+	// v1Pids says that the pod's cgroup v1 pids directory (made with
+	// the first container that has a pids limit, see childPids) may
+	// exist: set by CreateContainer, or when an earlier runtime made the
+	// sandbox. Otherwise RemovePodSandbox does not try to remove it.
+	// Guarded by opMu.
+	v1Pids bool
 
 	mu    sync.Mutex // guards rec, pidfd, nsfds, live and removed
 	rec   sandboxRecord
 	pidfd int // pause process; -1 once it is gone (or there is none)
-	// nsfds hold the namespaces of a sandbox without a pause process
-	// (rec.NoPause) for joining: its bound UTS and IPC namespaces and the
-	// network namespace at NetNSPath. live is set while they are held.
+	// nsfds hold the network namespace at NetNSPath of a sandbox without
+	// a pause process (rec.NoPause), for joining; its bound UTS and IPC
+	// namespaces are opened by each join (see bindNamespaces). live is
+	// set while the namespaces are there: from RunPodSandbox (or from
+	// New, when it found them bound) until StopPodSandbox.
 	nsfds []nsJoin
 	live  bool
 	// removed is set once RemovePodSandbox took it out.
@@ -163,7 +171,7 @@ func (r *Runtime) recover() error {
 		return err
 	}
 	for _, rec := range st.sandboxes {
-		s := &sandbox{rec: *rec, pidfd: -1}
+		s := &sandbox{rec: *rec, pidfd: -1, v1Pids: true}
 		switch {
 		case rec.Stopped:
 		case rec.NoPause:
@@ -403,11 +411,9 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, config *kubelet.PodSandboxC
 			nsfds = append(nsfds, nsJoin{fd: netFD, flags: unix.CLONE_NEWNET})
 		}
 		file := func(name string) string { return r.nsFile(&rec, name) }
-		bound, err := bindNamespaces(r.home, file, r.nsAnchor, int(flags), netFD, pc.Hostname, pc.Sysctls)
-		if err != nil {
+		if err := bindNamespaces(r.home, file, r.nsAnchor, int(flags), netFD, pc.Hostname, pc.Sysctls); err != nil {
 			return "", fmt.Errorf("run sandbox %s/%s: make namespaces: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
 		}
-		nsfds = append(nsfds, bound...)
 	} else {
 		if pidfd, err = r.startPause(ctx, &rec, pc, flags, netFD); err != nil {
 			return "", fmt.Errorf("run sandbox %s/%s: %w", cfg.Metadata.Namespace, cfg.Metadata.Name, err)
@@ -473,8 +479,9 @@ func sandboxNSFlags(ns kubelet.NamespaceOptions) int {
 	return flags
 }
 
-// openSandboxNamespaces opens the namespaces of a pauseless sandbox that
-// an earlier runtime made: the bound ones and the one at NetNSPath. It
+// openSandboxNamespaces checks that the namespaces of a pauseless
+// sandbox that an earlier runtime made are still there, and opens the one
+// at NetNSPath to hold it (the bound ones are opened by each join). It
 // reports false (holding nothing) when one is gone.
 func (r *Runtime) openSandboxNamespaces(rec *sandboxRecord) ([]nsJoin, bool) {
 	ns := rec.Config.Linux.Namespaces
@@ -491,7 +498,8 @@ func (r *Runtime) openSandboxNamespaces(rec *sandboxRecord) ([]nsJoin, bool) {
 		closeJoins(out)
 		return nil, false
 	}
-	return append(out, bound...), true
+	closeJoins(bound)
+	return out, true
 }
 
 // netnsIPs lists the global unicast addresses in the network namespace
@@ -649,7 +657,12 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, sandboxID string) error 
 			return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
 		}
 	}
-	if err := r.cg.remove(s.rec.Cgroup); err != nil {
+	cg := s.rec.Cgroup
+	if !s.v1Pids && cg.V1[onDemandV1] != "" {
+		cg.V1 = maps.Clone(cg.V1)
+		delete(cg.V1, onDemandV1)
+	}
+	if err := r.cg.remove(cg); err != nil {
 		return fmt.Errorf("remove sandbox %s: %w", sandboxID, err)
 	}
 	if p := s.rec.Config.Linux.CgroupParent; p != "" {

@@ -246,3 +246,38 @@ func waitCmd(cmd *exec.Cmd, pidfd *os.File) error {
 	}
 	return cmd.Wait()
 }
+
+// waitReleased waits for the exit of the process pid, a child of ours
+// whose os.Process was released, on Go's poller through pidfd (as
+// waitCmd does; it is the caller's), then reaps it with wait4(2) and
+// returns its wait status. Unreaped, the child's PID cannot name another
+// process, so wait4 by PID is safe.
+func waitReleased(pid int, pidfd *os.File) (unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	if pid <= 0 {
+		// wait4 would reap any child (or one of a process group).
+		return ws, fmt.Errorf("wait for process %d: not a process ID", pid)
+	}
+	if rc, err := pidfd.SyscallConn(); err == nil {
+		_ = rc.Read(func(fd uintptr) bool {
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			for {
+				n, err := unix.Poll(fds, 0)
+				if err != unix.EINTR {
+					// Done when it exited, or when poll fails:
+					// then wait4 blocks instead.
+					return err != nil || n > 0
+				}
+			}
+		})
+	}
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			if err != nil {
+				return ws, fmt.Errorf("wait for process %d: %w", pid, err)
+			}
+			return ws, nil
+		}
+	}
+}
