@@ -132,6 +132,20 @@
 // exec on a close-on-exec pipe, so StartContainer returns the reason (and
 // the container is Exited with code 128).
 //
+// # Starting many containers at once
+//
+// New makes room for 4,096 descriptors in the process's descriptor
+// table, so that the table never grows while pods start: each growth
+// waits for an RCU grace period, stalling every thread that opens a
+// descriptor meanwhile. The runtime's state journal is group-committed:
+// appends that arrive during a write go out together in the next one.
+// Starting a process holds one of the Go scheduler's Ps, idle, until the
+// child has exec'd (Go forks with vfork and the parent's thread does not
+// give its P up meanwhile), about a millisecond on a busy machine; a
+// process that starts many containers at once keeps every CPU busy only
+// with a P to spare, so examples/cluster runs with GOMAXPROCS one above
+// the number of CPUs (bench/RESULTS.md has the figures).
+//
 // # State and restarts
 //
 // Sandboxes and containers are recorded in one append-only journal,

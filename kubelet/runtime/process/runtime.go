@@ -140,6 +140,7 @@ func New(opts Options) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}
+	reserveDescriptors(devNull, descriptorReserve)
 	r := &Runtime{
 		opts: opts, log: opts.Logger, cg: cg, devNull: devNull, home: newThreadHome(cg.v1Own),
 		nsAnchor:  filepath.Join(opts.RootDir, "ns", nsAnchorName),
