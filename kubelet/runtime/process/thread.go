@@ -230,21 +230,30 @@ func waitCmd(cmd *exec.Cmd, pidfd *os.File) error {
 		}
 	}
 	if pidfd != nil {
-		if rc, err := pidfd.SyscallConn(); err == nil {
-			_ = rc.Read(func(fd uintptr) bool {
-				fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-				for {
-					n, err := unix.Poll(fds, 0)
-					if err != unix.EINTR {
-						// Done when it exited, or when poll fails:
-						// then cmd.Wait blocks instead.
-						return err != nil || n > 0
-					}
-				}
-			})
-		}
+		awaitExit(pidfd) // then cmd.Wait need not block
 	}
 	return cmd.Wait()
+}
+
+// awaitExit returns once the process behind pidfd (non-blocking and
+// registered with Go's poller) has exited, sleeping on the poller, or at
+// once when the pidfd cannot be polled: the caller's blocking wait then
+// does the waiting.
+func awaitExit(pidfd *os.File) {
+	rc, err := pidfd.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(fd uintptr) bool {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			n, err := unix.Poll(fds, 0)
+			if err != unix.EINTR {
+				// Done when it exited, or when poll fails.
+				return err != nil || n > 0
+			}
+		}
+	})
 }
 
 // waitReleased waits for the exit of the process pid, a child of ours
@@ -258,19 +267,7 @@ func waitReleased(pid int, pidfd *os.File) (unix.WaitStatus, error) {
 		// wait4 would reap any child (or one of a process group).
 		return ws, fmt.Errorf("wait for process %d: not a process ID", pid)
 	}
-	if rc, err := pidfd.SyscallConn(); err == nil {
-		_ = rc.Read(func(fd uintptr) bool {
-			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-			for {
-				n, err := unix.Poll(fds, 0)
-				if err != unix.EINTR {
-					// Done when it exited, or when poll fails:
-					// then wait4 blocks instead.
-					return err != nil || n > 0
-				}
-			}
-		})
-	}
+	awaitExit(pidfd) // then wait4 need not block
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
 		if err != unix.EINTR {
