@@ -45,13 +45,17 @@ type ClusterStatus struct {
 	Revision int64
 }
 
-// Cluster returns the membership, leader and this replica's progress.
+// Cluster returns the membership, leader and this replica's progress; ctx
+// bounds the wait for raft's configuration (the default request timeout
+// when it has no deadline).
 func (s *Store) Cluster(ctx context.Context) (ClusterStatus, error) {
 	if s.closed() {
 		return ClusterStatus{}, fmt.Errorf("raftstore: cluster status: %w", store.ErrClosed)
 	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
 	f := s.raft.GetConfiguration()
-	if err := f.Error(); err != nil {
+	if err := s.futureErr(ctx, f); err != nil {
 		return ClusterStatus{}, fmt.Errorf("raftstore: cluster status: %w", err)
 	}
 	addr, id := s.raft.LeaderWithID()
@@ -180,7 +184,7 @@ func (s *Store) applyMembership(ctx context.Context, req *raftpb.MembershipReque
 		}
 		var addr raft.ServerAddress
 		cf := s.raft.GetConfiguration()
-		if err := cf.Error(); err != nil {
+		if err := s.futureErr(ctx, cf); err != nil {
 			return err
 		}
 		for _, m := range cf.Configuration().Servers {

@@ -85,9 +85,7 @@ func TestSnapshotInstall(t *testing.T) {
 	}
 	lead := c.waitLeader()
 	// Snapshot on the leader, then compact its log past the entries.
-	if err := lead.raft.Snapshot().Error(); err != nil {
-		t.Fatal(err)
-	}
+	snapshotNow(t, lead)
 	want := state(t, lead)
 
 	dir := filepath.Join(t.TempDir(), "n3")
@@ -152,6 +150,14 @@ func TestWatchAcrossFailover(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
+	// halt stops the writers; it also runs if the test fails early, before
+	// the replicas close (cleanups run last in, first out).
+	var stopOnce sync.Once
+	halt := func() {
+		stopOnce.Do(func() { close(stop) })
+		wg.Wait()
+	}
+	t.Cleanup(halt)
 	var mu sync.Mutex
 	acked := int64(0)
 	for g := range 4 {
@@ -198,8 +204,7 @@ func TestWatchAcrossFailover(t *testing.T) {
 		})
 		moved++
 	}
-	close(stop)
-	wg.Wait()
+	halt()
 	mu.Lock()
 	target := acked
 	mu.Unlock()

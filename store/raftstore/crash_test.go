@@ -172,9 +172,7 @@ func TestEngineBehindSnapshot(t *testing.T) {
 		}
 	}
 	c.waitConverged()
-	if err := c.nodes[f].raft.Snapshot().Error(); err != nil {
-		t.Fatal(err)
-	}
+	snapshotNow(t, c.nodes[f])
 	want := state(t, c.nodes[f])
 	c.stop(f)
 	path := filepath.Join(c.dirs[f], engineFile)

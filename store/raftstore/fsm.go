@@ -35,6 +35,9 @@ type fsm struct {
 
 	// restores counts the snapshots installed (Restore).
 	restores atomic.Uint64
+	// retiring counts engines that Restore replaced and that are still
+	// closing (see Restore).
+	retiring sync.WaitGroup
 
 	// waitMu guards waiters: results this replica's callers wait for, by
 	// request ID of commands it proposed.
@@ -175,8 +178,17 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	return &fsmSnapshot{v: v}, nil
 }
 
-// Restore replaces the engine's file with the snapshot and reopens it.
-// Watches on the old engine end (with ErrClosed); clients watch again.
+// Restore replaces the engine's file with the snapshot and opens it in
+// place of the old engine. Watches on the old engine end (with
+// ErrClosed); clients watch again.
+//
+// The old engine is closed in the background (retire): its file cannot
+// close while a snapshot view of it is open, and raft may hold one in
+// its snapshot goroutine while that goroutine waits for raft's main
+// loop, which waits for this restore. Closing it here would deadlock a
+// follower that installs the leader's snapshot while taking its own. The
+// new file is renamed over the old one, which the old engine keeps open
+// until it closes.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	tmp := f.opts.Path + ".restore"
@@ -186,17 +198,14 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.db != nil {
-		if err := f.db.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
-			return fmt.Errorf("raftstore: restore snapshot: close engine: %w", err)
-		}
-	}
+	old := f.db
 	if err := os.Rename(tmp, f.opts.Path); err != nil {
 		return fmt.Errorf("raftstore: restore snapshot: %w", err)
 	}
+	f.db = nil
+	f.retire(old)
 	db, err := mvcc.Open(context.Background(), f.opts)
 	if err != nil {
-		f.db = nil
 		return fmt.Errorf("raftstore: restore snapshot: reopen: %w", err)
 	}
 	f.db = db
@@ -204,6 +213,24 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.setApplied(db.AppliedIndex())
 	return nil
 }
+
+// retire closes an engine Restore replaced, once the snapshot views of it
+// are released; waitRetired waits for every such close.
+func (f *fsm) retire(db *mvcc.Store) {
+	if db == nil {
+		return
+	}
+	f.retiring.Add(1)
+	go func() {
+		defer f.retiring.Done()
+		if err := db.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
+			f.opts.Logger.Error(err, "close the engine a snapshot replaced")
+		}
+	}()
+}
+
+// waitRetired waits until the engines Restore replaced are closed.
+func (f *fsm) waitRetired() { f.retiring.Wait() }
 
 // fsmSnapshot streams an mvcc snapshot view into raft's snapshot sink.
 type fsmSnapshot struct{ v *mvcc.SnapshotView }

@@ -200,10 +200,24 @@ func (c *cluster) node(i int) *Store {
 
 func (c *cluster) closeAll() {
 	for i := range c.nodes {
-		if c.nodes[i] != nil {
-			_ = c.nodes[i].Close()
-			c.nodes[i] = nil
+		c.mu.Lock()
+		s := c.nodes[i]
+		c.nodes[i] = nil
+		c.mu.Unlock()
+		if s != nil {
+			_ = s.Close()
 		}
+	}
+}
+
+// snapshotNow makes s take a raft snapshot, failing the test if it does
+// not finish within 20 s (a raft future has no deadline of its own).
+func snapshotNow(t testing.TB, s *Store) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.futureErr(ctx, s.raft.Snapshot()); err != nil {
+		t.Fatalf("snapshot on %s: %v", s.ID(), err)
 	}
 }
 

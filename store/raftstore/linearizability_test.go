@@ -131,6 +131,14 @@ func checkLinearizable(t *testing.T, dur time.Duration, minOps int, maxDur, chec
 	)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	// halt stops the clients; it also runs if the test fails early, before
+	// the replicas close (cleanups run last in, first out).
+	var stopOnce sync.Once
+	halt := func() {
+		stopOnce.Do(func() { close(stop) })
+		wg.Wait()
+	}
+	t.Cleanup(halt)
 	for cl := range clients {
 		wg.Add(1)
 		go func() {
@@ -209,8 +217,7 @@ func checkLinearizable(t *testing.T, dur time.Duration, minOps int, maxDur, chec
 		}
 		faults++
 	}
-	close(stop)
-	wg.Wait()
+	halt()
 	t.Logf("%d operations (%d reads, %d writes acknowledged, %d writes of unknown outcome, %d failed reads), %d faults",
 		len(history), counts[0].Load(), counts[1].Load(), counts[2].Load(), counts[3].Load(), faults)
 	if counts[0].Load() == 0 || counts[1].Load() == 0 {

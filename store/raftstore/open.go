@@ -230,6 +230,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if d := s.fsm.store(); d != nil {
 			_ = d.Close()
 		}
+		s.fsm.waitRetired()
 	})
 
 	var logs raft.LogStore
@@ -459,13 +460,19 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		var errs []error
-		if err := s.raft.Shutdown().Error(); err != nil {
+		shutdown := s.raft.Shutdown() // signals raft's goroutines to stop
+		// The transport and every connection are closed before waiting
+		// for them: one that is blocked on the network (a snapshot being
+		// received, an RPC to a peer that stopped reading) or handing an
+		// RPC to a main loop that has stopped returns now rather than
+		// after the transport's timeout, or never.
+		_ = s.mux.Close()
+		s.mux.setPartitioned(true)
+		_ = s.trans.Close()
+		if err := shutdown.Error(); err != nil {
 			errs = append(errs, fmt.Errorf("shut down raft: %w", err))
 		}
 		s.grpc.Stop()
-		_ = s.mux.Close()
-		s.mux.setPartitioned(true) // closes every connection left
-		_ = s.trans.Close()
 		s.wg.Wait()
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
@@ -483,6 +490,7 @@ func (s *Store) Close() error {
 				errs = append(errs, err)
 			}
 		}
+		s.fsm.waitRetired() // raft, shut down, holds no snapshot view now
 		if err := errors.Join(errs...); err != nil {
 			s.closeErr = fmt.Errorf("raftstore: close %s: %w", s.cfg.ID, err)
 		}

@@ -50,13 +50,13 @@ func TestLeadershipLostWriteResolved(t *testing.T) {
 						// the next leader did not hold amounts to.
 						return 0, raft.ErrLeadershipLost
 					}
-					if err := lead.raft.Apply(data, 0).Error(); err != nil {
+					if err := lead.futureErr(ctx, lead.raft.Apply(data, 0)); err != nil {
 						return 0, err
 					}
 					return 0, raft.ErrLeadershipLost
 				}
 				fut := lead.raft.Apply(data, 0)
-				if err := fut.Error(); err != nil {
+				if err := lead.futureErr(ctx, fut); err != nil {
 					return 0, err
 				}
 				return fut.Index(), nil
