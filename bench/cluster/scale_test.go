@@ -23,6 +23,7 @@ import (
 	"github.com/rigging-dev/rigging/kubelet"
 	"github.com/rigging-dev/rigging/kubelet/runtime/fake"
 	"github.com/rigging-dev/rigging/scheduler"
+	"github.com/rigging-dev/rigging/store/mvcc"
 )
 
 func envInt(name string, def int) int {
@@ -40,7 +41,12 @@ func startControlPlane(b *testing.B, onOutcome ...func(scheduler.Outcome)) (*env
 	// A thousand kubelets write leases and statuses while the benchmark
 	// creates pods: the in-flight limits are raised so that the API
 	// server queues this load rather than answering 429.
-	env, err := envtest.New(context.Background(), envtest.Options{Server: apiserver.Options{MaxMutatingInFlight: 10000, MaxReadInFlight: 10000}})
+	// BENCH_MVCC_WAL=1 puts the store's write-ahead log in front of
+	// bbolt (mvcc.Options.WriteAheadLog).
+	env, err := envtest.New(context.Background(), envtest.Options{
+		Server: apiserver.Options{MaxMutatingInFlight: 10000, MaxReadInFlight: 10000},
+		Store:  mvcc.Options{WriteAheadLog: os.Getenv("BENCH_MVCC_WAL") == "1"},
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

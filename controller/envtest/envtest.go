@@ -21,6 +21,10 @@ type Options struct {
 	Dir string
 	// Server are the apiserver's options. Default: the zero Options.
 	Server apiserver.Options
+	// Store are the store's options (mvcc.Options.WriteAheadLog, for
+	// one). New opens the store in Dir unless Store.Path is set. Default:
+	// the zero Options.
+	Store mvcc.Options
 }
 
 // Env is a running API server with clients for it. Its fields are read-only;
@@ -68,7 +72,11 @@ func New(ctx context.Context, opts Options) (*Env, error) {
 		}
 		dir, env.tmpDir = d, d
 	}
-	st, err := mvcc.Open(ctx, mvcc.Options{Dir: dir})
+	so := opts.Store
+	if so.Path == "" {
+		so.Dir = dir
+	}
+	st, err := mvcc.Open(ctx, so)
 	if err != nil {
 		env.removeTmp()
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)

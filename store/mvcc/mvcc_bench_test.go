@@ -3,7 +3,10 @@ package mvcc
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -135,67 +138,90 @@ func BenchmarkList(b *testing.B) {
 //	go test -run '^$' -bench BenchmarkCreateParallel -benchtime 20000x ./store/mvcc/
 func BenchmarkCreateParallel(b *testing.B) {
 	value := bytes.Repeat([]byte("p"), 2048)
-	const writers = 100
-	for _, c := range []struct {
-		name     string
-		wal      bool
-		interval time.Duration
-		pageSize int
-	}{
-		{"wal=off", false, 0, 0},
-		{"wal=off/page=8192", false, 0, 8192},
-		{"wal=on/sync=10ms", true, 10 * time.Millisecond, 0},
-		{"wal=on/sync=100ms", true, 100 * time.Millisecond, 0},
-	} {
-		b.Run(fmt.Sprintf("writers=%d/%s", writers, c.name), func(b *testing.B) {
-			s := openTest(b, Options{WriteAheadLog: c.wal, SyncInterval: c.interval, PageSize: c.pageSize})
-			ctx := b.Context()
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			errs := make(chan error, writers)
-			lat := make([][]time.Duration, writers)
-			b.ResetTimer()
-			cpu0, start, commits0 := processCPU(), time.Now(), s.commits.Load()
-			for g := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
+	for _, writers := range []int{1, 100} {
+		for _, c := range []struct {
+			name     string
+			wal      bool
+			interval time.Duration
+			pageSize int
+		}{
+			{"wal=off", false, 0, 0},
+			{"wal=off/page=8192", false, 0, 8192},
+			{"wal=on/sync=10ms", true, 10 * time.Millisecond, 0},
+			{"wal=on/sync=100ms", true, 100 * time.Millisecond, 0},
+		} {
+			b.Run(fmt.Sprintf("writers=%d/%s", writers, c.name), func(b *testing.B) {
+				s := openTest(b, Options{WriteAheadLog: c.wal, SyncInterval: c.interval, PageSize: c.pageSize})
+				ctx := b.Context()
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				errs := make(chan error, writers)
+				lat := make([][]time.Duration, writers)
+				b.ResetTimer()
+				cpu0, start, commits0, written0 := processCPU(), time.Now(), s.commits.Load(), bytesWritten()
+				for g := range writers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							t0 := time.Now()
+							if _, err := s.Create(ctx, fmt.Sprintf("/registry/pods/ns/pod-%d", i), value, store.PutOptions{}); err != nil {
+								errs <- err
+								return
+							}
+							lat[g] = append(lat[g], time.Since(t0))
 						}
-						t0 := time.Now()
-						if _, err := s.Create(ctx, fmt.Sprintf("/registry/pods/ns/pod-%d", i), value, store.PutOptions{}); err != nil {
-							errs <- err
-							return
-						}
-						lat[g] = append(lat[g], time.Since(t0))
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed, cpu := time.Since(start), processCPU()-cpu0
-			b.StopTimer()
-			close(errs)
-			for err := range errs {
-				b.Fatal(err)
-			}
-			var all []time.Duration
-			for _, l := range lat {
-				all = append(all, l...)
-			}
-			slices.Sort(all)
-			pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) / 1000 }
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "creates/s")
-			b.ReportMetric(pct(50), "p50-ms")
-			b.ReportMetric(pct(99), "p99-ms")
-			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-			if c := s.commits.Load() - commits0; c > 0 {
-				b.ReportMetric(float64(b.N)/float64(c), "writes/commit")
-			}
-		})
+					}()
+				}
+				wg.Wait()
+				elapsed, cpu, written := time.Since(start), processCPU()-cpu0, bytesWritten()-written0
+				b.StopTimer()
+				close(errs)
+				for err := range errs {
+					b.Fatal(err)
+				}
+				var all []time.Duration
+				for _, l := range lat {
+					all = append(all, l...)
+				}
+				slices.Sort(all)
+				pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) / 1000 }
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "creates/s")
+				b.ReportMetric(pct(50), "p50-ms")
+				b.ReportMetric(pct(99), "p99-ms")
+				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+				if c := s.commits.Load() - commits0; c > 0 {
+					b.ReportMetric(float64(b.N)/float64(c), "writes/commit")
+				}
+				if written >= 0 {
+					b.ReportMetric(float64(written)/float64(b.N), "written-B/op")
+				}
+			})
+		}
 	}
+}
+
+// bytesWritten returns the bytes the process has passed to write calls
+// (wchar in /proc/self/io), or -1 where that file cannot be read.
+func bytesWritten() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
 }
 
 // processCPU returns the user and system CPU time the process has used.
