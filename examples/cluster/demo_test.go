@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rigging-dev/rigging/internal/testwatch"
 )
 
 // TestMain lets the test binary serve as the demo's web server (and as the
@@ -16,7 +18,7 @@ func TestMain(m *testing.M) {
 	if serveDemoIfAsked() {
 		return
 	}
-	os.Exit(m.Run())
+	testwatch.Run(m) // os.Exit(m.Run()), reporting a test that would time out
 }
 
 func needRoot(t *testing.T) {

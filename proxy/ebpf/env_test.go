@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/rigging-dev/rigging/internal/testwatch"
 	"github.com/rigging-dev/rigging/proxy"
 	"github.com/rigging-dev/rigging/proxy/dataplanetest"
 	"github.com/rigging-dev/rigging/proxy/ebpf/internal/sandbox"
@@ -15,7 +15,7 @@ import (
 
 func TestMain(m *testing.M) {
 	sandbox.ClientMain() // a client child process never returns from here
-	os.Exit(m.Run())
+	testwatch.Run(m)     // os.Exit(m.Run()), reporting a test that would time out
 }
 
 // env is one privileged test's world: a netns whose loopback carries the
