@@ -1,6 +1,7 @@
 package envtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,8 +23,8 @@ type Options struct {
 	// Server are the apiserver's options. Default: the zero Options.
 	Server apiserver.Options
 	// Store are the store's options (mvcc.Options.WriteAheadLog, for
-	// one). New opens the store in Dir unless Store.Path is set. Default:
-	// the zero Options.
+	// one). New opens the store in Dir unless Store.Path or Store.Dir is
+	// set. Default: the zero Options.
 	Store mvcc.Options
 }
 
@@ -73,13 +74,13 @@ func New(ctx context.Context, opts Options) (*Env, error) {
 		dir, env.tmpDir = d, d
 	}
 	so := opts.Store
-	if so.Path == "" {
+	if so.Path == "" && so.Dir == "" {
 		so.Dir = dir
 	}
 	st, err := mvcc.Open(ctx, so)
 	if err != nil {
 		env.removeTmp()
-		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+		return nil, fmt.Errorf("open store in %s: %w", cmp.Or(so.Path, so.Dir), err)
 	}
 	env.Store = st
 	srv, err := apiserver.New(st, opts.Server)

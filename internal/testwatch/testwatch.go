@@ -1,13 +1,3 @@
-// Package testwatch makes a test binary that is about to hit its
-// -test.timeout say why, briefly, at the end of its output.
-//
-// When go test's timeout fires, the testing package panics with the names
-// of the tests still running at the top and then every goroutine's stack:
-// thousands of lines for a package that runs servers, and a CI log that
-// keeps only its tail shows none of the names. Run instead reports a
-// minute before the timeout: the goroutines that are in this module's
-// code or have waited for minutes, identical stacks folded together with
-// a count, followed by the tests still running, and exits with status 2.
 package testwatch
 
 import (
@@ -97,8 +87,11 @@ type group struct {
 }
 
 var (
-	header  = regexp.MustCompile(`^goroutine \d+ \[([^\]]*)\]:$`)
-	args    = regexp.MustCompile(`\((0x[0-9a-f]+|\{[^)]*\}|\.\.\.|, )*\)$`)
+	header = regexp.MustCompile(`^goroutine \d+ \[([^\]]*)\]:$`)
+	// args matches a frame's argument list (values, "?" after the
+	// uncertain ones, "{...}" for structs, "..." when elided): it never
+	// holds parentheses.
+	args    = regexp.MustCompile(`\([^()]*\)$`)
 	offset  = regexp.MustCompile(` \+0x[0-9a-f]+$`)
 	created = regexp.MustCompile(` in goroutine \d+$`)
 	// testFunc matches a frame of a test function or one of its closures.

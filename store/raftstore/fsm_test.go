@@ -37,6 +37,13 @@ func TestRestoreWithSnapshotOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Released before the replicas close even if the test fails (cleanups
+	// run last in, first out): the retired engine's close waits for it.
+	t.Cleanup(held.Release)
+	// Restore is called here beside raft's own FSM goroutine, with an
+	// image older than what was applied: the engine is what is checked
+	// (the fsm's applied index never moves back, and the store closes
+	// right after).
 	done := make(chan error, 1)
 	go func() { done <- s.fsm.Restore(io.NopCloser(&image)) }()
 	select {
