@@ -2,9 +2,11 @@ package testwatch
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestReportFoldsAndNamesTests parks goroutines in this package's test
@@ -23,14 +25,26 @@ func TestReportFoldsAndNamesTests(t *testing.T) {
 		}()
 	}
 	started.Wait()
-	var out bytes.Buffer
-	Report(&out, 0)
+	// A goroutine that has started may not have parked on release yet:
+	// report again until all three are parked (folded into one group),
+	// for at most 10 s.
+	var s string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var out bytes.Buffer
+		Report(&out, 0)
+		s = out.String()
+		if strings.Contains(s, "3 goroutine(s) [chan receive") {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(release)
+			done.Wait()
+			t.Fatalf("report does not fold the three parked goroutines into one group:\n%s", s)
+		}
+		runtime.Gosched()
+	}
 	close(release)
 	done.Wait()
-	s := out.String()
-	if !strings.Contains(s, "3 goroutine(s) [chan receive") {
-		t.Errorf("report does not fold the three parked goroutines into one group:\n%s", s)
-	}
 	if !strings.Contains(s, "TestReportFoldsAndNamesTests.func1(...)") {
 		t.Errorf("report lacks the parked goroutines' frame:\n%s", s)
 	}
