@@ -43,6 +43,7 @@ var (
 	flagWatchers     = flag.Int("apiserver.watchers", 1000, "watch streams of the fan-out row")
 	flagWatchCreates = flag.Int("apiserver.watchcreates", 500, "creates of the fan-out row")
 	flagWatchWriters = flag.Int("apiserver.watchwriters", 16, "concurrent creators of the fan-out row")
+	flagClient       = flag.String("apiserver.client", clientRaw, "the create rows' clients: raw (HTTP/1.1 written and parsed by the benchmark, the lightest load generator) or nethttp (net/http's client)")
 	flagWatchTimeout = flag.Duration("apiserver.watchtimeout", 3*time.Minute, "how long the fan-out row waits for every delivery")
 )
 
@@ -183,17 +184,29 @@ func create(c *http.Client, base, ns, name string) error {
 
 // creator is one client's pod creator. It keeps what a lean load
 // generator keeps between requests, so that the benchmark measures the
-// server rather than the client: the URL, the pod's JSON around its name
-// (the body is podJSON's, byte for byte) and the buffers for the request
-// and response bodies. A creator is used by one goroutine.
+// server rather than the client: the request (URL parsed and headers set
+// once, sent again once the previous response's body is closed, as
+// net/http allows), the pod's JSON around its name (the body is podJSON's,
+// byte for byte) and the buffers for the request and response bodies. It
+// sends through the client's transport, skipping http.Client's redirect
+// and cookie handling, which a create does not use. A creator is used by
+// one goroutine.
 type creator struct {
-	c             *http.Client
-	url, ns       string
+	rt            http.RoundTripper
+	req           *http.Request
+	ns            string
 	before, after []byte // podJSON around the quoted name
 	body          []byte
-	reader        bytes.Reader
+	reader        requestBody
 	resp          bytes.Buffer
 }
+
+// requestBody is a creator's request body: a reader of the pod's JSON
+// whose Close, which the transport calls once it has sent the body, does
+// nothing.
+type requestBody struct{ bytes.Reader }
+
+func (*requestBody) Close() error { return nil }
 
 // namePlaceholder stands for the name in the template podJSON is split at.
 const namePlaceholder = "NAME-PLACEHOLDER"
@@ -201,7 +214,20 @@ const namePlaceholder = "NAME-PLACEHOLDER"
 func newCreator(c *http.Client, base, ns string) *creator {
 	tmpl := podJSON(ns, namePlaceholder)
 	before, after, _ := bytes.Cut(tmpl, []byte(strconv.Quote(namePlaceholder)))
-	return &creator{c: c, url: base + "/api/v1/namespaces/" + ns + "/pods", ns: ns, before: before, after: after}
+	cr := &creator{ns: ns, before: before, after: after}
+	if c != nil {
+		cr.rt = c.Transport
+		if cr.rt == nil {
+			cr.rt = http.DefaultTransport
+		}
+		req, err := http.NewRequest(http.MethodPost, base+"/api/v1/namespaces/"+ns+"/pods", nil)
+		if err != nil {
+			panic(fmt.Sprintf("creator for %q: %v", base, err)) // base is the test server's URL
+		}
+		req.Header.Set("Content-Type", "application/json")
+		cr.req = req
+	}
+	return cr
 }
 
 // podJSON returns podJSON(ns, name) for a name that needs no escaping.
@@ -213,9 +239,18 @@ func (cr *creator) podJSON(name string) []byte {
 	return b
 }
 
+func (cr *creator) close() {
+	if t, ok := cr.rt.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 func (cr *creator) create(name string) error {
-	cr.reader.Reset(cr.podJSON(name))
-	resp, err := cr.c.Post(cr.url, "application/json", &cr.reader)
+	body := cr.podJSON(name)
+	cr.reader.Reset(body)
+	cr.req.Body = &cr.reader
+	cr.req.ContentLength = int64(len(body))
+	resp, err := cr.rt.RoundTrip(cr.req)
 	if err != nil {
 		return fmt.Errorf("create pod %s/%s: %w", cr.ns, name, err)
 	}
@@ -323,13 +358,13 @@ func checkCreatorBody(base, ns string) error {
 	return nil
 }
 
-// runCreators runs clients closed-loop creators against base, each with
-// its own client from client(), until d has passed; a client stops at its
-// first error. It returns each client's latencies and error and the wall
-// time from starting the first client to the last one stopping. Both the
-// in-process rows and the external load generator run it, so that both
-// send the same requests through the same transports.
-func runCreators(client func() *http.Client, base, ns string, clients int, d time.Duration) (lats [][]time.Duration, errs []error, wall time.Duration) {
+// runCreators runs clients closed-loop creators of pods in ns, each made
+// by mk, until d has passed; a client stops at its first error. It
+// returns each client's latencies and error and the wall time from
+// starting the first client to the last one stopping. Both the in-process
+// rows and the external load generator run it, so that both send the same
+// requests through the same clients.
+func runCreators(mk func() (podCreator, error), clients int, d time.Duration) (lats [][]time.Duration, errs []error, wall time.Duration) {
 	lats = make([][]time.Duration, clients)
 	errs = make([]error, clients)
 	var stop atomic.Bool
@@ -337,9 +372,12 @@ func runCreators(client func() *http.Client, base, ns string, clients int, d tim
 	t0 := time.Now()
 	for i := range clients {
 		wg.Go(func() {
-			c := client()
-			defer c.CloseIdleConnections()
-			cr := newCreator(c, base, ns)
+			cr, err := mk()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer cr.close()
 			var name []byte
 			for j := 0; !stop.Load(); j++ {
 				s := time.Now()
@@ -370,7 +408,7 @@ func benchCreate(b *testing.B, e *env, clients int) {
 	}
 	b.ResetTimer()
 	cpu0, m0 := cpuTime(), readMachineStat()
-	lats, errs, wall := runCreators(newClient, e.url, ns, clients, *flagDuration)
+	lats, errs, wall := runCreators(func() (podCreator, error) { return newPodCreator(*flagClient, e.url, ns) }, clients, *flagDuration)
 	cpu, m1 := cpuTime()-cpu0, readMachineStat()
 	b.StopTimer()
 	for _, err := range errs {

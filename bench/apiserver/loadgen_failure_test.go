@@ -45,18 +45,21 @@ func TestLoadgenFailures(t *testing.T) {
 		{"redirect not followed", loadgenConfig{URL: moved.URL, Namespace: "x", Clients: 1, Duration: time.Second}, time.Minute, "307 Temporary Redirect"},
 		{"hang", loadgenConfig{URL: hung.URL, Namespace: "x", Clients: 2, Duration: 100 * time.Millisecond}, time.Second, "killed after"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			run, err := runLoadgen(t.Context(), tc.cfg, tc.grace)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("runLoadgen(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
-			}
-			if run.pid != 0 {
-				if err := syscall.Kill(-run.pid, 0); !errors.Is(err, syscall.ESRCH) {
-					t.Errorf("process group %d after runLoadgen: kill 0 = %v, want ESRCH", run.pid, err)
+	for _, client := range []string{clientRaw, clientNetHTTP} {
+		for _, tc := range cases {
+			t.Run(client+"/"+tc.name, func(t *testing.T) {
+				tc.cfg.Client = client
+				run, err := runLoadgen(t.Context(), tc.cfg, tc.grace)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("runLoadgen(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
 				}
-			}
-		})
+				if run.pid != 0 {
+					if err := syscall.Kill(-run.pid, 0); !errors.Is(err, syscall.ESRCH) {
+						t.Errorf("process group %d after runLoadgen: kill 0 = %v, want ESRCH", run.pid, err)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -68,6 +71,7 @@ func TestLoadgenMainRejects(t *testing.T) {
 		`{"url":"http://192.0.2.1:80","namespace":"x","clients":1,"duration":1000000000}`,
 		`{"url":"https://127.0.0.1:80","namespace":"x","clients":1,"duration":1000000000}`,
 		`{"url":"http://127.0.0.1:80","namespace":"x","clients":1,"duration":0}`,
+		`{"url":"http://127.0.0.1:80","namespace":"x","clients":1,"duration":1000000000,"client":"curl"}`,
 		`not json`,
 	} {
 		if got := loadgenMain(cfg, strings.NewReader(""), io.Discard); got != 2 {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -46,6 +45,7 @@ type loadgenConfig struct {
 	Clients    int           `json:"clients"`    // closed-loop clients, 1 to 10,000
 	Duration   time.Duration `json:"duration"`   // how long the clients keep creating
 	GOMAXPROCS int           `json:"gomaxprocs"` // the generator's GOMAXPROCS; 0 keeps the default
+	Client     string        `json:"client"`     // the clients, as -apiserver.client names them; "" is raw
 }
 
 // validate fails unless c is complete and its URL is a plain http URL
@@ -59,6 +59,9 @@ func (c loadgenConfig) validate() error {
 	}
 	if c.Namespace == "" {
 		return errors.New("no namespace")
+	}
+	if c.Client != "" && c.Client != clientRaw && c.Client != clientNetHTTP {
+		return fmt.Errorf("client %q: want %q or %q", c.Client, clientRaw, clientNetHTTP)
 	}
 	if c.GOMAXPROCS < 0 {
 		return fmt.Errorf("gomaxprocs %d: want >= 0", c.GOMAXPROCS)
@@ -113,14 +116,9 @@ func loadgenMain(cfgJSON string, stdin io.Reader, stdout io.Writer) int {
 		fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
 		return 2
 	}
-	// The in-process rows' client, refusing redirects, so that every
-	// request goes to base and anything but a 201 is an error.
-	client := func() *http.Client {
-		c := newClient()
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		return c
-	}
-	lats, errs, wall := runCreators(client, base, cfg.Namespace, cfg.Clients, cfg.Duration)
+	// The in-process rows' clients, which send every request to base and
+	// follow no redirect: anything but a 201 is an error.
+	lats, errs, wall := runCreators(func() (podCreator, error) { return newPodCreator(cfg.Client, base, cfg.Namespace) }, cfg.Clients, cfg.Duration)
 	res := loadgenResult{Wall: int64(wall), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	for _, l := range lats {
 		for _, d := range l {
@@ -233,7 +231,7 @@ func benchCreateExternal(b *testing.B, e *env, clients int) {
 	if err := checkCreatorBody(e.url, ns); err != nil {
 		b.Fatal(err)
 	}
-	cfg := loadgenConfig{URL: e.url, Namespace: ns, Clients: clients, Duration: *flagDuration, GOMAXPROCS: *flagLoadgenProcs}
+	cfg := loadgenConfig{URL: e.url, Namespace: ns, Clients: clients, Duration: *flagDuration, GOMAXPROCS: *flagLoadgenProcs, Client: *flagClient}
 	b.ResetTimer()
 	cpu0, m0 := cpuTime(), readMachineStat()
 	run, err := runLoadgen(b.Context(), cfg, *flagLoadgenGrace)
