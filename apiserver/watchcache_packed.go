@@ -145,13 +145,18 @@ func (r *resource) pack(o *cachedObject, stored []byte) bool {
 	for k, v := range o.fields.strategy {
 		b = appendFlatPair(b, k, v)
 	}
+	// The resourceVersion the JSON is spliced with goes in the string too:
+	// one object fewer for every garbage collection to mark.
+	nRV := len(b)
+	b = append(b, o.json.rv...)
 	s := string(b)
 	nsLen := len(o.namespace)
 	o.namespace = s[:nsLen]
 	o.fields.namespace = o.namespace
 	o.fields.name = s[nsLen:nLabels]
 	o.plabels = flatSet{s[nLabels:nFields]}
-	o.fields.packed = flatSet{s[nFields:]}
+	o.fields.packed = flatSet{s[nFields:nRV]}
+	o.json.rv = s[nRV:]
 	o.labels, o.fields.strategy = nil, nil
 	o.obj, o.src = nil, nil
 	return true
