@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -86,6 +87,11 @@ func (s *Store) submit(ctx context.Context, r *request) response {
 	return s.wait(ctx, r)
 }
 
+// doneChans holds requests' answer channels for reuse. The writer answers
+// a request exactly once, so a channel whose answer was received is empty
+// and no longer the writer's; one whose waiter gave up is never reused.
+var doneChans = sync.Pool{New: func() any { return make(chan response, 1) }}
+
 // send queues r for the writer.
 func (s *Store) send(ctx context.Context, r *request) error {
 	if err := ctx.Err(); err != nil {
@@ -95,13 +101,15 @@ func (s *Store) send(ctx context.Context, r *request) error {
 		return err
 	}
 	r.ctx = ctx
-	r.done = make(chan response, 1)
+	r.done = doneChans.Get().(chan response)
 	select {
 	case s.reqs <- r:
 		return nil
 	case <-s.stop:
+		doneChans.Put(r.done)
 		return errClosed()
 	case <-ctx.Done():
+		doneChans.Put(r.done)
 		return ctx.Err()
 	}
 }
@@ -110,12 +118,14 @@ func (s *Store) send(ctx context.Context, r *request) error {
 func (s *Store) wait(ctx context.Context, r *request) response {
 	select {
 	case res := <-r.done:
+		doneChans.Put(r.done)
 		return res
 	case <-ctx.Done():
 		return response{err: ctx.Err()}
 	case <-s.writerDone:
 		select {
 		case res := <-r.done:
+			doneChans.Put(r.done)
 			return res
 		default:
 			return response{err: errClosed()}
