@@ -225,6 +225,10 @@ func newCreator(c *http.Client, base, ns string) *creator {
 			panic(fmt.Sprintf("creator for %q: %v", base, err)) // base is the test server's URL
 		}
 		req.Header.Set("Content-Type", "application/json")
+		// The transport may send a request again (on a kept-alive
+		// connection the server closed before reading it) when it can
+		// get its body anew.
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(cr.body)), nil }
 		cr.req = req
 	}
 	return cr

@@ -137,78 +137,124 @@ func (cr *rawCreator) post(name string) (code int, body []byte, err error) {
 
 // readResponse reads one response from the connection: its status code,
 // its body (valid until the next call) and whether the connection may be
-// used again.
+// used again. Interim (1xx) responses are read and skipped, as RFC 9110
+// asks of a client; 101 (a protocol switch nobody asked for) is an error.
 func (cr *rawCreator) readResponse() (code int, body []byte, keep bool, err error) {
+	for {
+		code, keep, length, chunked, err := cr.readHead()
+		if err != nil {
+			return 0, nil, false, err
+		}
+		if code == 101 {
+			return 0, nil, false, errors.New("unexpected 101 Switching Protocols")
+		}
+		if code < 200 {
+			continue
+		}
+		cr.body = cr.body[:0]
+		switch {
+		case code == 204 || code == 304:
+		case chunked:
+			if err := cr.readChunked(); err != nil {
+				return 0, nil, false, err
+			}
+		case length >= 0:
+			if length > rawMaxBody {
+				return 0, nil, false, fmt.Errorf("body of %d bytes: more than %d", length, rawMaxBody)
+			}
+			cr.body = grow(cr.body, int(length))
+			if _, err := io.ReadFull(cr.br, cr.body); err != nil {
+				return 0, nil, false, fmt.Errorf("read body: %w", err)
+			}
+		default: // delimited by the close
+			keep = false
+			if cr.body, err = readAtMost(cr.br, cr.body, rawMaxBody); err != nil {
+				return 0, nil, false, fmt.Errorf("read body: %w", err)
+			}
+		}
+		return code, cr.body, keep, nil
+	}
+}
+
+// readHead reads a response's status line and header fields: its code,
+// whether the connection stays open after it, and how its body is framed
+// (length -1 when no Content-Length was sent).
+func (cr *rawCreator) readHead() (code int, keep bool, length int64, chunked bool, err error) {
 	line, err := cr.line()
 	if err != nil {
-		return 0, nil, false, fmt.Errorf("read status line: %w", err)
+		return 0, false, 0, false, fmt.Errorf("read status line: %w", err)
 	}
 	// HTTP/1.x SP 3DIGIT SP reason
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
-		return 0, nil, false, fmt.Errorf("malformed status line %q", line)
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') || !digits(line[9:12]) {
+		return 0, false, 0, false, fmt.Errorf("malformed status line %q", line)
 	}
-	code, err = strconv.Atoi(string(line[9:12]))
-	if err != nil || code < 100 {
-		return 0, nil, false, fmt.Errorf("malformed status line %q", line)
+	code, _ = strconv.Atoi(string(line[9:12]))
+	if code < 100 {
+		return 0, false, 0, false, fmt.Errorf("malformed status line %q", line)
 	}
 	keep = line[7] == '1' // HTTP/1.1 keeps the connection unless told not to
-	length, chunked := int64(-1), false
+	length = -1
 	for {
 		line, err := cr.line()
 		if err != nil {
-			return 0, nil, false, fmt.Errorf("read header: %w", err)
+			return 0, false, 0, false, fmt.Errorf("read header: %w", err)
 		}
 		if len(line) == 0 {
 			break
 		}
 		k, v, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			return 0, nil, false, fmt.Errorf("malformed header line %q", line)
+		if !ok || !token(k) {
+			return 0, false, 0, false, fmt.Errorf("malformed header line %q", line)
 		}
 		v = bytes.TrimSpace(v)
 		switch {
 		case bytes.EqualFold(k, []byte("Content-Length")):
-			l, err := strconv.ParseInt(string(v), 10, 64)
-			if err != nil || l < 0 || (length >= 0 && l != length) {
-				return 0, nil, false, fmt.Errorf("bad Content-Length %q", v)
+			if !digits(v) || len(v) > 18 {
+				return 0, false, 0, false, fmt.Errorf("bad Content-Length %q", v)
+			}
+			l, _ := strconv.ParseInt(string(v), 10, 64)
+			if length >= 0 && l != length {
+				return 0, false, 0, false, fmt.Errorf("bad Content-Length %q: another said %d", v, length)
 			}
 			length = l
 		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
 			if !bytes.EqualFold(v, []byte("chunked")) {
-				return 0, nil, false, fmt.Errorf("unsupported Transfer-Encoding %q", v)
+				return 0, false, 0, false, fmt.Errorf("unsupported Transfer-Encoding %q", v)
 			}
 			chunked = true
 		case bytes.EqualFold(k, []byte("Connection")):
-			if bytes.EqualFold(v, []byte("close")) {
-				keep = false
+			for _, opt := range bytes.Split(v, []byte(",")) {
+				if bytes.EqualFold(bytes.TrimSpace(opt), []byte("close")) {
+					keep = false
+				}
 			}
 		}
 	}
-	if code < 200 {
-		return 0, nil, false, fmt.Errorf("unexpected interim response %d", code)
+	if chunked && length >= 0 {
+		// RFC 9112 §6.3: a response with both is an attempt to smuggle.
+		return 0, false, 0, false, errors.New("both Transfer-Encoding and Content-Length")
 	}
-	cr.body = cr.body[:0]
-	switch {
-	case code == 204 || code == 304:
-	case chunked:
-		if err := cr.readChunked(); err != nil {
-			return 0, nil, false, err
-		}
-	case length >= 0:
-		if length > rawMaxBody {
-			return 0, nil, false, fmt.Errorf("body of %d bytes: more than %d", length, rawMaxBody)
-		}
-		cr.body = grow(cr.body, int(length))
-		if _, err := io.ReadFull(cr.br, cr.body); err != nil {
-			return 0, nil, false, fmt.Errorf("read body: %w", err)
-		}
-	default: // delimited by the close
-		keep = false
-		if cr.body, err = readAtMost(cr.br, cr.body, rawMaxBody); err != nil {
-			return 0, nil, false, fmt.Errorf("read body: %w", err)
+	return code, keep, length, chunked, nil
+}
+
+// digits reports whether b is one or more ASCII digits.
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
 		}
 	}
-	return code, cr.body, keep, nil
+	return len(b) > 0
+}
+
+// token reports whether b is an RFC 9110 token, as a field name must be.
+func token(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 // readChunked appends a chunked body to cr.body and reads its trailers.
