@@ -14,6 +14,7 @@ import (
 	"github.com/rigging-dev/rigging/api/fields"
 	"github.com/rigging-dev/rigging/api/labels"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/keytable"
 	"github.com/rigging-dev/rigging/store"
 )
 
@@ -51,9 +52,12 @@ type watchCache struct {
 	mu sync.RWMutex // guards every field below; the run goroutine alone writes them
 	// rev is the revision the cache is current to: every change of the
 	// resource up to rev has been applied.
-	rev     int64
-	objects map[string]*cachedObject // by store key
-	tree    *objectTree              // the same objects, ordered by key
+	rev int64
+	// objects holds the objects by store key: a keytable rather than a
+	// map, which every garbage collection would mark in several times the
+	// time (see package keytable).
+	objects *keytable.Table[cachedObject]
+	tree    *objectTree // the same objects, ordered by key
 	// snaps holds the snapshots paginated lists read, by revision; those
 	// older than windowFrom are dropped (see watchcache_snapshot.go).
 	snaps map[int64]*cacheSnapshot
@@ -77,6 +81,12 @@ type watchCache struct {
 	// Lock order: pmu before mu.
 	pmu     sync.Mutex
 	pending map[string][]*handoff
+}
+
+// newObjectTable returns an empty table of cached objects by key, sized
+// for hint objects.
+func newObjectTable(hint int) *keytable.Table[cachedObject] {
+	return keytable.New(func(o *cachedObject) string { return o.key }, hint)
 }
 
 // cachedObject is one object as the cache keeps it. It is shared by every
@@ -172,7 +182,7 @@ func newWatchCache(s *Server, r *resource) *watchCache {
 		r:        r,
 		readyCh:  make(chan struct{}),
 		packs:    r.info.Namespaced,
-		objects:  map[string]*cachedObject{},
+		objects:  newObjectTable(0),
 		tree:     newObjectTree(),
 		ring:     make([]*cacheEvent, s.opts.WatchCacheSize),
 		watchers: map[*cacheWatcher]struct{}{},
@@ -261,7 +271,8 @@ func (c *watchCache) run(ctx context.Context) {
 // load lists the prefix at one revision, replaces the cache's contents with
 // it and starts the store watch after that revision.
 func (c *watchCache) load(ctx context.Context) (<-chan store.WatchResponse, error) {
-	objects := map[string]*cachedObject{}
+	objects := newObjectTable(0)
+	tree := newObjectTree()
 	var rev int64
 	opts := store.ListOptions{Limit: 1000}
 	for {
@@ -276,7 +287,8 @@ func (c *watchCache) load(ctx context.Context) (<-chan store.WatchResponse, erro
 				c.s.log.Error(err, "skipping undecodable stored object", "key", kv.Key)
 				continue
 			}
-			objects[kv.Key] = co
+			objects.Set(co)
+			tree.ReplaceOrInsert(co)
 		}
 		if resp.Continue == "" {
 			break
@@ -288,10 +300,6 @@ func (c *watchCache) load(ctx context.Context) (<-chan store.WatchResponse, erro
 		return nil, fmt.Errorf("watch %s from %d: %w", c.r.prefix, rev+1, err)
 	}
 	c.mu.Lock()
-	tree := newObjectTree()
-	for _, o := range objects {
-		tree.ReplaceOrInsert(o)
-	}
 	c.objects, c.tree, c.windowFrom = objects, tree, rev
 	clear(c.snaps)
 	c.rev = 0
@@ -379,7 +387,7 @@ func (c *watchCache) apply(events []store.Event) {
 		if co, ok := pending[key]; ok {
 			return co
 		}
-		return c.objects[key]
+		return c.objects.Get(key)
 	}
 	c.events.Add(float64(len(events)))
 	for _, e := range events {
@@ -475,10 +483,10 @@ func (c *watchCache) apply(events []store.Event) {
 	defer c.mu.Unlock()
 	for _, ev := range evs {
 		if ev.typ == metav1.Deleted {
-			delete(c.objects, ev.obj.key)
+			c.objects.Delete(ev.obj.key)
 			c.tree.Delete(ev.obj)
 		} else {
-			c.objects[ev.obj.key] = ev.obj
+			c.objects.Set(ev.obj)
 			c.tree.ReplaceOrInsert(ev.obj)
 		}
 		c.push(ev)
@@ -717,7 +725,7 @@ func (c *watchCache) list(req watchRequest) ([]*cachedObject, int64) {
 func (c *watchCache) get(key string) (*cachedObject, int64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.objects[key], c.rev
+	return c.objects.Get(key), c.rev
 }
 
 // getAt returns the cached object under key when it is the one of mod
@@ -730,7 +738,7 @@ func (c *watchCache) getAt(key string, rev int64) metav1.Object {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if co := c.objects[key]; co != nil && co.rev == rev {
+	if co := c.objects.Get(key); co != nil && co.rev == rev {
 		return co.obj
 	}
 	return nil

@@ -186,7 +186,7 @@ func packedDeletion(prev *cachedObject, rev int64) *cachedObject {
 // for writing; only the run goroutine calls it.
 func (c *watchCache) packEvicted(ev *cacheEvent) {
 	o := ev.obj
-	if !c.packs || ev.typ == metav1.Deleted || o.obj == nil || c.objects[o.key] != o {
+	if !c.packs || ev.typ == metav1.Deleted || o.obj == nil || c.objects.Get(o.key) != o {
 		return
 	}
 	sp, err := o.encoded()
@@ -197,6 +197,6 @@ func (c *watchCache) packEvicted(ev *cacheEvent) {
 	if !c.r.pack(p, sp.json) {
 		return
 	}
-	c.objects[o.key] = p
+	c.objects.Set(p)
 	c.tree.ReplaceOrInsert(p)
 }

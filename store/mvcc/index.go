@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/google/btree"
+
+	"github.com/rigging-dev/rigging/internal/keytable"
 )
 
 // indexEntry is one record of a key in the index: its revision and whether
@@ -65,22 +67,25 @@ func (ki *keyIndex) compact(c int64, dropped []revision) ([]revision, bool) {
 // index maps every key to its history. It is not safe for concurrent use:
 // the Store guards it with its state lock.
 type index struct {
-	// keys finds a key's history in one hash lookup (Get, writes).
-	keys map[string]*keyIndex
+	// keys finds a key's history in one hash lookup (Get, writes). A
+	// keytable rather than a map[string]*keyIndex: every garbage
+	// collection marks it in a fraction of the time (see package
+	// keytable).
+	keys *keytable.Table[keyIndex]
 	// tree orders the same histories by key (List, compaction).
 	tree *btree.BTreeG[*keyIndex]
 }
 
 func newIndex() *index {
 	return &index{
-		keys: make(map[string]*keyIndex),
+		keys: keytable.New(func(ki *keyIndex) string { return ki.key }, 0),
 		tree: btree.NewG(32, func(a, b *keyIndex) bool { return a.key < b.key }),
 	}
 }
 
 // get returns the record holding key's state at main revision rev.
 func (ix *index) get(key string, rev int64) (revision, bool) {
-	ki := ix.keys[key]
+	ki := ix.keys.Get(key)
 	if ki == nil {
 		return revision{}, false
 	}
@@ -89,7 +94,7 @@ func (ix *index) get(key string, rev int64) (revision, bool) {
 
 // latest returns key's newest entry, ok false when the key has none.
 func (ix *index) latest(key string) (indexEntry, bool) {
-	ki := ix.keys[key]
+	ki := ix.keys.Get(key)
 	if ki == nil || len(ki.entries) == 0 {
 		return indexEntry{}, false
 	}
@@ -98,7 +103,7 @@ func (ix *index) latest(key string) (indexEntry, bool) {
 
 // add appends e to key's history; e must be newer than every entry of key.
 func (ix *index) add(key string, e indexEntry) {
-	ki := ix.keys[key]
+	ki := ix.keys.Get(key)
 	if ki == nil {
 		// One allocation for the history and room for its first two
 		// entries (a key is usually written again: an update, a
@@ -106,7 +111,7 @@ func (ix *index) add(key string, e indexEntry) {
 		n := &newKeyIndex{keyIndex: keyIndex{key: key}}
 		n.entries = n.first[:0]
 		ki = &n.keyIndex
-		ix.keys[key] = ki
+		ix.keys.Set(ki)
 		ix.tree.ReplaceOrInsert(ki)
 	}
 	ki.entries = append(ki.entries, e)
@@ -162,10 +167,10 @@ func (ix *index) compact(from string, limit int, c int64, dropped []revision) (_
 	})
 	for _, ki := range empty {
 		ix.tree.Delete(ki)
-		delete(ix.keys, ki.key)
+		ix.keys.Delete(ki.key)
 	}
 	return dropped, next, done
 }
 
 // len returns the number of keys with history.
-func (ix *index) len() int { return len(ix.keys) }
+func (ix *index) len() int { return ix.keys.Len() }
