@@ -23,7 +23,8 @@ import "hash/maphash"
 //
 // A Table is not safe for concurrent use, except that any number of
 // goroutines may call Get and Len at once while none modifies the table,
-// as with a Go map.
+// as with a Go map. Like a Go map, it does not shrink: deleting values
+// frees their slots for later ones.
 type Table[V any] struct {
 	keyOf func(*V) string
 	seed  maphash.Seed
