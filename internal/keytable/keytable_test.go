@@ -49,6 +49,9 @@ func check(t *testing.T, tb *Table[item], model map[string]*item) {
 			t.Fatalf("free index %d holds %v", idx, tb.vals[idx])
 		}
 	}
+	if len(tb.vals) != int(tb.next) {
+		t.Fatalf("%d values for %d indices", len(tb.vals), tb.next)
+	}
 	if nonNil := len(tb.vals) - len(tb.free); nonNil != len(model) {
 		t.Fatalf("%d values held, want %d", nonNil, len(model))
 	}
@@ -101,8 +104,90 @@ func TestAgainstMap(t *testing.T) {
 				delete(model, k)
 			}
 			check(t, tb, model)
-			if len(tb.vals) != 0 {
+			if len(tb.vals) != 0 || tb.next != 0 {
 				t.Errorf("an empty table keeps %d value indices", len(tb.vals))
+			}
+		})
+	}
+}
+
+// TestMapAgainstMap runs random sets, deletions, lookups and iterations of
+// a Map against a Go map, with the seeded hash and with hashes forced into
+// a few values.
+func TestMapAgainstMap(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hash func(string) uint32
+		keys int
+	}{
+		{"seeded", nil, 2000},
+		{"few hashes", func(k string) uint32 { return uint32(len(k)%5) * 0x9E3779B9 }, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewSource(2))
+			m := NewMap[int](0)
+			m.hashFn = tc.hash
+			model := map[string]int{}
+			checkAll := func() {
+				t.Helper()
+				seen := map[string]int{}
+				m.All(func(k string, v int) bool {
+					if _, dup := seen[k]; dup {
+						t.Fatalf("All yields %q twice", k)
+					}
+					seen[k] = v
+					return true
+				})
+				if len(seen) != len(model) || m.Len() != len(model) {
+					t.Fatalf("All yields %d entries, Len %d, want %d", len(seen), m.Len(), len(model))
+				}
+				for k, v := range model {
+					if seen[k] != v {
+						t.Fatalf("All yields %q = %d, want %d", k, seen[k], v)
+					}
+				}
+			}
+			for op := range 20000 {
+				k := fmt.Sprintf("k%d", rng.Intn(tc.keys))
+				switch r := rng.Intn(10); {
+				case r < 5:
+					m.Set(k, op)
+					model[k] = op
+				case r < 8:
+					v, ok := m.Delete(k)
+					want, wantOK := model[k]
+					if v != want || ok != wantOK {
+						t.Fatalf("Delete(%q) = %d, %v; want %d, %v", k, v, ok, want, wantOK)
+					}
+					delete(model, k)
+				default:
+					v, ok := m.Get(k)
+					want, wantOK := model[k]
+					if v != want || ok != wantOK {
+						t.Fatalf("Get(%q) = %d, %v; want %d, %v", k, v, ok, want, wantOK)
+					}
+				}
+				if op%997 == 0 {
+					checkAll()
+				}
+			}
+			checkAll()
+			n := 0
+			m.All(func(string, int) bool { n++; return n < 3 })
+			if len(model) >= 3 && n != 3 {
+				t.Errorf("All went on after yield returned false: %d calls", n)
+			}
+			for k := range model {
+				m.Delete(k)
+				delete(model, k)
+			}
+			checkAll()
+			if len(m.keys) != 0 || m.next != 0 {
+				t.Errorf("an empty map keeps %d entry indices", len(m.keys))
+			}
+			m.Set("", 7)
+			if v, ok := m.Get(""); !ok || v != 7 {
+				t.Errorf("the empty key: Get = %d, %v", v, ok)
 			}
 		})
 	}
