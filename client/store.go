@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/keytable"
 )
 
 // NamespaceIndex is the name of the index every Indexer keeps: objects by
@@ -53,12 +54,17 @@ func SplitKey(key string) (namespace, name string, err error) {
 type Indexer[T any] struct {
 	meta func(*T) *metav1.ObjectMeta
 
-	mu       sync.RWMutex // guards items, indexers, indices
-	items    map[string]*T
+	mu sync.RWMutex // guards items, indexers, indices
+	// items holds the objects by key. It and the index sets are keytable
+	// Maps rather than Go maps: an informer's cache is most of the live
+	// heap of a component that watches many objects, and every garbage
+	// collection marks a Go map with string keys in hash order, a cache
+	// miss per pointer (see package keytable).
+	items    *keytable.Map[*T]
 	indexers Indexers[T]
 	// indices[index][value] is the set of keys of the objects indexed
 	// under value.
-	indices map[string]map[string]map[string]struct{}
+	indices map[string]map[string]*keytable.Map[struct{}]
 }
 
 // NewIndexer returns an empty indexer with the namespace index and the
@@ -77,9 +83,9 @@ func NewIndexer[T any, PT Object[T]](indexers Indexers[T]) (*Indexer[T], error) 
 func newIndexer[T any](meta func(*T) *metav1.ObjectMeta) *Indexer[T] {
 	x := &Indexer[T]{
 		meta:     meta,
-		items:    map[string]*T{},
+		items:    keytable.NewMap[*T](0),
 		indexers: Indexers[T]{},
-		indices:  map[string]map[string]map[string]struct{}{NamespaceIndex: {}},
+		indices:  map[string]map[string]*keytable.Map[struct{}]{NamespaceIndex: {}},
 	}
 	x.indexers[NamespaceIndex] = func(o *T) ([]string, error) { return []string{meta(o).Namespace}, nil }
 	return x
@@ -109,12 +115,13 @@ func (x *Indexer[T]) AddIndexers(indexers Indexers[T]) error {
 	var errs []error
 	for name, fn := range indexers {
 		x.indexers[name] = fn
-		x.indices[name] = map[string]map[string]struct{}{}
-		for key, obj := range x.items {
+		x.indices[name] = map[string]*keytable.Map[struct{}]{}
+		x.items.All(func(key string, obj *T) bool {
 			if err := x.indexOne(name, fn, key, obj); err != nil {
 				errs = append(errs, err)
 			}
-		}
+			return true
+		})
 	}
 	return errors.Join(errs...)
 }
@@ -129,10 +136,10 @@ func (x *Indexer[T]) indexOne(name string, fn IndexFunc[T], key string, obj *T) 
 	for _, v := range values {
 		set := idx[v]
 		if set == nil {
-			set = map[string]struct{}{}
+			set = keytable.NewMap[struct{}](0)
 			idx[v] = set
 		}
-		set[key] = struct{}{}
+		set.Set(key, struct{}{})
 	}
 	return nil
 }
@@ -145,8 +152,8 @@ func (x *Indexer[T]) unindex(key string, old *T) {
 			// It failed when old was added too, so old is not indexed:
 			// but sweep, in case the function is not deterministic.
 			for v, set := range x.indices[name] {
-				delete(set, key)
-				if len(set) == 0 {
+				set.Delete(key)
+				if set.Len() == 0 {
 					delete(x.indices[name], v)
 				}
 			}
@@ -155,8 +162,8 @@ func (x *Indexer[T]) unindex(key string, old *T) {
 		idx := x.indices[name]
 		for _, v := range values {
 			if set := idx[v]; set != nil {
-				delete(set, key)
-				if len(set) == 0 {
+				set.Delete(key)
+				if set.Len() == 0 {
 					delete(idx, v)
 				}
 			}
@@ -176,10 +183,10 @@ func (x *Indexer[T]) Add(obj *T) error {
 
 // put is Add with mu held.
 func (x *Indexer[T]) put(key string, obj *T) error {
-	if old, ok := x.items[key]; ok {
+	if old, ok := x.items.Get(key); ok {
 		x.unindex(key, old)
 	}
-	x.items[key] = obj
+	x.items.Set(key, obj)
 	var errs []error
 	for name, fn := range x.indexers {
 		if err := x.indexOne(name, fn, key, obj); err != nil {
@@ -200,9 +207,9 @@ func (x *Indexer[T]) DeleteKey(key string) {
 }
 
 func (x *Indexer[T]) del(key string) {
-	if old, ok := x.items[key]; ok {
+	if old, ok := x.items.Get(key); ok {
 		x.unindex(key, old)
-		delete(x.items, key)
+		x.items.Delete(key)
 	}
 }
 
@@ -210,9 +217,9 @@ func (x *Indexer[T]) del(key string) {
 func (x *Indexer[T]) Replace(objs []*T) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.items = make(map[string]*T, len(objs))
+	x.items = keytable.NewMap[*T](len(objs))
 	for name := range x.indices {
-		x.indices[name] = map[string]map[string]struct{}{}
+		x.indices[name] = map[string]*keytable.Map[struct{}]{}
 	}
 	var errs []error
 	for _, o := range objs {
@@ -227,18 +234,18 @@ func (x *Indexer[T]) Replace(objs []*T) error {
 func (x *Indexer[T]) GetByKey(key string) (*T, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	o, ok := x.items[key]
-	return o, ok
+	return x.items.Get(key)
 }
 
 // List returns every cached object, in no particular order.
 func (x *Indexer[T]) List() []*T {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]*T, 0, len(x.items))
-	for _, o := range x.items {
+	out := make([]*T, 0, x.items.Len())
+	x.items.All(func(_ string, o *T) bool {
 		out = append(out, o)
-	}
+		return true
+	})
 	return out
 }
 
@@ -246,10 +253,11 @@ func (x *Indexer[T]) List() []*T {
 func (x *Indexer[T]) ListKeys() []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]string, 0, len(x.items))
-	for k := range x.items {
+	out := make([]string, 0, x.items.Len())
+	x.items.All(func(k string, _ *T) bool {
 		out = append(out, k)
-	}
+		return true
+	})
 	return out
 }
 
@@ -257,7 +265,7 @@ func (x *Indexer[T]) ListKeys() []string {
 func (x *Indexer[T]) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.items)
+	return x.items.Len()
 }
 
 // ByIndex returns the objects indexed under value in the named index, in no
@@ -270,10 +278,15 @@ func (x *Indexer[T]) ByIndex(index, value string) ([]*T, error) {
 		return nil, fmt.Errorf("index %q does not exist", index)
 	}
 	set := idx[value]
-	out := make([]*T, 0, len(set))
-	for k := range set {
-		out = append(out, x.items[k])
+	if set == nil {
+		return []*T{}, nil
 	}
+	out := make([]*T, 0, set.Len())
+	set.All(func(k string, _ struct{}) bool {
+		o, _ := x.items.Get(k)
+		out = append(out, o)
+		return true
+	})
 	return out, nil
 }
 
@@ -286,10 +299,15 @@ func (x *Indexer[T]) IndexKeys(index, value string) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("index %q does not exist", index)
 	}
-	out := make([]string, 0, len(idx[value]))
-	for k := range idx[value] {
-		out = append(out, k)
+	set := idx[value]
+	if set == nil {
+		return []string{}, nil
 	}
+	out := make([]string, 0, set.Len())
+	set.All(func(k string, _ struct{}) bool {
+		out = append(out, k)
+		return true
+	})
 	return out, nil
 }
 
@@ -308,9 +326,10 @@ func (x *Indexer[T]) IndexValues(index string) []string {
 func (x *Indexer[T]) snapshot() map[string]*T {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	m := make(map[string]*T, len(x.items))
-	for k, v := range x.items {
+	m := make(map[string]*T, x.items.Len())
+	x.items.All(func(k string, v *T) bool {
 		m[k] = v
-	}
+		return true
+	})
 	return m
 }
