@@ -109,9 +109,13 @@ func (c *core) place(s uint64) {
 	}
 }
 
-// grow doubles the hash table.
+// grow doubles the hash table, up to 2^32 slots (a home slot is a 32-bit
+// hash).
 func (c *core) grow() {
 	old := c.slots
+	if len(old) >= 1<<32 {
+		panic("keytable: more than 3 * 2^30 entries")
+	}
 	c.slots = make([]uint64, 2*len(old))
 	for _, s := range old {
 		if s != 0 {
