@@ -113,7 +113,7 @@ func (c *core) place(s uint64) {
 // hash).
 func (c *core) grow() {
 	old := c.slots
-	if len(old) >= 1<<32 {
+	if uint64(len(old)) >= 1<<32 {
 		panic("keytable: more than 3 * 2^30 entries")
 	}
 	c.slots = make([]uint64, 2*len(old))
