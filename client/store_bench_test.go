@@ -8,6 +8,7 @@ import (
 
 	corev1 "github.com/rigging-dev/rigging/api/core/v1"
 	metav1 "github.com/rigging-dev/rigging/api/meta/v1"
+	"github.com/rigging-dev/rigging/internal/gcbench"
 )
 
 // BenchmarkIndexerMark reports what a full garbage collection costs per
@@ -27,17 +28,7 @@ func BenchmarkIndexerMark(b *testing.B) {
 			Spec:       corev1.PodSpec{NodeName: fmt.Sprintf("node-%04d", i%1000)},
 		}
 	}
-	gcTime := func() time.Duration {
-		var best time.Duration
-		for range 5 {
-			t := time.Now()
-			runtime.GC()
-			if d := time.Since(t); best == 0 || d < best {
-				best = d
-			}
-		}
-		return best
-	}
+	gcTime := func() time.Duration { return gcbench.FullCollection(5) }
 	for range b.N {
 		base := gcTime()
 		x, err := NewIndexer[corev1.Pod](Indexers[corev1.Pod]{PodNodeNameIndex: IndexPodsByNodeName})

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/rigging-dev/rigging/internal/gcbench"
 )
 
 type item struct {
@@ -277,22 +279,12 @@ func BenchmarkMark(b *testing.B) {
 	for i := range items {
 		items[i] = &item{key: fmt.Sprintf("/registry/pods/ns-%d/pod-%06d", i%100, i)}
 	}
-	gcTime := func() time.Duration {
-		var best time.Duration
-		for range 5 {
-			t := time.Now()
-			runtime.GC()
-			if d := time.Since(t); best == 0 || d < best {
-				best = d
-			}
-		}
-		return best
-	}
+	gcTime := func() time.Duration { return gcbench.FullCollection(5) }
 	var sink any
-	base := gcTime()
 	for _, kind := range []string{"keytable", "map"} {
 		b.Run(kind, func(b *testing.B) {
 			for range b.N {
+				base := gcTime()
 				if kind == "map" {
 					m := make(map[string]*item, n)
 					for _, it := range items {
